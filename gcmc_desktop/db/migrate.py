@@ -1,0 +1,111 @@
+"""Schema migrations (alembic) behind `gcmc db …`: upgrade, downgrade, current, reset, adopt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from .contract import ContractReport, existing_tables, load_contract, verify
+
+BASELINE = "0001_baseline"
+VERSION_TABLE = "alembic_version"
+
+
+class AdoptError(RuntimeError):
+    """The database cannot be adopted; the message says why, nothing was changed."""
+
+
+def migrations_dir() -> Path:
+    """`migrations/` beside the package in a checkout, or bundled inside it when installed."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "migrations", here / "_migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("The alembic migrations folder was not found.")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _connected(engine: Engine) -> Iterator[Config]:
+    with engine.begin() as conn:
+        yield alembic_config(conn)
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with _connected(engine) as config:
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with _connected(engine) as config:
+        command.downgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}
+        ).get_current_revision()
+
+
+def reset(engine: Engine) -> None:
+    """Drop everything in the current schema and rebuild it at head."""
+    with engine.begin() as conn:
+        schema = conn.scalar(text("SELECT current_schema()"))
+        owner_ok = conn.scalar(
+            text(
+                "SELECT pg_get_userbyid(nspowner) = current_user "
+                "FROM pg_namespace WHERE nspname = :s"
+            ),
+            {"s": schema},
+        )
+        if owner_ok:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        else:
+            for table in existing_tables(conn):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    upgrade(engine)
+
+
+def adopt(engine: Engine) -> ContractReport:
+    """Take over a database created by the web platform: verify it equals the contract, stamp
+    the baseline, apply the desktop's later migrations. Changes nothing if it does not match."""
+    if current_revision(engine) is not None:
+        raise AdoptError(
+            "This database is already managed by GCMC Desktop; use `gcmc db upgrade` instead."
+        )
+    with engine.connect() as conn:
+        missing = set(load_contract()) - existing_tables(conn)
+        if len(missing) == len(load_contract()):
+            raise AdoptError(
+                "This database has none of the platform's tables; use `gcmc db upgrade` to "
+                "create them."
+            )
+        report = verify(conn)
+    if not report.ok:
+        raise AdoptError(f"Not adopted, nothing was changed.\n{report}")
+    with _connected(engine) as config:
+        command.stamp(config, BASELINE)
+    upgrade(engine)
+    return report

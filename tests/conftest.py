@@ -1,0 +1,108 @@
+"""Test harness: one PostgreSQL server per test session (the embedded one, or the server named
+by $GCMC_TEST_DATABASE_URL), a template database migrated once, and a fresh clone of it for
+every test that asks for a database, so tests are isolated and may commit freely."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from gcmc_desktop.db import make_engine, session_factory, to_sqlalchemy_url
+from gcmc_desktop.db import migrate
+
+TEMPLATE = "gcmc_test_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep tests away from the user's real data dir and database settings."""
+    path = tmp_path_factory.mktemp("gcmc-data")
+    saved = {k: os.environ.get(k) for k in ("GCMC_DATA_DIR", "DATABASE_URL")}
+    os.environ["GCMC_DATA_DIR"] = str(path)
+    os.environ.pop("DATABASE_URL", None)
+    yield path
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> URL:
+    """Admin URL of the test server (a role that may create databases)."""
+    external = os.environ.get("GCMC_TEST_DATABASE_URL")
+    if external:
+        return to_sqlalchemy_url(external)
+    from gcmc_desktop.db.embedded import server_url as embedded_url
+    from gcmc_desktop.db.embedded import start_server
+
+    server = start_server(tmp_path_factory.mktemp("pg") / "pgdata")
+    return embedded_url(server)
+
+
+def _admin(url: URL) -> Engine:
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def create_database(server: URL, name: str, template: str | None = None) -> URL:
+    admin = _admin(server)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        clause = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    admin.dispose()
+    return server.set(database=name)
+
+
+def drop_database(server: URL, name: str) -> None:
+    admin = _admin(server)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_url(server_url: URL) -> URL:
+    url = create_database(server_url, TEMPLATE)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def empty_database_url(server_url: URL) -> Iterator[URL]:
+    """A brand-new database with nothing in it."""
+    name = f"gcmc_test_empty_{os.getpid()}_{next(_counter)}"
+    yield create_database(server_url, name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def database_url(server_url: URL, template_url: URL) -> Iterator[URL]:
+    """A fresh database migrated to head (cloned from the template)."""
+    name = f"gcmc_test_{os.getpid()}_{next(_counter)}"
+    yield create_database(server_url, name, template=TEMPLATE)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def engine(database_url: URL) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
