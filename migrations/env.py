@@ -13,6 +13,14 @@ from gcmc_desktop.models import Base
 config = context.config
 target_metadata = Base.metadata
 
+# The desktop's own additions (indexes, tables) are named `desktop_…`: they live outside the
+# platform contract the models describe, so autogenerate must not propose dropping them.
+DESKTOP_PREFIX = "desktop_"
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    return not (name or "").startswith(DESKTOP_PREFIX)
+
 
 def _configure_and_run(connection) -> None:
     context.configure(
@@ -21,6 +29,7 @@ def _configure_and_run(connection) -> None:
         version_table=VERSION_TABLE,
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

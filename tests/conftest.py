@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from gcmc_desktop.db import make_engine, session_factory, to_sqlalchemy_url
-from gcmc_desktop.db import migrate
+from gcmc_desktop.db import make_engine, migrate, session_factory, to_sqlalchemy_url
 
 TEMPLATE = "gcmc_test_template"
 _counter = itertools.count()
@@ -37,16 +38,21 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> URL:
+def server_url() -> Iterator[URL]:
     """Admin URL of the test server (a role that may create databases)."""
     external = os.environ.get("GCMC_TEST_DATABASE_URL")
     if external:
-        return to_sqlalchemy_url(external)
+        yield to_sqlalchemy_url(external)
+        return
     from gcmc_desktop.db.embedded import server_url as embedded_url
     from gcmc_desktop.db.embedded import start_server
 
-    server = start_server(tmp_path_factory.mktemp("pg") / "pgdata")
-    return embedded_url(server)
+    # Not under pytest's basetemp: pytest prunes old basetemps while other sessions still run.
+    root = Path(tempfile.mkdtemp(prefix="gcmc-test-pg-"))
+    server = start_server(root / "pgdata")
+    yield embedded_url(server)
+    server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _admin(url: URL) -> Engine:

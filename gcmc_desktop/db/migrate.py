@@ -72,19 +72,34 @@ def reset(engine: Engine) -> None:
     """Drop everything in the current schema and rebuild it at head."""
     with engine.begin() as conn:
         schema = conn.scalar(text("SELECT current_schema()"))
-        owner_ok = conn.scalar(
+        may_recreate = conn.scalar(
             text(
-                "SELECT pg_get_userbyid(nspowner) = current_user "
+                "SELECT pg_has_role(current_user, nspowner, 'MEMBER') "
                 "FROM pg_namespace WHERE nspname = :s"
             ),
             {"s": schema},
         )
-        if owner_ok:
+        if may_recreate:
+            owner = conn.scalar(
+                text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = :s"),
+                {"s": schema},
+            )
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}" AUTHORIZATION "{owner}"'))
+            conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO PUBLIC'))
         else:
             for table in existing_tables(conn):
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+            functions = conn.scalars(
+                text(
+                    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = :s AND p.proname LIKE 'gcmc%'"
+                ),
+                {"s": schema},
+            )
+            for signature in list(functions):
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
     upgrade(engine)
 
 

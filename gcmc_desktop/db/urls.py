@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_DATABASE_URL = "DATABASE_URL"
 
@@ -27,7 +28,10 @@ class DatabaseTarget:
 def to_sqlalchemy_url(raw: str | URL) -> URL:
     """Accept `postgresql://…` / `postgres://…` (with an optional `?host=/socket/dir`) and
     return a URL that uses the psycopg 3 driver."""
-    url = make_url(raw) if isinstance(raw, str) else raw
+    try:
+        url = make_url(raw) if isinstance(raw, str) else raw
+    except ArgumentError as exc:
+        raise ValueError(f"Not a database URL: {raw!r}") from exc
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
     if url.drivername != "postgresql+psycopg":

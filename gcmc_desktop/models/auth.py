@@ -33,7 +33,7 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column("phone", Text, nullable=True)
     avatar_url: Mapped[str | None] = mapped_column("avatarUrl", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -59,7 +59,7 @@ class Session(Base):
     expires_at: Mapped[datetime] = mapped_column("expiresAt", Timestamp, nullable=False)
     token: Mapped[str] = mapped_column("token", Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -106,7 +106,7 @@ class Account(Base):
     scope: Mapped[str | None] = mapped_column("scope", Text, nullable=True)
     password: Mapped[str | None] = mapped_column("password", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -128,7 +128,7 @@ class Verification(Base):
     value: Mapped[str] = mapped_column("value", Text, nullable=False)
     expires_at: Mapped[datetime] = mapped_column("expiresAt", Timestamp, nullable=False)
     created_at: Mapped[datetime | None] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=True
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=True
     )
     updated_at: Mapped[datetime | None] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=True

@@ -48,7 +48,7 @@ class Client(Base):
     risk_level: Mapped[str | None] = mapped_column("riskLevel", Text, nullable=True)
     notes: Mapped[str | None] = mapped_column("notes", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -109,7 +109,7 @@ class ClientBusiness(Base):
     sector: Mapped[str | None] = mapped_column("sector", Text, nullable=True)
     status: Mapped[str | None] = mapped_column("status", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -168,7 +168,7 @@ class ClientPortalAccess(Base):
         nullable=False,
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
 
     client: Mapped[Client] = relationship()

@@ -43,7 +43,7 @@ class ComplianceRuleSet(Base):
         "active", Boolean, server_default=text("true"), nullable=False
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -81,7 +81,7 @@ class ComplianceRule(Base):
     weight: Mapped[float] = mapped_column("weight", Double, nullable=False)
     description: Mapped[str | None] = mapped_column("description", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -169,7 +169,7 @@ class RequirementBundle(Base):
     category: Mapped[str] = mapped_column("category", Text, nullable=False)
     description: Mapped[str | None] = mapped_column("description", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -233,7 +233,7 @@ class RequirementBundleItem(Base):
     description: Mapped[str | None] = mapped_column("description", Text, nullable=True)
     order: Mapped[int] = mapped_column("order", Integer, server_default=text("0"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False

@@ -45,7 +45,7 @@ class DocumentType(Base):
     authority: Mapped[str | None] = mapped_column("authority", Text, nullable=True)
     meta: Mapped[Any | None] = mapped_column("metadata", JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -127,7 +127,7 @@ class Document(Base):
         nullable=True,
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False

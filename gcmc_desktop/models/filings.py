@@ -42,7 +42,7 @@ class FilingType(Base):
     default_due_month: Mapped[int | None] = mapped_column("defaultDueMonth", Integer, nullable=True)
     description: Mapped[str | None] = mapped_column("description", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -122,7 +122,7 @@ class Filing(Base):
     internal_notes: Mapped[str | None] = mapped_column("internalNotes", Text, nullable=True)
     ai_summary: Mapped[str | None] = mapped_column("aiSummary", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -169,7 +169,7 @@ class FilingDocument(Base):
         nullable=False,
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
 
     filing: Mapped[Filing] = relationship(back_populates="document_links")
@@ -241,7 +241,7 @@ class RecurringFiling(Base):
     last_run_at: Mapped[datetime | None] = mapped_column("lastRunAt", Timestamp, nullable=True)
     next_run_at: Mapped[datetime | None] = mapped_column("nextRunAt", Timestamp, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False

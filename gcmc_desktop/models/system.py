@@ -60,7 +60,7 @@ class Conversation(Base):
     )
     subject: Mapped[str | None] = mapped_column("subject", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -111,7 +111,7 @@ class Message(Base):
     )
     body: Mapped[str] = mapped_column("body", Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     read_at: Mapped[datetime | None] = mapped_column("readAt", Timestamp, nullable=True)
 
@@ -159,7 +159,7 @@ class Notification(Base):
     message: Mapped[str] = mapped_column("message", Text, nullable=False)
     meta: Mapped[Any | None] = mapped_column("metadata", JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
 
     recipient: Mapped[User] = relationship()
@@ -210,7 +210,7 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column("action", Text, nullable=False)
     changes: Mapped[Any | None] = mapped_column("changes", JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     ip_address: Mapped[str | None] = mapped_column("ipAddress", Text, nullable=True)
     user_agent: Mapped[str | None] = mapped_column("userAgent", Text, nullable=True)

@@ -87,7 +87,7 @@ class Task(Base):
         nullable=True,
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -146,7 +146,7 @@ class ClientTask(Base):
     due_date: Mapped[datetime | None] = mapped_column("dueDate", Timestamp, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column("completedAt", Timestamp, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False

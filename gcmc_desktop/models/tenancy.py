@@ -26,7 +26,7 @@ class Tenant(Base):
     contact_info: Mapped[Any | None] = mapped_column("contactInfo", JSONB, nullable=True)
     settings: Mapped[Any | None] = mapped_column("settings", JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -75,7 +75,7 @@ class TenantUser(Base):
         nullable=False,
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -106,7 +106,7 @@ class Role(Base):
     name: Mapped[str] = mapped_column("name", Text, nullable=False)
     description: Mapped[str | None] = mapped_column("description", Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -143,7 +143,7 @@ class Permission(Base):
         "allowed", Boolean, server_default=text("true"), nullable=False
     )
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -164,7 +164,7 @@ class Plan(Base):
     yearly_price: Mapped[float | None] = mapped_column("yearlyPrice", Double, nullable=True)
     limits: Mapped[Any | None] = mapped_column("limits", JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
@@ -207,7 +207,7 @@ class Subscription(Base):
     end_date: Mapped[datetime | None] = mapped_column("endDate", Timestamp, nullable=True)
     renewal_date: Mapped[datetime | None] = mapped_column("renewalDate", Timestamp, nullable=True)
     created_at: Mapped[datetime] = mapped_column(
-        "createdAt", Timestamp, server_default=NOW, nullable=False
+        "createdAt", Timestamp, default=utcnow, server_default=NOW, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False

@@ -1,0 +1,1 @@
+"""Domain logic, Qt-free: the single gate for permissions, tenant scope, validation and audit."""

@@ -1,0 +1,58 @@
+"""The Context every service function takes: who is acting, in which tenant, with which
+permissions, on which database session. Building one is the login service's job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from .errors import PermissionDenied
+
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the audit trail records about the person acting."""
+
+    user_id: str | None
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+@dataclass
+class Context:
+    session: Session
+    user_id: str
+    user_name: str
+    email: str
+    tenant_id: int
+    tenant_name: str
+    tenant_code: str
+    role_id: int
+    role_name: str
+    permissions: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    session_token: str | None = None
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    def can(self, module: str, action: str) -> bool:
+        return allows(self.permissions, module, action)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.ip_address, self.user_agent)
+
+
+def allows(permissions: frozenset[tuple[str, str]], module: str, action: str) -> bool:
+    """A `*` module or action matches everything (DOMAIN.md §1)."""
+    return any((m in (module, ALL)) and (a in (action, ALL)) for m, a in permissions)
+
+
+def require(ctx: Context, module: str, action: str) -> None:
+    """The permission gate every service calls before reading or writing."""
+    if not ctx.can(module, action):
+        raise PermissionDenied(
+            f"Your role ({ctx.role_name}) may not {action} {module.replace('_', ' ')}."
+        )

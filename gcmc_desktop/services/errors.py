@@ -1,0 +1,761 @@
+"""Errors the service layer raises, and the translation of database integrity errors into them.
+
+PostgreSQL enforces the schema's rules (foreign keys with their on-delete actions, unique indexes,
+NOT NULL); services let it, and turn a violation into a message a user can act on. Everything is
+derived from the model metadata, so a new table or index gets a sensible message without code
+here; the unique indexes of the platform contract get hand-written ones. Messages never contain
+SQL, table or constraint names, or a traceback; secrets (session tokens) are never echoed.
+
+Under row-level security PostgreSQL omits the key values from its error details, so the
+offending ids are also recovered from the failed statement when the details are missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Connection, Table, event, func, inspect, or_, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ForeignKeyConstraint, Index, UniqueConstraint
+
+from gcmc_desktop.models import Base
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = [
+    "ConflictError",
+    "DuplicateError",
+    "InUseError",
+    "NotFoundError",
+    "PermissionDenied",
+    "ServiceError",
+    "ValidationError",
+    "display_name",
+    "translate_integrity_error",
+    "translated",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Error types
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose; `message` is shown to the user as is."""
+
+    default_message = "The operation could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(ServiceError):
+    """Input that cannot be saved; `field_errors` maps attribute names to what is wrong."""
+
+    default_message = "Please correct the highlighted fields."
+
+    def __init__(
+        self, message: str | None = None, field_errors: dict[str, str] | None = None
+    ) -> None:
+        self.field_errors: dict[str, str] = dict(field_errors or {})
+        if message is None and len(self.field_errors) == 1:
+            message = next(iter(self.field_errors.values()))
+        super().__init__(message)
+
+
+class NotFoundError(ServiceError):
+    default_message = "The record no longer exists; it may have been deleted."
+
+
+class PermissionDenied(ServiceError):
+    default_message = "You do not have permission to do this."
+
+
+class ConflictError(ServiceError):
+    """Someone else changed the row first; `current` holds its values now, to show or merge."""
+
+    default_message = (
+        "Someone else changed this record while you were editing it. "
+        "Review the current values and try again."
+    )
+
+    def __init__(self, message: str | None = None, current: dict[str, Any] | None = None) -> None:
+        self.current: dict[str, Any] = dict(current or {})
+        super().__init__(message)
+
+
+class InUseError(ServiceError):
+    """A delete blocked because other rows still refer to the row.
+
+    `entity` is the table of the row being deleted, `ident` its id and `label` its name when
+    known; `users` counts the referring rows per table, e.g. {"documents": 3}.
+    """
+
+    default_message = "This record cannot be deleted: other records still use it."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        entity: str,
+        users: dict[str, int] | None = None,
+        ident: Any = None,
+        label: str | None = None,
+    ) -> None:
+        self.entity = entity
+        self.users: dict[str, int] = dict(users or {})
+        self.ident = ident
+        self.label = label
+        super().__init__(message)
+
+
+class DuplicateError(ServiceError):
+    """A unique index rejected the row; `fields` maps the attributes that clash to their values
+    (the tenant column, implicit in every per-firm index, is left out)."""
+
+    default_message = "A record with these values already exists."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, Any] | None = None,
+        constraint: str | None = None,
+    ) -> None:
+        self.fields: dict[str, Any] = dict(fields or {})
+        self.constraint = constraint
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Names users read
+
+_DISPLAY_NAMES: dict[str, tuple[str, str]] = {
+    "user": ("user", "users"),
+    "session": ("sign-in session", "sign-in sessions"),
+    "account": ("login account", "login accounts"),
+    "verification": ("verification", "verifications"),
+    "tenants": ("firm", "firms"),
+    "tenant_users": ("firm member", "firm members"),
+    "roles": ("role", "roles"),
+    "permissions": ("permission", "permissions"),
+    "plans": ("plan", "plans"),
+    "subscriptions": ("subscription", "subscriptions"),
+    "clients": ("client", "clients"),
+    "client_businesses": ("client business", "client businesses"),
+    "client_portal_access": ("portal access grant", "portal access grants"),
+    "document_types": ("document type", "document types"),
+    "documents": ("document", "documents"),
+    "document_versions": ("document version", "document versions"),
+    "filing_types": ("filing type", "filing types"),
+    "filings": ("filing", "filings"),
+    "filing_documents": ("filing attachment", "filing attachments"),
+    "recurring_filings": ("recurring filing", "recurring filings"),
+    "services": ("service", "services"),
+    "service_request_templates": ("service request template", "service request templates"),
+    "service_requests": ("service request", "service requests"),
+    "service_steps": ("service step", "service steps"),
+    "tasks": ("task", "tasks"),
+    "client_tasks": ("client task", "client tasks"),
+    "conversations": ("conversation", "conversations"),
+    "messages": ("message", "messages"),
+    "notifications": ("notification", "notifications"),
+    "audit_logs": ("audit log entry", "audit log entries"),
+    "compliance_rule_sets": ("compliance rule set", "compliance rule sets"),
+    "compliance_rules": ("compliance rule", "compliance rules"),
+    "compliance_scores": ("compliance score", "compliance scores"),
+    "requirement_bundles": ("requirement bundle", "requirement bundles"),
+    "requirement_bundle_items": ("requirement bundle item", "requirement bundle items"),
+}
+
+# The column that names a row, where the first of name/title/code/email/subject is not right.
+_LABEL_COLUMNS: dict[str, str] = {"user": "email"}
+_LABEL_CANDIDATES = ("name", "title", "code", "email", "subject")
+
+
+def display_name(table: str, count: int = 1) -> str:
+    """What users call a row of `table` ("document type"), plural unless `count` is 1."""
+    singular, plural = _DISPLAY_NAMES.get(table) or _guess_names(table)
+    return singular if count == 1 else plural
+
+
+def _guess_names(table: str) -> tuple[str, str]:
+    plural = table.replace("_", " ")
+    return (plural[:-1] if plural.endswith("s") else plural), plural
+
+
+def _counted(table: str, count: int) -> str:
+    return f"{count} {display_name(table, count)}"
+
+
+def _and(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _quoted(value: object) -> str:
+    return f'"{value}"'
+
+
+def _field_label(attribute: str) -> str:
+    words = attribute.removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# What the database said
+
+
+@dataclass
+class _Violation:
+    sqlstate: str | None
+    constraint: str | None
+    table: str | None
+    column: str | None
+    primary: str
+    detail: str
+    statement: str
+    params: Any
+
+    @classmethod
+    def of(cls, exc: IntegrityError) -> _Violation:
+        orig = exc.orig
+        diag = getattr(orig, "diag", None)
+        return cls(
+            sqlstate=getattr(orig, "sqlstate", None) or getattr(diag, "sqlstate", None),
+            constraint=getattr(diag, "constraint_name", None),
+            table=getattr(diag, "table_name", None),
+            column=getattr(diag, "column_name", None),
+            primary=getattr(diag, "message_primary", None) or "",
+            detail=getattr(diag, "message_detail", None) or "",
+            statement=exc.statement or "",
+            params=exc.params,
+        )
+
+    def verb(self) -> str:
+        words = self.statement.split(None, 1)
+        return words[0].upper() if words else ""
+
+    def statement_table(self) -> str | None:
+        match = _STATEMENT_TABLE.match(self.statement)
+        return match.group(1) if match else None
+
+    def param_dicts(self) -> list[dict[str, Any]]:
+        if isinstance(self.params, dict):
+            return [self.params]
+        if isinstance(self.params, list | tuple):
+            return [p for p in self.params if isinstance(p, dict)]
+        return []
+
+
+# `Key (id)=(5) is still referenced …`, `Key ("tenantId", name)=(1, Admin) already exists.`
+_KEY = re.compile(r"\((?P<cols>[^()]*)\)=\((?P<vals>.*)\)")
+_STATEMENT_TABLE = re.compile(r'\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+INTO)\s+"?([\w$]+)"?', re.I)
+
+_FOREIGN_KEY = {"23503", "23001"}  # foreign_key_violation; restrict_violation (RESTRICT, PG ≥ 15)
+_UNIQUE = "23505"
+_NOT_NULL = "23502"
+_CHECK = "23514"
+
+
+def _key_values(detail: str, table: Table | None) -> dict[str, str]:
+    """Column → value text from a key description; {} when PostgreSQL withheld the values."""
+    match = _KEY.search(detail)
+    if not match:
+        return {}
+    columns = [c.strip().strip('"') for c in match.group("cols").split(",")]
+    tokens = match.group("vals").split(", ")
+    extra = len(tokens) - len(columns)
+    if extra < 0:
+        return {}
+    if extra:
+        # A value contained ", ": give the surplus to the first text column (a name, not an id).
+        wide = next(
+            (
+                i
+                for i, name in enumerate(columns)
+                if table is None or name not in table.c or _python_type(table.c[name]) is str
+            ),
+            0,
+        )
+        tokens[wide : wide + extra + 1] = [", ".join(tokens[wide : wide + extra + 1])]
+    return dict(zip(columns, tokens, strict=True))
+
+
+def _python_type(column: Column[Any]) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _coerce(column: Column[Any], value: object) -> Any:
+    """`value` as the column's Python type, or None if it cannot be one."""
+    kind = _python_type(column)
+    if value is None or kind is None or isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _attribute(table: Table, column: str) -> str:
+    """The ORM attribute mapped onto `column` (snake_case), else the column name."""
+    for mapper in Base.registry.mappers:
+        if table in mapper.tables:
+            for prop in mapper.column_attrs:
+                if any(getattr(c, "name", None) == column for c in prop.columns):
+                    return prop.key
+    return column
+
+
+def _primary_key(table: Table) -> Column[Any]:
+    return next(iter(table.primary_key.columns))
+
+
+def _constraint(name: str | None) -> tuple[Table, Any] | None:
+    """The table and the constraint or index of the model metadata called `name`."""
+    if not name:
+        return None
+    for table in Base.metadata.tables.values():
+        for constraint in table.constraints:
+            if constraint.name == name:
+                return table, constraint
+        for index in table.indexes:
+            if index.name == name:
+                return table, index
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Looking things up after the failure
+
+_DELETING = "gcmc_desktop.services.errors.deleting"
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_deletes(session: Session, _context: object, _instances: object) -> None:
+    """Note which rows a flush deletes: once it fails, only this says which parent it was."""
+    deleting: dict[str, list[Any]] = {}
+    for instance in session.deleted:
+        state = inspect(instance)
+        if state.identity is not None and len(state.identity) == 1:
+            deleting.setdefault(state.mapper.local_table.name, []).append(state.identity[0])
+    session.info[_DELETING] = deleting
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _forget_deletes(session: Session, _context: object) -> None:
+    session.info.pop(_DELETING, None)
+
+
+def _deleting(session: Session | None) -> dict[str, list[Any]]:
+    return session.info.get(_DELETING, {}) if session is not None else {}
+
+
+def _recover(session: Session) -> None:
+    """Leave `session` able to run queries: roll back whatever the failure poisoned."""
+    transaction = session.get_transaction()
+    if transaction is None:
+        return
+    if not transaction.is_active:  # a failed flush
+        session.rollback()
+        return
+    while _aborted(session):
+        nested = session.get_nested_transaction()
+        if nested is None:
+            session.rollback()
+            return
+        nested.rollback()
+
+
+def _aborted(session: Session) -> bool:
+    try:
+        from psycopg.pq import TransactionStatus
+
+        raw: Any = session.connection().connection.dbapi_connection
+        return raw.info.transaction_status == TransactionStatus.INERROR
+    except Exception:  # another driver: assume the worst
+        return True
+
+
+def _query(session: Session | None, fn: Callable[[Connection], T]) -> T | None:
+    """Run read-only look-ups in a savepoint (or a throw-away transaction); None if they fail."""
+    if session is None:
+        return None
+    try:
+        if session.in_transaction():
+            connection = session.connection()
+            with connection.begin_nested():
+                return fn(connection)
+        try:
+            return fn(session.connection())
+        finally:
+            session.rollback()
+    except SQLAlchemyError:
+        log.warning("Look-up for an error message failed", exc_info=True)
+        return None
+
+
+def _label_column(table: Table) -> Column[Any] | None:
+    name = _LABEL_COLUMNS.get(table.name)
+    if name is None:
+        name = next((c for c in _LABEL_CANDIDATES if c in table.c), None)
+    return table.c[name] if name else None
+
+
+def _label(connection: Connection, table: Table, ident: Any) -> str | None:
+    column = _label_column(table)
+    if column is None or ident is None:
+        return None
+    value = connection.scalar(select(column).where(_primary_key(table) == ident))
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The translator
+
+
+def translate_integrity_error(exc: IntegrityError, session: Session | None) -> ServiceError:
+    """The ServiceError to show for a database integrity error.
+
+    `session` is the one whose statement failed: it is rolled back as far as the failure
+    requires (a failed flush or an aborted transaction: entirely; an already rolled-back
+    savepoint: not at all) and then used for the look-ups that make the message (names, counts).
+    """
+    violation = _Violation.of(exc)
+    log.debug("Integrity error %s on %s: %s", violation.sqlstate, violation.constraint, exc.orig)
+    try:
+        if session is not None:
+            _recover(session)
+        if violation.sqlstate in _FOREIGN_KEY:
+            return _foreign_key(violation, session)
+        if violation.sqlstate == _UNIQUE:
+            return _unique(violation, session)
+        if violation.sqlstate == _NOT_NULL:
+            return _not_null(violation, session)
+        if violation.sqlstate == _CHECK:
+            return ValidationError("A value is outside what is allowed; please check the entries.")
+    except Exception:  # the message must not cost the user the error
+        log.exception("Could not translate %r", exc.orig)
+    finally:
+        if session is not None:
+            session.info.pop(_DELETING, None)
+    return ServiceError(
+        "The change could not be saved because it conflicts with other data. Reload and try again."
+    )
+
+
+@contextmanager
+def translated(session: Session) -> Iterator[Session]:
+    """Wrap a service's flush/commit: an integrity error rolls the session back and is raised
+    as the matching ServiceError (the original stays attached as its cause, for the log)."""
+    try:
+        yield session
+    except IntegrityError as exc:
+        session.rollback()
+        error = translate_integrity_error(exc, session)
+        raise error from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Foreign keys: blocked deletes, dangling references
+
+
+def _foreign_key(v: _Violation, session: Session | None) -> ServiceError:
+    found = _constraint(v.constraint)
+    if found is None or not isinstance(found[1], ForeignKeyConstraint):
+        return ServiceError(
+            "The change could not be saved because related records are missing or still in use."
+        )
+    child, fk = found[0], found[1]
+    parent = fk.referred_table
+    if _is_delete_side(v):
+        return _in_use(parent, _parent_ids(v, parent, session), session, fk)
+    attribute = _attribute(child, fk.elements[0].parent.name)
+    what = display_name(parent.name)
+    message = f"The selected {what} does not exist any more; it may have been deleted."
+    return ValidationError(message, {attribute: message})
+
+
+def _is_delete_side(v: _Violation) -> bool:
+    if v.sqlstate == "23001":
+        return True
+    if "is not present" in v.detail or v.primary.startswith("insert or update"):
+        return False
+    if "referenced" in v.detail or v.primary.startswith("update or delete"):
+        return True
+    return v.verb() == "DELETE"
+
+
+def _parent_ids(v: _Violation, parent: Table, session: Session | None) -> list[Any]:
+    """The ids of the parent rows being deleted: from the error detail, else the statement or
+    the failed flush."""
+    pk = _primary_key(parent)
+    ids: list[Any] = []
+    key = _key_values(v.detail, parent)
+    if pk.name in key:
+        ids.append(_coerce(pk, key[pk.name]))
+    if v.verb() == "DELETE" and v.statement_table() == parent.name:
+        for params in v.param_dicts():
+            for value in params.values():
+                for item in value if isinstance(value, list | tuple) else [value]:
+                    ids.append(_coerce(pk, item))
+    ids.extend(_deleting(session).get(parent.name, []))
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+def _blockers(parent: Table, also: ForeignKeyConstraint | None) -> dict[Table, list[Column[Any]]]:
+    """Referring columns per table that stop a delete of `parent` (RESTRICT / NO ACTION), plus
+    the constraint that actually fired."""
+    found: dict[Table, list[Column[Any]]] = {}
+    for table in Base.metadata.tables.values():
+        for fk in table.foreign_key_constraints:
+            if fk.referred_table is not parent or len(fk.elements) != 1:
+                continue
+            blocking = (fk.ondelete or "NO ACTION").upper() in {"RESTRICT", "NO ACTION"}
+            if blocking or fk is also:
+                found.setdefault(table, []).append(fk.elements[0].parent)
+    return dict(sorted(found.items(), key=lambda item: item[0].name))
+
+
+def _in_use(
+    parent: Table,
+    ids: list[Any],
+    session: Session | None,
+    fk: ForeignKeyConstraint | None,
+) -> InUseError:
+    what = display_name(parent.name)
+    blockers = _blockers(parent, fk)
+
+    def look(connection: Connection) -> tuple[Any, str | None, dict[str, int]] | None:
+        first: tuple[Any, str | None, dict[str, int]] | None = None
+        for ident in ids:
+            users: dict[str, int] = {}
+            for table, columns in blockers.items():
+                count = connection.scalar(
+                    select(func.count())
+                    .select_from(table)
+                    .where(or_(*(c == ident for c in columns)))
+                )
+                if count:
+                    users[table.name] = int(count)
+            found = (ident, _label(connection, parent, ident), users)
+            if users:
+                return found
+            first = first or found
+        return first
+
+    ident, label, users = _query(session, look) or (ids[0] if ids else None, None, {})
+    subject = f"{what} {_quoted(label)}" if label else f"this {what}"
+    if users:
+        used_by = _and([_counted(table, n) for table, n in users.items()])
+    elif fk is not None:
+        used_by = display_name(fk.table.name, 2)
+    else:
+        used_by = "other records"
+    return InUseError(
+        f"Cannot delete {subject}: it is still used by {used_by}.",
+        entity=parent.name,
+        users=users,
+        ident=ident,
+        label=label,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# NOT NULL
+
+
+def _not_null(v: _Violation, session: Session | None) -> ServiceError:
+    table = Base.metadata.tables.get(v.table or "")
+    if table is None or not v.column or v.column not in table.c:
+        return ValidationError("A required value is missing.")
+    column = table.c[v.column]
+    fk = next(
+        (
+            f
+            for f in table.foreign_key_constraints
+            if len(f.elements) == 1 and f.elements[0].parent is column
+        ),
+        None,
+    )
+    if fk is not None:
+        parent = fk.referred_table
+        if v.verb() == "DELETE" and v.statement_table() == parent.name:
+            # ON DELETE SET NULL onto a NOT NULL column (messages.authorId): the delete is blocked.
+            return _in_use(parent, _parent_ids(v, parent, session), session, fk)
+        deleting = _deleting(session).get(parent.name)
+        nulled = any(p.get(column.key, ...) is None for p in v.param_dicts())
+        if deleting and nulled and v.verb() == "UPDATE" and v.statement_table() == table.name:
+            # The ORM detaching the children of a parent it deletes (a relationship without
+            # passive_deletes="all"): report it as the delete the database would refuse.
+            return _in_use(parent, deleting, session, fk)
+    attribute = _attribute(table, column.name)
+    message = f"{_field_label(attribute)} is required."
+    return ValidationError(message, {attribute: "This field is required."})
+
+
+# --------------------------------------------------------------------------------------------
+# Unique indexes
+
+
+def _duplicate_user(v: dict[str, str]) -> str:
+    if "email" in v:
+        return f"A user with the e-mail {_quoted(v['email'])} already exists."
+    return "A user with this e-mail address already exists."
+
+
+def _duplicate_session(v: dict[str, str]) -> str:
+    return "This sign-in session already exists. Please sign in again."  # never echo a token
+
+
+def _duplicate_tenant(v: dict[str, str]) -> str:
+    if "code" in v:
+        return f"A firm with the code {_quoted(v['code'])} already exists."
+    return "A firm with this code already exists."
+
+
+def _duplicate_role(v: dict[str, str]) -> str:
+    if "name" in v:
+        return f"A role named {_quoted(v['name'])} already exists in this firm."
+    return "A role with this name already exists in this firm."
+
+
+def _duplicate_permission(v: dict[str, str]) -> str:
+    role = f"The role {_quoted(v['roleId'])}" if "roleId" in v else "This role"
+    if "module" in v and "action" in v:
+        return f"{role} already has the permission {_quoted(v['module'] + ':' + v['action'])}."
+    return f"{role} already has this permission."
+
+
+def _duplicate_member(v: dict[str, str]) -> str:
+    who = _quoted(v["userId"]) if "userId" in v else "This user"
+    firm = f"the firm {_quoted(v['tenantId'])}" if "tenantId" in v else "this firm"
+    return f"{who} is already a member of {firm}."
+
+
+def _duplicate_document_type(v: dict[str, str]) -> str:
+    if "name" in v and "category" in v:
+        return (
+            f"A document type {_quoted(v['name'])} already exists "
+            f"in the category {_quoted(v['category'])}."
+        )
+    return "A document type with this name already exists in this category."
+
+
+def _duplicate_filing_type(v: dict[str, str]) -> str:
+    if "code" in v:
+        return f"A filing type with the code {_quoted(v['code'])} already exists."
+    return "A filing type with this code already exists."
+
+
+def _duplicate_score(v: dict[str, str]) -> str:
+    client = f"The client {_quoted(v['clientId'])}" if "clientId" in v else "This client"
+    return f"{client} already has a compliance score."
+
+
+def _duplicate_portal_access(v: dict[str, str]) -> str:
+    who = _quoted(v["userId"]) if "userId" in v else "This user"
+    client = f"the client {_quoted(v['clientId'])}" if "clientId" in v else "this client"
+    return f"{who} already has portal access to {client}."
+
+
+def _duplicate_latest_version(v: dict[str, str]) -> str:
+    if "latestVersionId" in v:
+        return (
+            f"File version {v['latestVersionId']} is already the latest version "
+            "of another document."
+        )
+    return "This file version is already the latest version of another document."
+
+
+def _duplicate_filing_document(v: dict[str, str]) -> str:
+    document = f"The document {_quoted(v['documentId'])}" if "documentId" in v else "This document"
+    return f"{document} is already attached to this filing."
+
+
+_DUPLICATE_MESSAGES: dict[str, Callable[[dict[str, str]], str]] = {
+    "user_email_key": _duplicate_user,
+    "session_token_key": _duplicate_session,
+    "tenants_code_key": _duplicate_tenant,
+    "roles_tenantId_name_key": _duplicate_role,
+    "permissions_roleId_module_action_key": _duplicate_permission,
+    "tenant_users_tenantId_userId_key": _duplicate_member,
+    "document_types_tenantId_name_category_key": _duplicate_document_type,
+    "filing_types_tenantId_code_key": _duplicate_filing_type,
+    "compliance_scores_tenantId_clientId_key": _duplicate_score,
+    "client_portal_access_tenantId_userId_clientId_key": _duplicate_portal_access,
+    "documents_latestVersionId_key": _duplicate_latest_version,
+    "filing_documents_filingId_documentId_key": _duplicate_filing_document,
+}
+
+_SECRET_COLUMNS = {("session", "token")}
+
+
+def _unique(v: _Violation, session: Session | None) -> ServiceError:
+    found = _constraint(v.constraint)
+    if found is None or not isinstance(found[1], Index | UniqueConstraint):
+        return DuplicateError(constraint=v.constraint)
+    table, index = found
+    columns: list[Column[Any]] = list(index.columns)  # type: ignore[union-attr]
+    values = _key_values(v.detail, table)
+    if not values and len(v.param_dicts()) == 1:  # details withheld (row-level security)
+        params = v.param_dicts()[0]
+        values = {c.name: str(params[c.key]) for c in columns if params.get(c.key) is not None}
+
+    fields = {
+        _attribute(table, c.name): (
+            None if (table.name, c.name) in _SECRET_COLUMNS else _coerce(c, values.get(c.name))
+        )
+        for c in columns
+        if c.name != "tenantId" or len(columns) == 1
+    }
+    shown = _with_labels(session, table, columns, values)
+    build = _DUPLICATE_MESSAGES.get(index.name or "")
+    if build is not None:
+        message = build(shown)
+    else:
+        names = _and([_field_label(_attribute(table, c.name)).lower() for c in columns])
+        known = ", ".join(shown[c.name] for c in columns if c.name in shown)
+        suffix = f" ({known})" if known else ""
+        message = f"A {display_name(table.name)} with the same {names} already exists{suffix}."
+    return DuplicateError(message, fields=fields, constraint=index.name)
+
+
+def _with_labels(
+    session: Session | None, table: Table, columns: list[Column[Any]], values: dict[str, str]
+) -> dict[str, str]:
+    """`values` with each foreign-key id replaced by the referred row's name, where it has one."""
+    references = {
+        c.name: next(iter(c.foreign_keys)).column.table
+        for c in columns
+        if c.name in values and c.foreign_keys
+    }
+    if not references:
+        return dict(values)
+
+    def look(connection: Connection) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for name, parent in references.items():
+            ident = _coerce(_primary_key(parent), values[name])
+            label = _label(connection, parent, ident)
+            if label is not None:
+                labels[name] = label
+        return labels
+
+    return {**values, **(_query(session, look) or {})}

@@ -1,0 +1,57 @@
+"""Bringing the database up at application start.
+
+Embedded (demo) mode: start the server, migrate, and load the demo data if the demo tenant is
+missing. A central server is never migrated by a workstation: if it is behind, staff are told
+to ask an administrator to run `gcmc db upgrade`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from ..db import DatabaseTarget, make_engine, migrate, resolve_database_url, session_factory
+from ..models import Tenant
+from .errors import ServiceError
+
+Progress = Callable[[str], None]
+
+
+class SchemaOutdated(ServiceError):
+    pass
+
+
+@dataclass
+class ReadyDatabase:
+    target: DatabaseTarget
+    engine: Engine
+
+
+def prepare_database(progress: Progress = lambda _: None) -> ReadyDatabase:
+    progress("Connecting to the database…")
+    target = resolve_database_url()
+    engine = make_engine(target.url)
+    current = migrate.current_revision(engine)
+    head = migrate.head_revision()
+    if target.embedded:
+        if current != head:
+            progress("Preparing the database schema…")
+            migrate.upgrade(engine)
+        with session_factory(engine)() as session:
+            if session.scalar(select(Tenant.id).where(Tenant.code == "demo")) is None:
+                progress("Loading demo data…")
+                from .seed import seed_demo
+
+                seed_demo(session)
+                session.commit()
+    elif current != head:
+        engine.dispose()
+        state = "has no GCMC schema" if current is None else f"is at schema {current}"
+        raise SchemaOutdated(
+            f"The database {target.describe()} {state}; this version of GCMC Desktop needs "
+            f"{head}. Ask your administrator to run `gcmc db upgrade` (or `gcmc db adopt`)."
+        )
+    progress("Ready.")
+    return ReadyDatabase(target, engine)

@@ -1,0 +1,72 @@
+"""Tenants (firms) and their standard roles. Creating a tenant is an administrator's job
+(SuperAdmin on the platform; the `gcmc` CLI on an administrator connection here)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Permission, Role, Tenant, TenantUser
+from .errors import DuplicateError, ValidationError
+from .reference_data import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
+
+CODE_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+
+
+def ensure_standard_roles(session: Session, tenant_id: int) -> list[Role]:
+    """The nine roles of DOMAIN.md with one permission row per module/action; missing ones
+    only (idempotent), existing roles and their edited permissions are left alone."""
+    existing = {
+        role.name: role for role in session.scalars(select(Role).where(Role.tenant_id == tenant_id))
+    }
+    created = []
+    for name, grants in ROLE_PERMISSIONS.items():
+        if name in existing:
+            continue
+        role = Role(tenant_id=tenant_id, name=name, description=ROLE_DESCRIPTIONS.get(name))
+        role.permissions = [
+            Permission(module=module, action=action, allowed=True)
+            for module, actions in grants.items()
+            for action in actions
+        ]
+        session.add(role)
+        created.append(role)
+    session.flush()
+    return created
+
+
+def create_tenant(session: Session, name: str, code: str) -> Tenant:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter the firm's name."
+    if not CODE_PATTERN.match(code or ""):
+        errors["code"] = "Use 1–50 lower-case letters, digits or hyphens (e.g. acme-tax)."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    if session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
+        raise DuplicateError(
+            f'A tenant with the code "{code}" already exists.', fields={"code": code}
+        )
+    tenant = Tenant(name=name.strip(), code=code, contact_info={}, settings={})
+    session.add(tenant)
+    session.flush()
+    ensure_standard_roles(session, tenant.id)
+    return tenant
+
+
+def list_tenants(session: Session) -> list[tuple[Tenant, int]]:
+    from sqlalchemy import func
+
+    counts = (
+        select(TenantUser.tenant_id, func.count().label("members"))
+        .group_by(TenantUser.tenant_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Tenant, func.coalesce(counts.c.members, 0))
+        .outerjoin(counts, counts.c.tenant_id == Tenant.id)
+        .order_by(Tenant.name)
+    )
+    return [(tenant, members) for tenant, members in rows]

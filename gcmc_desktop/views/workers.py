@@ -1,0 +1,110 @@
+"""The one background-job runner: run a callable on the global QThreadPool, report progress,
+deliver its result or a user-facing error back on the GUI thread.
+
+Jobs receive a `JobControl` to report progress and to notice cancellation; they open their own
+database sessions (a Session is not shared across threads).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when its user cancelled it."""
+
+
+class JobControl:
+    """Handed to the job function: progress reporting and cooperative cancellation."""
+
+    def __init__(self, signals: JobSignals) -> None:
+        self._signals = signals
+        self._cancel = threading.Event()
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._signals.progress.emit(done, total, message)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise JobCancelled()
+
+
+class JobSignals(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Job(QRunnable):
+    def __init__(self, fn: Callable[[JobControl], Any], describe_error: Callable[[Exception], str]):
+        super().__init__()
+        self.signals = JobSignals()
+        self.control = JobControl(self.signals)
+        self._fn = fn
+        self._describe_error = describe_error
+        # The pool must not delete the runnable while Python still references its signals.
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        try:
+            result = self._fn(self.control)
+        except JobCancelled:
+            self.signals.cancelled.emit()
+        except Exception as exc:
+            log.exception("background job failed")
+            self.signals.failed.emit(self._describe_error(exc))
+        else:
+            self.signals.finished.emit(result)
+
+
+def user_message(exc: Exception) -> str:
+    """A message for people, never a traceback."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        return "The database cannot be reached. Check the connection and try again."
+    return f"Something went wrong: {exc}" if str(exc) else "Something went wrong."
+
+
+_running: set[Job] = set()
+
+
+def run_job(
+    fn: Callable[[JobControl], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> Job:
+    """Start `fn(control)` in the background; callbacks run on the GUI thread."""
+    job = Job(fn, user_message)
+    _running.add(job)
+    if on_progress:
+        job.signals.progress.connect(on_progress)
+    if on_done:
+        job.signals.finished.connect(on_done)
+    if on_error:
+        job.signals.failed.connect(on_error)
+    for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
+        signal.connect(lambda *_: _running.discard(job))
+    (pool or QThreadPool.globalInstance()).start(job)
+    return job
