@@ -685,13 +685,6 @@ def test_translated_raises_in_use_and_leaves_the_session_usable(
     assert count(session, model.__tablename__, id=ident) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="models: DocumentType.documents, FilingType.filings, Service.requests, Role.members "
-    "and Plan.subscriptions need passive_deletes='all'; without it session.delete() makes the "
-    "ORM set the children's NOT NULL key to NULL (23502) before the RESTRICT key can refuse",
-)
 @IN_USE
 def test_session_delete_of_something_in_use_reaches_the_restrict_key(
     session: Session, make: Factory, setup: Callable
@@ -703,15 +696,6 @@ def test_session_delete_of_something_in_use_reaches_the_restrict_key(
     assert caught.value.orig.sqlstate == "23001"  # restrict_violation, from the database
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="models: Client.documents/filings/service_requests, Tenant.members/roles/"
-    "subscriptions, User.memberships/accounts/sessions and Service.templates have "
-    "passive_deletes=True without a delete cascade: once loaded, session.delete() makes the ORM "
-    "null the children's NOT NULL key instead of leaving the cascade to the database; they need "
-    "passive_deletes='all'",
-)
 @pytest.mark.parametrize("parent", ["client", "tenant"])
 def test_session_delete_with_children_loaded_still_cascades(
     session: Session, make: Factory, parent: str

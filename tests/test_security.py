@@ -139,12 +139,14 @@ def test_web_created_user_enables_desktop_access_with_web_password(firms: Firms,
         conn.execute(
             text(
                 'INSERT INTO "user" (_id, name, email, "emailVerified", "updatedAt") '
-                "VALUES ('WebUser0000000000000000000000001', 'Web User', 'web@alpha.gy', true, now())"
+                "VALUES ('WebUser0000000000000000000000001', 'Web User', 'web@alpha.gy', "
+                "true, now())"
             )
         )
         conn.execute(
             text(
-                'INSERT INTO account (_id, "accountId", "providerId", "userId", password, "updatedAt") '
+                'INSERT INTO account (_id, "accountId", "providerId", "userId", password, '
+                '"updatedAt") '
                 "VALUES ('acc1', 'WebUser0000000000000000000000001', 'credential', "
                 "'WebUser0000000000000000000000001', :h, now())"
             ),

@@ -17,10 +17,14 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..services.seed import seed_demo
+    from ..services.seed import demo_credentials, seed_demo
+    from ..services.users import ensure_login_roles
 
     with engine_for(args) as engine, session_factory(engine)() as session:
         summary = seed_demo(session)
+        logins = ensure_login_roles(session.connection(), demo_credentials(True))
         session.commit()
     print(summary)
+    if logins:
+        print(f"Enabled desktop sign-in for {logins} demo user(s).")
     return 0

@@ -40,10 +40,10 @@ class User(Base):
     )
 
     memberships: Mapped[list[TenantUser]] = relationship(
-        back_populates="user", passive_deletes=True
+        back_populates="user", passive_deletes="all"
     )
-    accounts: Mapped[list[Account]] = relationship(back_populates="user", passive_deletes=True)
-    sessions: Mapped[list[Session]] = relationship(back_populates="user", passive_deletes=True)
+    accounts: Mapped[list[Account]] = relationship(back_populates="user", passive_deletes="all")
+    sessions: Mapped[list[Session]] = relationship(back_populates="user", passive_deletes="all")
 
 
 class Session(Base):

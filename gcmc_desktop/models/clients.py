@@ -57,10 +57,10 @@ class Client(Base):
     businesses: Mapped[list[ClientBusiness]] = relationship(
         back_populates="client", cascade="all, delete-orphan", passive_deletes=True
     )
-    documents: Mapped[list[Document]] = relationship(back_populates="client", passive_deletes=True)
-    filings: Mapped[list[Filing]] = relationship(back_populates="client", passive_deletes=True)
+    documents: Mapped[list[Document]] = relationship(back_populates="client", passive_deletes="all")
+    filings: Mapped[list[Filing]] = relationship(back_populates="client", passive_deletes="all")
     service_requests: Mapped[list[ServiceRequest]] = relationship(
-        back_populates="client", passive_deletes=True
+        back_populates="client", passive_deletes="all"
     )
 
 

@@ -51,7 +51,9 @@ class DocumentType(Base):
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
     )
 
-    documents: Mapped[list[Document]] = relationship(back_populates="document_type")
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="document_type", passive_deletes="all"
+    )
 
 
 class Document(Base):

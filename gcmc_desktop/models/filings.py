@@ -48,7 +48,9 @@ class FilingType(Base):
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
     )
 
-    filings: Mapped[list[Filing]] = relationship(back_populates="filing_type")
+    filings: Mapped[list[Filing]] = relationship(
+        back_populates="filing_type", passive_deletes="all"
+    )
 
 
 class Filing(Base):

@@ -50,9 +50,11 @@ class Service(Base):
     )
 
     templates: Mapped[list[ServiceRequestTemplate]] = relationship(
-        back_populates="service", passive_deletes=True
+        back_populates="service", passive_deletes="all"
     )
-    requests: Mapped[list[ServiceRequest]] = relationship(back_populates="service")
+    requests: Mapped[list[ServiceRequest]] = relationship(
+        back_populates="service", passive_deletes="all"
+    )
 
 
 class ServiceRequestTemplate(Base):

@@ -32,10 +32,10 @@ class Tenant(Base):
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
     )
 
-    members: Mapped[list[TenantUser]] = relationship(back_populates="tenant", passive_deletes=True)
-    roles: Mapped[list[Role]] = relationship(back_populates="tenant", passive_deletes=True)
+    members: Mapped[list[TenantUser]] = relationship(back_populates="tenant", passive_deletes="all")
+    roles: Mapped[list[Role]] = relationship(back_populates="tenant", passive_deletes="all")
     subscriptions: Mapped[list[Subscription]] = relationship(
-        back_populates="tenant", passive_deletes=True
+        back_populates="tenant", passive_deletes="all"
     )
 
 
@@ -116,7 +116,7 @@ class Role(Base):
     permissions: Mapped[list[Permission]] = relationship(
         back_populates="role", cascade="all, delete-orphan", passive_deletes=True
     )
-    members: Mapped[list[TenantUser]] = relationship(back_populates="role")
+    members: Mapped[list[TenantUser]] = relationship(back_populates="role", passive_deletes="all")
 
 
 class Permission(Base):
@@ -170,7 +170,9 @@ class Plan(Base):
         "updatedAt", Timestamp, default=utcnow, onupdate=utcnow, nullable=False
     )
 
-    subscriptions: Mapped[list[Subscription]] = relationship(back_populates="plan")
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        back_populates="plan", passive_deletes="all"
+    )
 
 
 class Subscription(Base):

@@ -42,9 +42,11 @@ def prepare_database(progress: Progress = lambda _: None) -> ReadyDatabase:
         with session_factory(engine)() as session:
             if session.scalar(select(Tenant.id).where(Tenant.code == "demo")) is None:
                 progress("Loading demo data…")
-                from .seed import seed_demo
+                from .seed import demo_credentials, seed_demo
+                from .users import ensure_login_roles
 
                 seed_demo(session)
+                ensure_login_roles(session.connection(), demo_credentials(True))
                 session.commit()
     elif current != head:
         engine.dispose()

@@ -138,3 +138,23 @@ def list_users(conn: Connection, tenant_id: int) -> list[StaffUser]:
         {"t": tenant_id},
     )
     return [StaffUser(*row) for row in rows]
+
+
+def ensure_login_roles(conn: Connection, credentials: list[tuple[str, str, str]]) -> int:
+    """Give each (role, e-mail, password) user a login role if they have none yet
+    (administrator connection; used for the demo users). Returns how many were created."""
+    created = 0
+    for _role, email, password in credentials:
+        user_id = conn.scalar(select(User.id).where(User.email == email))
+        if user_id is None:
+            continue
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_roles WHERE rolname = gcmc_role_name(:u)"), {"u": user_id}
+        )
+        if not exists:
+            conn.execute(
+                text("SELECT gcmc__ensure_login_role(:u, :v)"),
+                {"u": user_id, "v": scram_for(conn, password)},
+            )
+            created += 1
+    return created
