@@ -1,0 +1,90 @@
+"""Role and permission administration within the signed-in tenant (DOMAIN.md §1: roles and
+permissions are guarded by `settings`; deleting a role needs `settings:delete`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+
+from ..models import Permission, Role, TenantUser
+from . import records
+from .context import Context, require
+from .errors import InUseError, ValidationError
+
+Grant = tuple[str, str]
+
+
+def list_roles(ctx: Context) -> list[tuple[Role, int]]:
+    """Roles of the tenant with their member counts."""
+    require(ctx, "settings", "view")
+    members = select(func.count()).where(TenantUser.role_id == Role.id).scalar_subquery()
+    rows = ctx.session.execute(select(Role, members).order_by(Role.name)).all()
+    return [(role, count) for role, count in rows]
+
+
+def role_grants(ctx: Context, role_id: int) -> set[Grant]:
+    require(ctx, "settings", "view")
+    rows = ctx.session.execute(
+        select(Permission.module, Permission.action).where(
+            Permission.role_id == role_id, Permission.allowed
+        )
+    )
+    return {(m, a) for m, a in rows}
+
+
+def _check(name: str, grants: Iterable[Grant]) -> list[Grant]:
+    cleaned = sorted({(m.strip(), a.strip()) for m, a in grants})
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter the role's name."
+    if any(not m or not a for m, a in cleaned):
+        errors["permissions"] = "Every permission needs a module and an action."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    return cleaned
+
+
+def create_role(ctx: Context, name: str, description: str | None, grants: Iterable[Grant]) -> Role:
+    require(ctx, "settings", "edit")
+    cleaned = _check(name, grants)
+    role = Role(tenant_id=ctx.tenant_id, name=name.strip(), description=description)
+    role.permissions = [Permission(module=m, action=a, allowed=True) for m, a in cleaned]
+    return records.create(ctx, role)
+
+
+def set_permissions(ctx: Context, role_id: int, grants: Iterable[Grant]) -> Role:
+    """Replace the role's permission rows with exactly `grants`."""
+    require(ctx, "settings", "edit")
+    with records.guarded(ctx.session):
+        role = records.get(ctx, Role, role_id, for_update=True)
+        cleaned = _check(role.name, grants)
+        wanted = set(cleaned)
+        for permission in list(role.permissions):
+            if (permission.module, permission.action) not in wanted:
+                role.permissions.remove(permission)
+        have = {(p.module, p.action) for p in role.permissions}
+        for module, action in cleaned:
+            if (module, action) not in have:
+                role.permissions.append(Permission(module=module, action=action, allowed=True))
+        ctx.session.commit()
+    return role
+
+
+def delete_role(ctx: Context, role_id: int) -> None:
+    """Only a role nobody holds can go; otherwise the message says who still holds it."""
+    require(ctx, "settings", "delete")
+    holders = ctx.session.scalar(
+        select(func.count()).select_from(TenantUser).where(TenantUser.role_id == role_id)
+    )
+    if holders:
+        role = records.get(ctx, Role, role_id)
+        raise InUseError(
+            f'Cannot delete role "{role.name}": '
+            + (f"{holders} members still hold it." if holders != 1 else "1 member still holds it."),
+            entity="roles",
+            users={"tenant_users": holders},
+            ident=role_id,
+            label=role.name,
+        )
+    records.delete(ctx, Role, role_id)
