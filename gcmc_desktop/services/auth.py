@@ -108,12 +108,10 @@ def new_token() -> str:
 def scram_verifier(engine: Engine, password: str) -> str:
     """The SCRAM-SHA-256 verifier of `password`, computed by libpq on this side so the plain
     password never travels to the server in a statement."""
-    raw = engine.raw_connection()
-    try:
-        pgconn = raw.driver_connection.pgconn  # type: ignore[union-attr]
-        return pgconn.encrypt_password(password.encode(), b"", b"scram-sha-256").decode()
-    finally:
-        raw.close()
+    from .users import scram_for
+
+    with engine.connect() as conn:
+        return scram_for(conn, password)
 
 
 def _unreachable(exc: OperationalError) -> bool:
