@@ -421,3 +421,38 @@ def test_login_session_expiry_default_is_configurable(firms: Firms, engine) -> N
     with OrmSession(engine) as orm:
         row = orm.scalars(select(LoginSession).where(LoginSession.token == ctx.session_token)).one()
     assert abs((row.expires_at - row.created_at) - timedelta(hours=2)) < timedelta(seconds=5)
+
+
+# ------------------------------------------------------------------------ remembered devices
+
+
+def test_remembered_device_resumes_without_the_password(firms: Firms, engine) -> None:
+    ctx = sign_in(firms, "viewer@alpha.gy")
+    remembered = auth.remember_device(ctx)
+    stored = remembered.to_json()
+    assert PASSWORD not in stored
+    again = auth.resume(firms.profile, auth.RememberedLogin.from_json(stored))
+    assert (again.user_id, again.tenant_id, again.role_name) == (ctx.user_id, firms.alpha, "Viewer")
+    assert [c.name for c in again.session.scalars(select(Client))] == ["Alpha Client"]
+    # Signing out ends the remembered device too.
+    auth.sign_out(again)
+    with pytest.raises(auth.SessionExpired) as expired:
+        auth.resume(firms.profile, remembered)
+    assert expired.value.message == auth.REMEMBERED_EXPIRED
+
+
+def test_remembered_session_expires(firms: Firms, engine) -> None:
+    ctx = sign_in(firms, "viewer@alpha.gy")
+    remembered = auth.remember_device(ctx)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE session SET \"expiresAt\" = now() - interval '1 minute' WHERE token = :t"),
+            {"t": remembered.token},
+        )
+    with pytest.raises(auth.SessionExpired):
+        auth.resume(firms.profile, remembered)
+    forged = auth.RememberedLogin(
+        remembered.email, remembered.user_id, remembered.tenant_id, remembered.token, "guess"
+    )
+    with pytest.raises(auth.SessionExpired):
+        auth.resume(firms.profile, forged)

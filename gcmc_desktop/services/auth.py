@@ -32,6 +32,8 @@ from .scoping import scope_session
 
 BAD_CREDENTIALS = "The e-mail address or password is not correct."
 DEFAULT_SESSION_HOURS = 12
+REMEMBER_DAYS = 7  # as the web platform's "remember me"
+REMEMBERED_EXPIRED = "Your remembered sign-in has expired or was ended. Please sign in again."
 USER_AGENT = "GCMC Desktop"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
@@ -153,9 +155,7 @@ def sign_in(profile: ServerProfile, email: str, password: str) -> SignedIn:
         gateway.dispose()
     with engine.connect() as conn:
         name = conn.scalar(select(User.name).where(User.id == user_id))
-        rows = conn.execute(text("SELECT * FROM gcmc_my_memberships()")).all()
-    memberships = [Membership(*row) for row in rows]
-    return SignedIn(profile, engine, user_id, name or email, email, memberships)
+    return SignedIn(profile, engine, user_id, name or email, email, _memberships(engine))
 
 
 def _record(gateway: Engine, email: str, *, success: bool) -> None:
@@ -194,39 +194,43 @@ def effective_permissions(session, role_id: int, role_name: str) -> frozenset[tu
     return frozenset((module, action) for module, actions in builtin.items() for action in actions)
 
 
-def open_context(
-    signed_in: SignedIn,
-    membership: Membership | None = None,
-    *,
-    session_hours: float = DEFAULT_SESSION_HOURS,
-    ip_address: str | None = None,
-    user_agent: str = USER_AGENT,
-) -> Context:
-    """Enter one tenant: a scoped, audited ORM session and a fresh `session` row."""
-    if not signed_in.memberships:
+def _memberships(engine: Engine) -> list[Membership]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM gcmc_my_memberships()")).all()
+    return [Membership(*row) for row in rows]
+
+
+def _pick(memberships: list[Membership], membership: Membership | None) -> Membership:
+    if not memberships:
         raise NoMembership()
     if membership is None:
-        if len(signed_in.memberships) > 1:
+        if len(memberships) > 1:
             raise ValueError("choose one of the user's memberships")
-        membership = signed_in.memberships[0]
-    if membership not in signed_in.memberships:
+        return memberships[0]
+    if membership not in memberships:
         raise NoMembership("You are not a member of that firm.")
-    session = session_factory(signed_in.engine)()
-    scope_session(session, membership.tenant_id)
-    ip_address = ip_address or _local_address()
-    token = new_token()
-    now = utcnow()
-    session.add(
-        LoginSession(
-            token=token,
-            user_id=signed_in.user_id,
-            expires_at=now + timedelta(hours=session_hours),
-            ip_address=ip_address,
-            user_agent=user_agent,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    return membership
+
+
+def _context(
+    signed_in: SignedIn,
+    membership: Membership,
+    token: str,
+    ip_address: str | None,
+    user_agent: str,
+    new_row: LoginSession | None,
+) -> Context:
+    """A scoped, audited ORM session (plus a factory for more, for worker threads)."""
+    factory = session_factory(signed_in.engine)
+
+    def make_session():
+        session = factory()
+        scope_session(session, membership.tenant_id)
+        return session
+
+    session = make_session()
+    if new_row is not None:
+        session.add(new_row)
     permissions = effective_permissions(session, membership.role_id, membership.role_name)
     session.commit()
     ctx = Context(
@@ -244,8 +248,112 @@ def open_context(
         ip_address=ip_address,
         user_agent=user_agent,
     )
-    enable_audit(session, membership.tenant_id, ctx.actor)
+    actor = ctx.actor
+    enable_audit(session, membership.tenant_id, actor)
+
+    def make_audited_session():
+        extra = make_session()
+        enable_audit(extra, membership.tenant_id, actor)
+        return extra
+
+    ctx.session_maker = make_audited_session
     return ctx
+
+
+def open_context(
+    signed_in: SignedIn,
+    membership: Membership | None = None,
+    *,
+    session_hours: float = DEFAULT_SESSION_HOURS,
+    ip_address: str | None = None,
+    user_agent: str = USER_AGENT,
+) -> Context:
+    """Enter one tenant: a scoped, audited ORM session and a fresh `session` row."""
+    membership = _pick(signed_in.memberships, membership)
+    ip_address = ip_address or _local_address()
+    token = new_token()
+    now = utcnow()
+    row = LoginSession(
+        token=token,
+        user_id=signed_in.user_id,
+        expires_at=now + timedelta(hours=session_hours),
+        ip_address=ip_address,
+        user_agent=user_agent,
+        created_at=now,
+        updated_at=now,
+    )
+    return _context(signed_in, membership, token, ip_address, user_agent, row)
+
+
+@dataclass(frozen=True)
+class RememberedLogin:
+    """What "remember me" keeps in the OS keyring: never the password."""
+
+    email: str
+    user_id: str
+    tenant_id: int
+    token: str
+    secret: str
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, raw: str) -> RememberedLogin:
+        import json
+
+        return cls(**json.loads(raw))
+
+
+def remember_device(ctx: Context, days: float = REMEMBER_DAYS) -> RememberedLogin:
+    """Keep this sign-in for `days`: the session row is extended and a device login role gets a
+    random secret that expires with it (replacing any other remembered device)."""
+    secret = new_token() + new_token()
+    until = utcnow() + timedelta(days=days)
+    verifier = scram_verifier(ctx.session.get_bind(), secret)
+    ctx.session.execute(text("SELECT gcmc_remember_device(:v, :u)"), {"v": verifier, "u": until})
+    ctx.session.execute(
+        text('UPDATE session SET "expiresAt" = :u WHERE token = :t'),
+        {"u": until, "t": ctx.session_token},
+    )
+    ctx.session.commit()
+    return RememberedLogin(ctx.email, ctx.user_id, ctx.tenant_id, ctx.session_token or "", secret)
+
+
+def resume(
+    profile: ServerProfile, remembered: RememberedLogin, *, user_agent: str = USER_AGENT
+) -> Context:
+    """Sign in again from a remembered device. SessionExpired if the session ran out, was
+    signed out, or another device was remembered since."""
+    url = profile.user_url(f"gcmc_r_{remembered.user_id}", remembered.secret)
+    engine = make_engine(url, pool_size=2, max_overflow=2)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(LoginSession.expires_at, User.name)
+                .join(User, User.id == LoginSession.user_id)
+                .where(LoginSession.token == remembered.token)
+            ).first()
+    except OperationalError as exc:
+        engine.dispose()
+        if _unreachable(exc):
+            raise ServerUnreachable() from exc
+        raise SessionExpired(REMEMBERED_EXPIRED) from exc
+    if row is None or row[0] <= utcnow():
+        engine.dispose()
+        raise SessionExpired(REMEMBERED_EXPIRED)
+    signed_in = SignedIn(profile, engine, remembered.user_id, row[1], remembered.email)
+    signed_in.memberships = _memberships(engine)
+    chosen = next((m for m in signed_in.memberships if m.tenant_id == remembered.tenant_id), None)
+    membership = _pick(signed_in.memberships, chosen or (signed_in.memberships or [None])[0])
+    return _context(signed_in, membership, remembered.token, _local_address(), user_agent, None)
+
+
+def forget_device(ctx: Context) -> None:
+    ctx.session.execute(text("SELECT gcmc_forget_device()"))
+    ctx.session.commit()
 
 
 def check_session(ctx: Context) -> None:
@@ -258,7 +366,9 @@ def check_session(ctx: Context) -> None:
 
 
 def sign_out(ctx: Context) -> None:
+    """End the session (and a remembered device, if this was one)."""
     if ctx.session_token:
+        ctx.session.execute(text("SELECT gcmc_forget_device()"))
         ctx.session.query(LoginSession).filter(LoginSession.token == ctx.session_token).delete()
         ctx.session.commit()
     ctx.session.close()

@@ -3,7 +3,9 @@ permissions, on which database session. Building one is the login service's job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -36,9 +38,29 @@ class Context:
     session_token: str | None = None
     ip_address: str | None = None
     user_agent: str = ""
+    # Makes another session with the same tenant scope and audit (set by the login service).
+    session_maker: Callable[[], Session] | None = field(default=None, repr=False)
 
     def can(self, module: str, action: str) -> bool:
         return allows(self.permissions, module, action)
+
+    @contextmanager
+    def worker(self) -> Iterator[Context]:
+        """A copy of this context with its own session, for a background thread (a Session must
+        not be shared between threads). The session is closed afterwards."""
+        if self.session_maker is None:
+            raise RuntimeError("this context cannot open further sessions")
+        session = self.session_maker()
+        try:
+            yield replace(self, session=session)
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Just a scoped session, for read-only background queries (the table model)."""
+        with self.worker() as ctx:
+            yield ctx.session
 
     @property
     def actor(self) -> Actor:

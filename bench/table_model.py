@@ -1,0 +1,773 @@
+"""Benchmark the paged table model on a large tenant, against Qt's QSqlQueryModel (QPSQL driver)
+and against the naive "load every row through the ORM into a list" model.
+
+    QT_QPA_PLATFORM=offscreen uv run python bench/table_model.py [--rows 1000000]
+
+Starts its own embedded PostgreSQL (in a temporary directory, or in --pgdata, where the data is
+kept and reused by later runs with the same --rows), loads one tenant with N clients by COPY (plus
+a smaller second tenant, so the tenant criterion has something to exclude), builds the desktop's
+indexes on the loaded data (migration 0002), VACUUM ANALYZE. Then each model runs in a process
+of its own, so memory figures are not mixed up, through the same steps on a shown QTableView:
+
+  first page   model set on the view until its first rows are painted (default order: id)
+  re-sort      sort by name (ascending) until the new first rows are painted
+  search       a name fragment, then a TIN fragment, until the matching rows are painted (ours:
+               the 250 ms typing debounce is flushed, not waited for)
+  last row     from the list sorted by name, until the last row (in name order) is painted:
+               ours jumps there by reversing the sort (first page of name DESC) instead of
+               scrolling a million rows; QSqlQueryModel fetches every row and scrolls to the end;
+               the naive model already holds every row and scrolls to the end
+  memory       resident set growth of the process over all the steps, at the end and at peak
+
+Timings include the Python/Qt work (query building, formatting, layout, painting), not only the
+database. Before timing, the process is in its "after login" state: ORM mappers configured and a
+database connection open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+DATABASE = "gcmc_bench"
+TENANT_CODE = "bench"
+OTHER_ROWS = 50_000
+NAME_SEARCH = "persaud"
+TIN_SEARCH = "771234"
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+TARGETS = {"first": 50.0, "sort": 100.0, "search": 100.0, "memory": 50.0, "vs_qsql": 20.0}
+
+FIRST_NAMES = words(
+    "Aaliyah Abdul Adrian Alicia Amar Amina Andre Anil Anita Ashley Bibi Brandon Camille "
+    "Carlos Chandra Chris Curtis Dale Damian Deborah Deepak Devon Dianne Dwayne Elizabeth "
+    "Faizal Farah Gavin Gita Grace Hemraj Indira Jacqueline Jamal Janelle Jason Jennifer Joel "
+    "Jonathan Kamal Karen Kavita Keisha Kevin Krishna Latoya Leon Lisa Malcolm Marcia Mark "
+    "Michelle Mohan Nadia Natasha Neil Nicole Omar Patrick Petal Priya Rajesh Ramesh Ravi "
+    "Renee Ricardo Rohan Ryan Samantha Sanjay Sharon Shawn Shivani Simone Stephen Sunil "
+    "Suresh Tamara Terrence Troy Vanessa Vikram Vishnu Wayne Yolanda Zahir"
+)
+SURNAME_PARTS = words(
+    "Ali Baptiste Bacchus Bisram Chand Charles Das Dookie Edwards Fraser Gobin Harry Henry "
+    "Hinds Jagdeo James Jordan Khan Lall Layne Mohamed Narine Ng Ogle Persaud Ramdass "
+    "Ramsaroop Rodrigues Sahadeo Seepersaud Singh Sookdeo Thomas Wong Williams Yearwood"
+)
+COMPANY_WORDS = words(
+    "Atlantic Berbice Caribbean Coastal Courantyne Demerara Essequibo Golden Green Guiana "
+    "Harbour Kaieteur Lighthouse Mahaica Majestic National Pomeroon Rainforest Regal Rupununi "
+    "Savannah Southern Sunrise Tropical United"
+)
+COMPANY_KINDS = words(
+    "Agencies Auto Bakery Builders Construction Distributors Engineering Enterprises Farms "
+    "Foods Hardware Holdings Imports Investments Logistics Mining Motors Pharmacy Shipping "
+    "Supplies Timber Trading Transport"
+)
+SECTORS = words(
+    "Agriculture Construction Education Finance Fisheries Forestry Health Hospitality "
+    "Manufacturing Mining Retail Transport"
+)
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+
+def client_rows(tenant_id: int, count: int, seed: int):
+    """Plausible clients: individuals and companies, unique email/TIN/NIS, some NULLs."""
+    rng = random.Random(seed)
+    start = datetime(2016, 1, 1)
+    span = int(timedelta(days=365 * 10).total_seconds())
+    surnames = [f"{a}" if a == b else f"{a}-{b}" for a in SURNAME_PARTS for b in SURNAME_PARTS[:6]]
+    for i in range(count):
+        if rng.random() < 0.55:
+            first, last = rng.choice(FIRST_NAMES), rng.choice(surnames)
+            kind, name = "individual", f"{first} {last}"
+            local = f"{first}.{last}".lower()
+        else:
+            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {rng.randrange(1000)}"
+            kind, local = "company", name.split()[0].lower()
+        created = start + timedelta(seconds=rng.randrange(span), milliseconds=rng.randrange(1000))
+        yield (
+            tenant_id,
+            name,
+            kind,
+            None if rng.random() < 0.08 else f"{local}{i}@mail{i % 40}.gy",
+            f"+592 {rng.randrange(200, 700)} {rng.randrange(10000):04d}",
+            None if rng.random() < 0.05 else f"{100_000_000 + (i * 7_919_113) % 900_000_000}",
+            None if rng.random() < 0.10 else f"{(i * 3_571_001) % 100_000_000:08d}",
+            None if rng.random() < 0.10 else rng.choice(SECTORS),
+            rng.choice(("low", "medium", "high", None)),
+            created,
+            created,
+        )
+
+
+COPY_SQL = (
+    'COPY clients ("tenantId", name, type, email, phone, tin, "nisNumber", sector, "riskLevel", '
+    '"createdAt", "updatedAt") FROM STDIN'
+)
+
+
+def prepare_database(admin_url, rows: int) -> tuple[Any, int]:
+    """The bench database with `rows` clients in the bench tenant; reused if already there."""
+    from sqlalchemy import text
+
+    from gcmc_desktop.db import make_engine, migrate
+    from gcmc_desktop.db.embedded import ensure_database
+
+    ensure_database(admin_url, DATABASE)
+    url = admin_url.set(database=DATABASE)
+    # Index builds on a million rows: give them memory and parallel workers.
+    engine = make_engine(
+        url,
+        connect_args={
+            "options": "-c timezone=UTC -c maintenance_work_mem=512MB "
+            "-c max_parallel_maintenance_workers=2"
+        },
+    )
+    with engine.connect() as conn:
+        try:
+            have = conn.scalar(
+                text(
+                    'SELECT count(*) FROM clients c JOIN tenants t ON t.id = c."tenantId" '
+                    "WHERE t.code = :code"
+                ),
+                {"code": TENANT_CODE},
+            )
+        except Exception:
+            have = None
+            conn.rollback()
+    if have == rows and migrate.current_revision(engine) == migrate.head_revision():
+        print(f"Reusing the loaded database ({rows:,} clients).")
+    else:
+        _load(engine, rows)
+    with engine.connect() as conn:
+        tenant_id = conn.scalar(text("SELECT id FROM tenants WHERE code = :c"), {"c": TENANT_CODE})
+    engine.dispose()
+    return url, tenant_id
+
+
+def _load(engine, rows: int) -> None:
+    from sqlalchemy import text
+
+    from gcmc_desktop.db import migrate
+
+    t0 = time.perf_counter()
+    migrate.reset(engine)
+    # Load at the baseline and build the desktop's indexes afterwards, as `gcmc db adopt` does on
+    # a platform database that already holds its rows (and as a bulk load should).
+    migrate.downgrade(engine, migrate.BASELINE)
+    with engine.begin() as conn:
+        ids = [
+            conn.scalar(
+                text(
+                    'INSERT INTO tenants (name, code, "createdAt", "updatedAt") '
+                    "VALUES (:n, :c, now(), now()) RETURNING id"
+                ),
+                {"n": name, "c": code},
+            )
+            for name, code in (("Bench firm", TENANT_CODE), ("Other firm", "other"))
+        ]
+        dbapi = conn.connection.driver_connection
+        with dbapi.cursor() as cursor:
+            for tenant_id, count, seed in ((ids[0], rows, 1), (ids[1], OTHER_ROWS, 2)):
+                with cursor.copy(COPY_SQL) as copy:
+                    for row in client_rows(tenant_id, count, seed):
+                        copy.write_row(row)
+    t1 = time.perf_counter()
+    print(f"Loaded {rows:,} + {OTHER_ROWS:,} clients by COPY in {t1 - t0:.1f} s.")
+    migrate.upgrade(engine)
+    t2 = time.perf_counter()
+    print(f"Migrated to head (desktop indexes built) in {t2 - t1:.1f} s.")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE clients"))
+    print(f"VACUUM ANALYZE in {time.perf_counter() - t2:.1f} s.")
+
+
+# -- measuring inside a variant process ---------------------------------------------------------
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def peak_mb() -> float:
+    # The kernel's high-water mark (kB on Linux) is updated lazily: it can trail the current RSS.
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rss_mb())
+
+
+class Stage:
+    """A shown QTableView plus helpers to time "until painted"."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication, QTableView
+
+        self.app = QApplication.instance() or QApplication([])
+        self.view = QTableView()
+        self.view.resize(1200, 800)
+        self.view.show()
+        # The "after login" state: fonts loaded and text painted once already; a process's first
+        # text paint initialises the font database, which no model should be charged for.
+        from PySide6.QtGui import QStandardItemModel
+
+        warm = QStandardItemModel(3, 3)
+        self.view.setModel(warm)
+        self.paint()
+        # Keeps the event loop waking up while waiting for a background job.
+        self._tick = QTimer()
+        self._tick.start(5)
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(3):
+            self.app.processEvents()
+
+    def wait(self, condition: Callable[[], bool], timeout: float = 600.0) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the model did not answer in time")
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+    def paint(self) -> None:
+        """Lay out and paint what is on screen now, synchronously."""
+        self.app.processEvents()
+        self.view.viewport().repaint()
+
+    def timed(self, action: Callable[[], None]) -> float:
+        t0 = time.perf_counter()
+        action()
+        self.paint()
+        return (time.perf_counter() - t0) * 1000
+
+
+COLUMNS_SQL = 'name, type, email, tin, "nisNumber", sector, "riskLevel", "createdAt", phone, id'
+
+
+def search_sql(term: str) -> str:
+    pattern = f"'%{term}%'"
+    return (
+        f"(name ILIKE {pattern} OR email ILIKE {pattern} OR tin ILIKE {pattern} "
+        f'OR "nisNumber" ILIKE {pattern})'
+    )
+
+
+def warm_orm(engine) -> None:
+    """The "after login" state: mappers configured, a pooled connection open."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session, configure_mappers
+
+    from gcmc_desktop.models import Tenant
+
+    configure_mappers()
+    with Session(engine) as session:
+        session.scalars(select(Tenant).limit(1)).all()
+
+
+def client_query(tenant_id: int):
+    from sqlalchemy import select
+
+    from gcmc_desktop.models import Client
+    from gcmc_desktop.services.paging import ColumnSpec, PagedQuery
+
+    columns = [
+        ColumnSpec("name", "Name", Client.name),
+        ColumnSpec("type", "Type", Client.type),
+        ColumnSpec("email", "Email", Client.email),
+        ColumnSpec("tin", "TIN", Client.tin),
+        ColumnSpec("nis", "NIS number", Client.nis_number),
+        ColumnSpec("sector", "Sector", Client.sector),
+        ColumnSpec("risk", "Risk", Client.risk_level),
+        ColumnSpec("created", "Created", Client.created_at),
+        ColumnSpec("phone", "Phone", Client.phone, sortable=False),
+    ]
+    return PagedQuery(
+        select(Client).where(Client.tenant_id == tenant_id),
+        columns,
+        search_columns=(Client.name, Client.email, Client.tin, Client.nis_number),
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def run_ours(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]:
+    from PySide6.QtCore import Qt
+    from sqlalchemy import select
+
+    from gcmc_desktop.db import make_engine, session_factory
+    from gcmc_desktop.models import Client
+    from gcmc_desktop.views.table_model import PagedTableModel, query_pool
+
+    engine = make_engine(url)
+    warm_orm(engine)
+    stage = Stage()
+    sessions = session_factory(engine)
+    query = client_query(tenant_id)
+    out: dict[str, Any] = {}
+    rss0 = rss_mb()
+    box: dict[str, Any] = {}
+
+    def quiesce() -> None:
+        """Let the background count finish: each step is timed on its own."""
+        model = box["model"]
+        stage.wait(lambda: model.total is not None)
+        query_pool().waitForDone()
+        stage.settle()
+
+    def first() -> None:
+        model = PagedTableModel(query.clone(), sessions)
+        box["model"] = model
+        started = time.perf_counter()
+        model.totalChanged.connect(
+            lambda n: box.setdefault("total", (n, (time.perf_counter() - started) * 1000))
+        )
+        stage.view.setModel(model)
+        stage.wait(lambda: model.rowCount() > 0)
+
+    firsts = []
+    for _ in range(repeat):  # a new model each time; the first one in a cold process
+        box.pop("total", None)
+        firsts.append(stage.timed(first))
+        quiesce()
+    out["first"], out["first_cold"] = median(firsts), firsts[0]
+    out["total"], out["total_ms"] = box["total"]
+    model: PagedTableModel = box["model"]
+
+    def until_page(action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            action()
+            stage.wait(lambda: not model.loading)
+
+        return run
+
+    def sort(column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder):
+        return until_page(lambda: stage.view.sortByColumn(column, order))
+
+    def search(term: str) -> Callable[[], None]:
+        def run() -> None:
+            model.set_search(term)
+            model.flush_search()  # the typing debounce is not what is measured
+
+        return until_page(run)
+
+    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            quiesce()
+            times.append(stage.timed(action))
+            quiesce()
+        return median(times)
+
+    out["sort"] = repeated(sort(-1), sort(0))  # from the default (id) order to name order
+    assert model.row_values(0)["name"] <= model.row_values(model.rowCount() - 1)["name"]
+    out["search_name"] = repeated(search(""), search(NAME_SEARCH))
+    out["search_name_total"] = model.total
+    out["search_tin"] = repeated(search(""), search(TIN_SEARCH))
+    out["search_tin_total"] = model.total
+    search("")()
+    out["last"] = repeated(sort(0), sort(0, Qt.SortOrder.DescendingOrder))
+    with sessions() as s:
+        expected = s.scalar(
+            select(Client.id)
+            .where(Client.tenant_id == tenant_id)
+            .order_by(Client.name.desc(), Client.id.desc())
+            .limit(1)
+        )
+    assert model.row_id(0) == expected, "the first row of the reversed sort is not the last row"
+    out["last_note"] = "sort reversal"
+
+    # Scrolling on: the next 25 pages of 200 rows, one after another.
+    t0 = time.perf_counter()
+    for _ in range(25):
+        model.fetchMore()
+        stage.wait(lambda: not model.loading)
+        stage.view.scrollToBottom()
+        stage.paint()
+    out["page_avg"] = (time.perf_counter() - t0) * 1000 / 25
+    quiesce()
+    out["rss_growth"] = rss_mb() - rss0
+    out["peak_growth"] = peak_mb() - rss0
+    return out
+
+
+def run_qsql(
+    url: str, tenant_id: int, rows: int, repeat: int, socket_dir: str, port: int
+) -> dict[str, Any]:
+    from PySide6.QtSql import QSqlDatabase, QSqlQuery, QSqlQueryModel
+
+    stage = Stage()
+    if "QPSQL" not in QSqlDatabase.drivers():
+        return {"na": f"no QPSQL driver (have {QSqlDatabase.drivers()})"}
+    db = QSqlDatabase.addDatabase("QPSQL", "bench")
+    if not db.isValid():
+        return {"na": f"the QPSQL driver does not load: {db.lastError().text()}"}
+    db.setHostName(socket_dir)  # a directory: libpq takes it as the Unix socket's location
+    db.setPort(port)
+    db.setDatabaseName(DATABASE)
+    db.setUserName("postgres")
+    if not db.open():
+        return {"na": f"QPSQL cannot connect: {db.lastError().text()}"}
+    base = f'SELECT {COLUMNS_SQL} FROM clients WHERE "tenantId" = {tenant_id}'
+    out: dict[str, Any] = {}
+    rss0 = rss_mb()
+    box: dict[str, Any] = {}
+    repeat = min(repeat, 3)  # each run holds the whole result: seconds apiece
+
+    def set_query(sql: str) -> Callable[[], None]:
+        def run() -> None:
+            model = box["model"]
+            model.setQuery(QSqlQuery(sql, db))
+            if model.lastError().isValid():
+                raise RuntimeError(model.lastError().text())
+
+        return run
+
+    def first() -> None:
+        box["model"] = QSqlQueryModel()
+        set_query(f"{base} ORDER BY id")()
+        stage.view.setModel(box["model"])
+
+    out["first"] = median([stage.timed(first) for _ in range(repeat)])
+    model = box["model"]
+
+    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            stage.paint()
+            times.append(stage.timed(action))
+        return median(times)
+
+    by_id = set_query(f"{base} ORDER BY id")
+    by_name = set_query(f"{base} ORDER BY name, id")
+    out["sort"] = repeated(by_id, by_name)
+    out["search_name"] = repeated(
+        by_name, set_query(f"{base} AND {search_sql(NAME_SEARCH)} ORDER BY name, id")
+    )
+    out["search_tin"] = repeated(
+        by_name, set_query(f"{base} AND {search_sql(TIN_SEARCH)} ORDER BY name, id")
+    )
+    by_name()
+    stage.paint()
+
+    def to_the_end() -> None:
+        while model.canFetchMore():
+            model.fetchMore()
+        stage.view.scrollToBottom()
+
+    out["last"] = stage.timed(to_the_end)
+    out["last_note"] = "fetchMore all, scroll"
+    out["loaded_rows"] = model.rowCount()
+    out["rss_growth"] = rss_mb() - rss0
+    out["peak_growth"] = peak_mb() - rss0
+    return out
+
+
+def run_naive(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]:
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+    from sqlalchemy import select
+
+    from gcmc_desktop.db import make_engine, session_factory
+    from gcmc_desktop.models import Client
+    from gcmc_desktop.services.paging import format_value
+
+    attrs = ("name", "type", "email", "tin", "nis_number", "sector", "risk_level", "created_at")
+
+    class NaiveModel(QAbstractTableModel):
+        """What one writes first: every row as an ORM object in a Python list."""
+
+        def __init__(self, clients: list[Client]) -> None:
+            super().__init__()
+            self.all = clients
+            self.rows = clients
+
+        def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else len(self.rows)
+
+        def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else len(attrs)
+
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return format_value(getattr(self.rows[index.row()], attrs[index.column()]))
+            return None
+
+        def show(self, rows: list[Client]) -> None:
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+
+    engine = make_engine(url)
+    warm_orm(engine)
+    stage = Stage()
+    sessions = session_factory(engine)
+    out: dict[str, Any] = {}
+    rss0 = rss_mb()
+    box: dict[str, Any] = {}
+
+    def first() -> None:
+        with sessions() as s:
+            clients = list(
+                s.scalars(select(Client).where(Client.tenant_id == tenant_id).order_by(Client.id))
+            )
+        box["model"] = NaiveModel(clients)
+        stage.view.setModel(box["model"])
+
+    out["first"] = stage.timed(first)
+    model: NaiveModel = box["model"]
+
+    def by_name() -> None:
+        model.show(sorted(model.all, key=lambda c: (c.name, c.id)))
+
+    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            stage.paint()
+            times.append(stage.timed(action))
+        return median(times)
+
+    everything = model.all
+    out["sort"] = repeated(lambda: model.show(everything), by_name)
+    by_name_rows = model.rows
+
+    def search(term: str) -> Callable[[], None]:
+        def run() -> None:
+            t = term.casefold()
+            model.show(
+                [
+                    c
+                    for c in by_name_rows
+                    if any(
+                        t in (v or "").casefold() for v in (c.name, c.email, c.tin, c.nis_number)
+                    )
+                ]
+            )
+
+        return run
+
+    out["search_name"] = repeated(lambda: model.show(by_name_rows), search(NAME_SEARCH))
+    out["search_tin"] = repeated(lambda: model.show(by_name_rows), search(TIN_SEARCH))
+    model.show(by_name_rows)
+    stage.paint()
+    out["last"] = stage.timed(stage.view.scrollToBottom)
+    out["last_note"] = "scroll (all in memory)"
+    out["rss_growth"] = rss_mb() - rss0
+    out["peak_growth"] = peak_mb() - rss0
+    return out
+
+
+# -- driver -------------------------------------------------------------------------------------
+
+
+def run_variant(args: argparse.Namespace) -> None:
+    try:
+        if args.variant == "ours":
+            result = run_ours(args.url, args.tenant, args.rows, args.repeat)
+        elif args.variant == "qsql":
+            result = run_qsql(
+                args.url, args.tenant, args.rows, args.repeat, args.socket_dir, args.port
+            )
+        else:
+            result = run_naive(args.url, args.tenant, args.rows, args.repeat)
+    except Exception as exc:  # reported in the table, not as a traceback
+        result = {"na": f"failed: {type(exc).__name__}: {exc}"}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def spawn(variant: str, common: list[str]) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--variant", variant, *common]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+    return {"na": f"exited with {proc.returncode}: {' / '.join(tail)}"}
+
+
+def explain(url, tenant_id: int) -> None:
+    """EXPLAIN ANALYZE of the queries our model sends, for tuning indexes."""
+    from gcmc_desktop.db import make_engine, session_factory
+
+    engine = make_engine(url)
+    query = client_query(tenant_id)
+    cases = [
+        ("first page, by id", None, False, ""),
+        ("first page, by name", "name", False, ""),
+        ("first page, by name desc", "name", True, ""),
+        (f"search {NAME_SEARCH!r} by name", "name", False, NAME_SEARCH),
+        (f"search {TIN_SEARCH!r} by name", "name", False, TIN_SEARCH),
+    ]
+    with session_factory(engine)() as s:
+        for title, key, desc, term in cases:
+            query.set_sort(key, desc)
+            query.set_search(term)
+            compiled = query.page_statement(200).compile(
+                dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+            )
+            plan = s.connection().exec_driver_sql(
+                f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params
+            )
+            print(f"\n-- {title}")
+            print("\n".join(row[0] for row in plan))
+    engine.dispose()
+
+
+def fmt_ms(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.1f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
+
+
+def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
+    names = {
+        "ours": "PagedTableModel",
+        "qsql": "QSqlQueryModel (QPSQL)",
+        "naive": "naive ORM list",
+    }
+    lines = [
+        ("first page visible", "first", fmt_ms),
+        ("  cold (first in process)", "first_cold", fmt_ms),
+        ("re-sort by name", "sort", fmt_ms),
+        (f"search {NAME_SEARCH!r} (name)", "search_name", fmt_ms),
+        (f"search {TIN_SEARCH!r} (TIN)", "search_tin", fmt_ms),
+        ("reach the last row", "last", fmt_ms),
+        ("  how", "last_note", str),
+        ("RSS growth at end", "rss_growth", lambda v: f"{v:,.1f} MB"),
+        ("RSS growth at peak", "peak_growth", lambda v: f"{v:,.1f} MB"),
+    ]
+    width = 26
+    print()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"Client list of one tenant with {rows:,} rows (embedded PostgreSQL, Unix socket)")
+    print(f"Machine: {os.cpu_count()} CPU cores, load average {load}; medians of the runs.")
+    print("".ljust(width) + "".join(names[k].rjust(26) for k in names))
+    for title, key, render in lines:
+        cells = []
+        for variant in names:
+            result = results[variant]
+            value = result.get(key)
+            cells.append(("n/a" if "na" in result or value is None else render(value)).rjust(26))
+        print(title.ljust(width) + "".join(cells))
+    for variant in names:
+        if "na" in results[variant]:
+            print(f"{names[variant]}: n/a — {results[variant]['na']}")
+    ours = results["ours"]
+    if "na" in ours:
+        return
+    print()
+    print(
+        f"Ours, also: exact total {ours['total']:,} counted in the background in "
+        f"{fmt_ms(ours['total_ms'])}; scrolling on, {fmt_ms(ours['page_avg'])} per further "
+        f"200-row page (so scrolling all {rows:,} rows one page after another would take "
+        f"about {fmt_ms(ours['page_avg'] * rows / 200)}, hence the sort reversal above); "
+        f"search {NAME_SEARCH!r} matched {ours['search_name_total']:,} rows, "
+        f"{TIN_SEARCH!r} {ours['search_tin_total']:,}."
+    )
+    qsql = results["qsql"]
+    if "na" not in qsql:
+        print(f"QSqlQueryModel held {qsql['loaded_rows']:,} rows to show the last one.")
+    print()
+    checks = [
+        ("first page ≤ 50 ms", ours["first"] <= TARGETS["first"]),
+        ("re-sort ≤ 100 ms", ours["sort"] <= TARGETS["sort"]),
+        (
+            "search ≤ 100 ms",
+            max(ours["search_name"], ours["search_tin"]) <= TARGETS["search"],
+        ),
+        ("memory growth ≤ 50 MB", ours["peak_growth"] <= TARGETS["memory"]),
+    ]
+    if "na" not in qsql:
+        ratio = qsql["first"] / ours["first"]
+        checks.append(
+            (
+                f"≥ 20× faster to first page than QSqlQueryModel ({ratio:,.1f}×)",
+                ratio >= TARGETS["vs_qsql"],
+            )
+        )
+    for title, ok in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {title}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pgdata", type=Path, help="keep the server's data here and reuse it")
+    parser.add_argument("--only", choices=("ours", "qsql", "naive"), action="append")
+    parser.add_argument("--explain", action="store_true", help="print our query plans")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="report the median of this many runs of each step"
+    )
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--tenant", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--socket-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        run_variant(args)
+        return
+
+    from gcmc_desktop.db.embedded import server_url, start_server
+
+    temporary = args.pgdata is None
+    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
+    try:
+        server = start_server(pgdata)
+        admin = server_url(server)
+        info = server.get_postmaster_info()
+        url, tenant_id = prepare_database(admin, args.rows)
+        if args.explain:
+            explain(url, tenant_id)
+        common = [
+            "--rows", str(args.rows),
+            "--repeat", str(args.repeat),
+            "--url", url.render_as_string(hide_password=False),
+            "--tenant", str(tenant_id),
+            "--socket-dir", str(info.socket_dir or ""),
+            "--port", str(info.port or 5432),
+        ]  # fmt: skip
+        results = {}
+        for variant in ("ours", "qsql", "naive"):
+            if args.only and variant not in args.only:
+                results[variant] = {"na": "not run (--only)"}
+                continue
+            print(f"Running {variant} …", flush=True)
+            results[variant] = spawn(variant, common)
+        report(args.rows, results)
+    finally:
+        if temporary:
+            with contextlib.suppress(Exception):
+                server.cleanup()  # type: ignore[possibly-undefined]
+            shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""Keyset-paged, sorted, filtered and searched row lists over any ORM query — the Qt-free half of
+every list view (the GUI's `PagedTableModel` is a thin adapter over it).
+
+Why keyset and not OFFSET: OFFSET makes PostgreSQL produce and throw away every skipped row, so
+page 5,000 of a 1,000,000-row tenant costs a million rows. A keyset page continues *after* the
+last row shown — `WHERE (sort_col, id) > (:last_value, :last_id) ORDER BY sort_col, id LIMIT n` —
+which is a short range scan of a (tenantId, sort_col, id) index wherever the list is.
+
+Order: rows are ordered by (sort column, id), id being the unique tie-breaker. NULLs follow
+PostgreSQL's natural btree order — last when ascending, first when descending — so both directions
+are plain forward/backward scans of one index. A row comparison never matches NULL, so when a page
+crosses between the NULL and non-NULL parts of the order it takes a second query (still indexed).
+
+Pages come back as plain tuples, not ORM objects: a list shows a few columns of many rows, and
+identity-mapped entities would cost memory and time for nothing. The statements stay ORM-enabled
+(`select(Client.name, …)`), so the session's automatic tenant criteria still apply to them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.orm import Session
+
+Formatter = Callable[[Any], str]
+
+
+def format_value(value: Any) -> str:
+    """Default display text: empty for None, local time for the database's naive-UTC
+    timestamps, money with two decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def format_date(value: Any) -> str:
+    """A timestamp shown as its local calendar date only."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone().date().isoformat()
+    return format_value(value)
+
+
+def _column_element(expr: Any) -> ColumnElement[Any]:
+    clause = expr.__clause_element__() if hasattr(expr, "__clause_element__") else expr
+    if not isinstance(clause, ColumnElement):
+        raise TypeError(f"not a column expression: {expr!r}")
+    return clause
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a list: its key (for sorting/filtering by name), header title, the SQL
+    expression that produces it, whether the list may sort on it, and how to display it.
+
+    `nullable` is read off the column when it is a table column; say so explicitly for other
+    expressions. A NOT NULL sort column lets every page be a single query."""
+
+    key: str
+    title: str
+    expr: Any
+    sortable: bool = True
+    formatter: Formatter | None = None
+    nullable: bool | None = None
+
+    def format(self, value: Any) -> str:
+        return (self.formatter or format_value)(value)
+
+    @property
+    def is_nullable(self) -> bool:
+        if self.nullable is not None:
+            return self.nullable
+        return bool(getattr(_column_element(self.expr), "nullable", True))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The position after the last row of a page: the sort value and id of that row. It is only
+    valid for the sort it was produced under."""
+
+    sort_key: str | None
+    descending: bool
+    value: Any
+    id: Any
+
+
+@dataclass
+class Page:
+    """Rows (values in column order), their ids, where to continue, and whether anything is left."""
+
+    keys: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    ids: list[Any] = field(default_factory=list)
+    cursor: Cursor | None = None
+    done: bool = True
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows as {column key: value}, plus "id"."""
+        return [
+            {"id": row_id, **dict(zip(self.keys, row, strict=True))}
+            for row_id, row in zip(self.ids, self.rows, strict=True)
+        ]
+
+
+def escape_like(term: str) -> str:
+    """`term` as a literal inside a LIKE pattern (backslash is PostgreSQL's default escape)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PagedQuery:
+    """A list over `base` (an ORM `select(Entity)` with any scoping already applied): columns,
+    one sort, equality filters and a search term, read one keyset page at a time.
+
+    Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
+    """
+
+    def __init__(
+        self,
+        base: Select[Any],
+        columns: Sequence[ColumnSpec],
+        *,
+        search_columns: Iterable[Any] = (),
+        filter_columns: Mapping[str, Any] | None = None,
+        id_column: Any | None = None,
+        sort_key: str | None = None,
+        descending: bool = False,
+    ) -> None:
+        if not columns:
+            raise ValueError("a list needs at least one column")
+        self._base = base
+        self._columns = tuple(columns)
+        self._index = {spec.key: i for i, spec in enumerate(self._columns)}
+        if len(self._index) != len(self._columns):
+            raise ValueError("column keys must be unique")
+        self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
+        self._search_columns = tuple(_column_element(c) for c in search_columns)
+        self._filter_columns: dict[str, ColumnElement[Any]] = {
+            spec.key: _column_element(spec.expr) for spec in self._columns
+        }
+        for key, expr in (filter_columns or {}).items():
+            self._filter_columns[key] = _column_element(expr)
+        self._filters: dict[str, Any] = {}
+        self._search = ""
+        self._sort_key: str | None = None
+        self._descending = False
+        self.set_sort(sort_key, descending)
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> tuple[ColumnSpec, ...]:
+        return self._columns
+
+    @property
+    def sort_key(self) -> str | None:
+        return self._sort_key
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        return dict(self._filters)
+
+    @property
+    def search(self) -> str:
+        return self._search
+
+    def column_index(self, key: str) -> int:
+        return self._index[key]
+
+    def set_sort(self, key: str | None, descending: bool = False) -> None:
+        """Sort on a sortable column, or by id alone when `key` is None."""
+        if key is not None:
+            if key not in self._index:
+                raise KeyError(f"no column {key!r}")
+            if not self._columns[self._index[key]].sortable:
+                raise ValueError(f"column {key!r} is not sortable")
+        self._sort_key = key
+        self._descending = descending
+
+    def set_filter(self, key: str, value: Any) -> None:
+        """Keep rows whose `key` equals `value` (any of them, for a list/tuple/set); None clears."""
+        if key not in self._filter_columns:
+            raise KeyError(f"no filterable column {key!r}")
+        if value is None:
+            self._filters.pop(key, None)
+        else:
+            self._filters[key] = value
+
+    def clear_filters(self) -> None:
+        self._filters.clear()
+
+    def set_search(self, text: str) -> None:
+        self._search = (text or "").strip()
+
+    def clone(self) -> PagedQuery:
+        """An independent copy with the same settings (for a background job)."""
+        twin = copy.copy(self)
+        twin._filters = dict(self._filters)
+        return twin
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def _criteria(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        for key, value in self._filters.items():
+            column = self._filter_columns[key]
+            if isinstance(value, list | tuple | set | frozenset):
+                out.append(column.in_(list(value)))
+            else:
+                out.append(column == value)
+        if self._search and self._search_columns:
+            # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
+            # may switch to a generic plan, which cannot judge how selective the term is and so
+            # cannot choose between the trigram index and an ordered scan.
+            pattern = bindparam(
+                "search_pattern", f"%{escape_like(self._search)}%", literal_execute=True
+            )
+            out.append(or_(*(column.ilike(pattern) for column in self._search_columns)))
+        return out
+
+    def _sort_column(self) -> ColumnElement[Any] | None:
+        if self._sort_key is None:
+            return None
+        return _column_element(self._columns[self._index[self._sort_key]].expr)
+
+    def _select_rows(self) -> Select[Any]:
+        exprs = [spec.expr for spec in self._columns]
+        return (
+            self._base.with_only_columns(*exprs, self._id, maintain_column_froms=True)
+            .where(*self._criteria())
+            .order_by(None)
+        )
+
+    def _ordered(self, stmt: Select[Any]) -> Select[Any]:
+        sort = self._sort_column()
+        keys = [self._id] if sort is None else [sort, self._id]
+        # Natural NULL placement (ASC NULLS LAST, DESC NULLS FIRST) matches one btree index read
+        # forwards or backwards.
+        return stmt.order_by(*(k.desc() if self._descending else k.asc() for k in keys))
+
+    def _segments(self, after: Cursor | None) -> list[ColumnElement[bool] | None]:
+        """The WHERE conditions, in order, whose results concatenated are the rows after `after`."""
+        if after is None:
+            return [None]
+        if after.sort_key != self._sort_key or after.descending != self._descending:
+            raise ValueError("the cursor belongs to a different sort; start from the first page")
+        sort = self._sort_column()
+        beyond = (lambda a, b: a < b) if self._descending else (lambda a, b: a > b)
+        if sort is None:
+            return [beyond(self._id, after.id)]
+        nullable = self._columns[self._index[self._sort_key]].is_nullable  # type: ignore[index]
+        if after.value is None:
+            # Inside the NULL block, which is ordered by id alone.
+            within_nulls = and_(sort.is_(None), beyond(self._id, after.id))
+            if self._descending:  # NULLs first: the non-NULL rows come after them
+                return [within_nulls, sort.is_not(None)]
+            return [within_nulls]
+        rest = beyond(tuple_(sort, self._id), tuple_(after.value, after.id))
+        if nullable and not self._descending:  # NULLs last: they follow the non-NULL rows
+            return [rest, sort.is_(None)]
+        return [rest]
+
+    def page_statement(self, limit: int, after: Cursor | None = None) -> Select[Any]:
+        """The (first) statement a page runs: for EXPLAIN and diagnostics."""
+        condition = self._segments(after)[0]
+        stmt = self._select_rows()
+        if condition is not None:
+            stmt = stmt.where(condition)
+        return self._ordered(stmt).limit(limit + 1)
+
+    def count_statement(self) -> Select[Any]:
+        inner = self._base.with_only_columns(self._id, maintain_column_froms=True).where(
+            *self._criteria()
+        )
+        return select(func.count()).select_from(inner.order_by(None).subquery())
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def first_page(self, session: Session, limit: int) -> Page:
+        return self._read(session, None, limit)
+
+    def next_page(self, session: Session, after: Cursor, limit: int) -> Page:
+        return self._read(session, after, limit)
+
+    def count(self, session: Session, *, parallel: bool = True) -> int:
+        """The exact number of rows (filters and search applied). It can take a while on a large
+        tenant: run it in the background, and with `parallel=False` so that it keeps to one CPU
+        core — on a workstation running the embedded server, a parallel count would otherwise
+        take every core from the GUI while it runs."""
+        if not parallel:
+            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        return int(session.scalar(self.count_statement()) or 0)
+
+    def _read(self, session: Session, after: Cursor | None, limit: int) -> Page:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        width = len(self._columns)
+        fetched: list[tuple[Any, ...]] = []
+        base = self._select_rows()
+        # Ask for one row more than the page: its presence says whether another page exists.
+        for condition in self._segments(after):
+            want = limit + 1 - len(fetched)
+            if want <= 0:
+                break
+            stmt = base if condition is None else base.where(condition)
+            fetched.extend(tuple(r) for r in session.execute(self._ordered(stmt).limit(want)))
+        done = len(fetched) <= limit
+        rows = fetched[:limit]
+        page = Page(
+            keys=tuple(spec.key for spec in self._columns),
+            rows=[r[:width] for r in rows],
+            ids=[r[width] for r in rows],
+            done=done,
+        )
+        if rows:
+            last = rows[-1]
+            value = None if self._sort_key is None else last[self._index[self._sort_key]]
+            page.cursor = Cursor(self._sort_key, self._descending, value, last[width])
+        else:
+            page.cursor = after
+        return page
+
+
+def _primary_key(base: Select[Any]) -> ColumnElement[Any]:
+    """The primary key of the statement's first ORM entity: the keyset tie-breaker."""
+    for description in base.column_descriptions:
+        entity = description.get("entity")
+        if entity is not None:
+            mapper = inspect(entity).mapper
+            if len(mapper.primary_key) != 1:
+                raise ValueError("pass id_column: the entity's primary key is not one column")
+            # The mapped attribute, not the bare table column: it keeps the statements
+            # ORM-enabled, which the session's automatic tenant criteria rely on.
+            prop = mapper.get_property_by_column(mapper.primary_key[0])
+            return _column_element(getattr(entity, prop.key))
+    raise ValueError("pass id_column: the statement selects no ORM entity")
