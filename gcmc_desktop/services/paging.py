@@ -138,9 +138,15 @@ def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+FilterPredicate = Callable[[Any], ColumnElement[bool]]
+
+
 class PagedQuery:
     """A list over `base` (an ORM `select(Entity)` with any scoping already applied): columns,
     one sort, equality filters and a search term, read one keyset page at a time.
+
+    `filter_predicates` name filters that are not "column equals value" (e.g. "expiring within
+    N days"): each maps the filter's value to a WHERE condition.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -152,6 +158,7 @@ class PagedQuery:
         *,
         search_columns: Iterable[Any] = (),
         filter_columns: Mapping[str, Any] | None = None,
+        filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
         sort_key: str | None = None,
         descending: bool = False,
@@ -170,6 +177,7 @@ class PagedQuery:
         }
         for key, expr in (filter_columns or {}).items():
             self._filter_columns[key] = _column_element(expr)
+        self._filter_predicates: dict[str, FilterPredicate] = dict(filter_predicates or {})
         self._filters: dict[str, Any] = {}
         self._search = ""
         self._sort_key: str | None = None
@@ -212,8 +220,9 @@ class PagedQuery:
         self._descending = descending
 
     def set_filter(self, key: str, value: Any) -> None:
-        """Keep rows whose `key` equals `value` (any of them, for a list/tuple/set); None clears."""
-        if key not in self._filter_columns:
+        """Keep rows whose `key` equals `value` (any of them, for a list/tuple/set), or that
+        satisfy the predicate named `key` for `value`; None clears."""
+        if key not in self._filter_columns and key not in self._filter_predicates:
             raise KeyError(f"no filterable column {key!r}")
         if value is None:
             self._filters.pop(key, None)
@@ -237,6 +246,10 @@ class PagedQuery:
     def _criteria(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
         for key, value in self._filters.items():
+            predicate = self._filter_predicates.get(key)
+            if predicate is not None:
+                out.append(predicate(value))
+                continue
             column = self._filter_columns[key]
             if isinstance(value, list | tuple | set | frozenset):
                 out.append(column.in_(list(value)))

@@ -1,0 +1,173 @@
+"""Document types (document_types): the firm's catalogue of what a document can be. DOMAIN.md
+guards them with the `documents` permissions. Names are unique per (firm, name, category); a
+type still used by documents cannot be deleted (the foreign key is RESTRICT), and the message
+says which documents hold it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..models import Document, DocumentType
+from . import records
+from .context import Context, require
+from .errors import DuplicateError, InUseError, ValidationError
+from .reference_data import AUTHORITIES, DOCUMENT_CATEGORIES
+
+DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
+UNIQUE_INDEX = "document_types_tenantId_name_category_key"
+# How many document titles an in-use message names before "and N more".
+NAMED_IN_MESSAGE = 5
+
+
+def clean_tags(value: str | Iterable[str] | None) -> list[str] | None:
+    """Tags from a list or a comma-separated string: trimmed, empty ones dropped, duplicates
+    (ignoring case) removed, order kept; None when nothing is left."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        tag = str(item).strip()
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            out.append(tag)
+    return out or None
+
+
+def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Clean and check document type fields; raises ValidationError with a message per field."""
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in DOCUMENT_TYPE_FIELDS:
+            raise ValueError(f"unknown document type field {key!r}")
+        if isinstance(value, str) and key != "tags":
+            value = value.strip() or None
+        cleaned[key] = value
+    if "tags" in cleaned:
+        cleaned["tags"] = clean_tags(cleaned["tags"])
+    errors: dict[str, str] = {}
+    if (not partial or "name" in cleaned) and not cleaned.get("name"):
+        errors["name"] = "Enter the document type's name."
+    if (not partial or "category" in cleaned) and cleaned.get("category") not in (
+        DOCUMENT_CATEGORIES
+    ):
+        errors["category"] = "Choose one of: " + ", ".join(DOCUMENT_CATEGORIES) + "."
+    if cleaned.get("authority") is not None and cleaned["authority"] not in AUTHORITIES:
+        errors["authority"] = "Choose one of: " + ", ".join(AUTHORITIES) + ", or none."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    return cleaned
+
+
+def duplicate_message(name: str, category: str) -> str:
+    return f'A document type named "{name}" in category "{category}" already exists.'
+
+
+def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None = None) -> None:
+    query = select(DocumentType.id).where(
+        DocumentType.name == name, DocumentType.category == category
+    )
+    if exclude_id is not None:
+        query = query.where(DocumentType.id != exclude_id)
+    if ctx.session.scalar(query.limit(1)) is not None:
+        raise DuplicateError(
+            duplicate_message(name, category),
+            fields={"name": name, "category": category},
+            constraint=UNIQUE_INDEX,
+        )
+
+
+def list_document_types(ctx: Context, *, category: str | None = None) -> list[DocumentType]:
+    require(ctx, "documents", "view")
+    query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)
+    if category is not None:
+        query = query.where(DocumentType.category == category)
+    return list(ctx.session.scalars(query))
+
+
+def get_document_type(ctx: Context, type_id: int) -> DocumentType:
+    require(ctx, "documents", "view")
+    return records.get(ctx, DocumentType, type_id)
+
+
+def create_document_type(ctx: Context, data: dict[str, Any]) -> DocumentType:
+    require(ctx, "documents", "create")
+    values = validate_document_type(data)
+    _check_unique(ctx, values["name"], values["category"])
+    try:
+        return records.create(ctx, DocumentType(tenant_id=ctx.tenant_id, **values))
+    except DuplicateError as exc:  # created by someone else since the check
+        raise _reworded(exc, values["name"], values["category"]) from exc
+
+
+def update_document_type(
+    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
+) -> DocumentType:
+    require(ctx, "documents", "edit")
+    values = validate_document_type(changes, partial=True)
+    if "name" in values or "category" in values:
+        current = records.get(ctx, DocumentType, type_id)
+        name = values.get("name", current.name)
+        category = values.get("category", current.category)
+        _check_unique(ctx, name, category, exclude_id=type_id)
+    else:
+        name = category = ""
+    try:
+        return records.update(ctx, DocumentType, type_id, values, expected_updated_at)
+    except DuplicateError as exc:
+        raise _reworded(exc, name, category) from exc
+
+
+def _reworded(exc: DuplicateError, name: str, category: str) -> DuplicateError:
+    if exc.constraint != UNIQUE_INDEX:
+        return exc
+    return DuplicateError(
+        duplicate_message(name, category), fields=exc.fields, constraint=exc.constraint
+    )
+
+
+def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
+    """The error to show for deleting `doc_type`, naming the documents that use it; None when
+    no document does."""
+    count = ctx.session.scalar(
+        select(func.count()).select_from(Document).where(Document.document_type_id == doc_type.id)
+    )
+    if not count:
+        return None
+    titles = list(
+        ctx.session.scalars(
+            select(Document.title)
+            .where(Document.document_type_id == doc_type.id)
+            .order_by(Document.title, Document.id)
+            .limit(NAMED_IN_MESSAGE)
+        )
+    )
+    named = ", ".join(f'"{title}"' for title in titles)
+    if count > len(titles):
+        named += f" and {count - len(titles)} more"
+    noun = "document" if count == 1 else "documents"
+    return InUseError(
+        f'Cannot delete document type "{doc_type.name}": it is still used by {count} {noun}: '
+        f"{named}. Move them to another type or delete them first.",
+        entity="document_types",
+        users={"documents": int(count)},
+        ident=doc_type.id,
+        label=doc_type.name,
+    )
+
+
+def delete_document_type(ctx: Context, type_id: int) -> None:
+    require(ctx, "documents", "delete")
+    doc_type = records.get(ctx, DocumentType, type_id)
+    blocked = in_use_error(ctx, doc_type)
+    if blocked is not None:
+        ctx.session.rollback()
+        raise blocked
+    # A document added meanwhile still stops the delete: the database's RESTRICT key, which
+    # `records` turns into an InUseError too.
+    records.delete(ctx, DocumentType, type_id)

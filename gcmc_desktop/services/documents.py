@@ -1,0 +1,642 @@
+"""Documents and their file versions (DOMAIN.md §2): create with a first version, add versions,
+delete versions, history, edits with the desktop's status transitions, expiry, and the list query
+the documents page shows.
+
+The platform's version rules are kept in one transaction each: the newest version is the only one
+with `isLatest`, `documents.latestVersionId` points to it, and the status is recomputed from its
+expiry date. Adding or removing a version locks the document row first, so two workstations
+uploading at once cannot leave two "latest" versions. The file itself is stored before any of
+this runs (see ARCHITECTURE.md, document storage): these functions record it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
+from . import records
+from .context import Context, require
+from .document_types import clean_tags
+from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
+from .paging import ColumnSpec, PagedQuery, format_date
+from .records import guarded
+from .reference_data import AUTHORITIES, DOCUMENT_STATUSES
+
+log = logging.getLogger(__name__)
+
+# Desktop convention (DOMAIN.md §2): the status changes a user may make by hand. Uploading a
+# version sets valid/expired by the platform's rule regardless.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending_review": frozenset({"valid", "rejected"}),
+    "valid": frozenset({"expired"}),
+    "expired": frozenset(),
+    "rejected": frozenset(),
+}
+DOCUMENT_FIELDS = (
+    "title",
+    "description",
+    "tags",
+    "authority",
+    "document_type_id",
+    "client_business_id",
+    "status",
+)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# document_versions.fileSize is a 32-bit integer column.
+MAX_FILE_SIZE = 2**31 - 1
+
+ExpiryState = Literal["expired", "expiring_30", "expiring_60", "expiring_90", "valid", "none"]
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass(frozen=True)
+class VersionInput:
+    """One stored file, as a new document version. `sha256`, `original_name` and
+    `document_number` go into the version's metadata (with any `meta` extras); `ocr_text` is
+    the text layer or OCR result, searched by the documents list."""
+
+    file_url: str
+    storage_provider: str
+    file_size: int | None = None
+    mime_type: str | None = None
+    sha256: str | None = None
+    original_name: str | None = None
+    issue_date: date | datetime | None = None
+    expiry_date: date | datetime | None = None
+    issuing_authority: str | None = None
+    document_number: str | None = None
+    ocr_text: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _as_datetime(value: date | datetime | None, field_name: str) -> datetime | None:
+    """The columns are timestamps; a calendar date is stored at midnight (as the platform does)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(
+                field_errors={field_name: "Enter a date like 2025-03-31."}
+            ) from None
+    raise ValueError(f"not a date: {value!r}")
+
+
+def _new_version(ctx: Context, version: VersionInput) -> DocumentVersion:
+    errors: dict[str, str] = {}
+    if not (version.file_url or "").strip():
+        errors["file_url"] = "The stored file's location is missing."
+    if not (version.storage_provider or "").strip():
+        errors["storage_provider"] = "The storage provider is missing."
+    if version.file_size is not None and not 0 <= version.file_size <= MAX_FILE_SIZE:
+        errors["file_size"] = "The file size is out of range."
+    sha = (version.sha256 or "").strip().lower() or None
+    if sha is not None and not SHA256.match(sha):
+        errors["sha256"] = "The file's SHA-256 must be 64 hexadecimal characters."
+    issued = expires = None
+    try:
+        issued = _as_datetime(version.issue_date, "issue_date")
+    except ValidationError as exc:
+        errors.update(exc.field_errors)
+    try:
+        expires = _as_datetime(version.expiry_date, "expiry_date")
+    except ValidationError as exc:
+        errors.update(exc.field_errors)
+    if issued and expires and expires < issued:
+        errors["expiry_date"] = "The expiry date cannot be before the issue date."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    meta: dict[str, Any] = dict(version.meta)
+    for key, value in (
+        ("sha256", sha),
+        ("originalName", version.original_name),
+        ("documentNumber", (version.document_number or "").strip() or None),
+    ):
+        if value is not None:
+            meta[key] = value
+    return DocumentVersion(
+        file_url=version.file_url.strip(),
+        storage_provider=version.storage_provider.strip(),
+        file_size=version.file_size,
+        mime_type=version.mime_type,
+        issue_date=issued,
+        expiry_date=expires,
+        issuing_authority=(version.issuing_authority or "").strip() or None,
+        ocr_text=version.ocr_text or None,
+        meta=meta or None,
+        uploaded_by_id=ctx.user_id,
+        # Set here, not by the server default: the audit row and the ordering of versions need
+        # it at once, and versions are ordered by it.
+        uploaded_at=utcnow(),
+    )
+
+
+def status_for_expiry(expiry_date: datetime | None, now: datetime | None = None) -> str:
+    """The platform's rule for a new latest version: expired if its expiry is past, else valid."""
+    now = now or utcnow()
+    return "expired" if expiry_date is not None and expiry_date < now else "valid"
+
+
+def expiry_state(expiry_date: date | datetime | None, today: date | None = None) -> ExpiryState:
+    """How close a document is to expiry, by calendar date. An expiry date is the first day the
+    document is no longer valid (the platform stores it at midnight and compares with now)."""
+    if expiry_date is None:
+        return "none"
+    today = today or date.today()
+    expires = expiry_date.date() if isinstance(expiry_date, datetime) else expiry_date
+    days = (expires - today).days
+    if days <= 0:
+        return "expired"
+    if days <= 30:
+        return "expiring_30"
+    if days <= 60:
+        return "expiring_60"
+    if days <= 90:
+        return "expiring_90"
+    return "valid"
+
+
+def _clean_document(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in DOCUMENT_FIELDS:
+            raise ValueError(f"unknown document field {key!r}")
+        if isinstance(value, str) and key != "tags":
+            value = value.strip() or None
+        cleaned[key] = value
+    if "tags" in cleaned:
+        cleaned["tags"] = clean_tags(cleaned["tags"])
+    errors: dict[str, str] = {}
+    if (not partial or "title" in cleaned) and not cleaned.get("title"):
+        errors["title"] = "Enter the document's title."
+    if cleaned.get("authority") is not None and cleaned["authority"] not in AUTHORITIES:
+        errors["authority"] = "Choose one of: " + ", ".join(AUTHORITIES) + ", or none."
+    if (not partial or "document_type_id" in cleaned) and cleaned.get("document_type_id") is None:
+        errors["document_type_id"] = "Choose the document type."
+    if "status" in cleaned and cleaned["status"] not in DOCUMENT_STATUSES:
+        errors["status"] = "Choose one of: " + ", ".join(DOCUMENT_STATUSES) + "."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    return cleaned
+
+
+def _check_references(ctx: Context, client_id: int, values: dict[str, Any]) -> None:
+    """The type and business must be this firm's (and the business this client's): a clear
+    field message instead of a foreign-key error, or a business of another client."""
+    if values.get("document_type_id") is not None:
+        try:
+            records.get(ctx, DocumentType, values["document_type_id"])
+        except NotFoundError:
+            raise ValidationError(
+                field_errors={"document_type_id": "The selected document type does not exist."}
+            ) from None
+    business_id = values.get("client_business_id")
+    if business_id is not None:
+        owner = ctx.session.scalar(
+            select(ClientBusiness.client_id).where(ClientBusiness.id == business_id)
+        )
+        if owner != client_id:
+            raise ValidationError(
+                field_errors={"client_business_id": "Choose one of this client's businesses."}
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class DuplicateFile(ServiceError):
+    """The same file (by SHA-256) is already a version of the document: nothing was added.
+    `existing` is that version, `number` its position (1 = first upload)."""
+
+    def __init__(
+        self,
+        existing: DocumentVersion,
+        *,
+        number: int,
+        document_title: str,
+        uploaded_by: str | None,
+    ) -> None:
+        self.existing = existing
+        self.number = number
+        self.document_title = document_title
+        self.uploaded_by = uploaded_by
+        # Stored as naive UTC; the user reads their local calendar date.
+        when = format_date(existing.uploaded_at) or "an unknown date"
+        super().__init__(
+            f'This file is already version {number} of "{document_title}", uploaded on {when} '
+            f"by {uploaded_by or 'an unknown user'}."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A version as the history shows it: its number (1 = first upload) and who uploaded it."""
+
+    version: DocumentVersion
+    number: int
+    uploaded_by: str | None
+
+    @property
+    def sha256(self) -> str | None:
+        return (self.version.meta or {}).get("sha256")
+
+    @property
+    def original_name(self) -> str | None:
+        return (self.version.meta or {}).get("originalName")
+
+    @property
+    def document_number(self) -> str | None:
+        return (self.version.meta or {}).get("documentNumber")
+
+
+def get_document(ctx: Context, document_id: int) -> Document:
+    require(ctx, "documents", "view")
+    return records.get(ctx, Document, document_id)
+
+
+def _versions_query(document_id: int) -> Any:
+    # Joined to the document so the session's tenant criterion applies to versions too (they
+    # have no tenantId of their own; row-level security guards them through the document).
+    return (
+        select(DocumentVersion, User.name)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .outerjoin(User, User.id == DocumentVersion.uploaded_by_id)
+        .where(DocumentVersion.document_id == document_id)
+    )
+
+
+def version_history(ctx: Context, document_id: int) -> list[VersionRow]:
+    """The document's versions, newest first, numbered from the first upload."""
+    require(ctx, "documents", "view")
+    rows = ctx.session.execute(
+        _versions_query(document_id).order_by(
+            DocumentVersion.uploaded_at.desc(), DocumentVersion.id.desc()
+        )
+    ).all()
+    total = len(rows)
+    return [VersionRow(version, total - index, name) for index, (version, name) in enumerate(rows)]
+
+
+def find_version_by_sha256(ctx: Context, document_id: int, sha256: str) -> VersionRow | None:
+    """The document's version holding the file with this SHA-256, if any."""
+    require(ctx, "documents", "view")
+    sha = sha256.strip().lower()
+    for row in version_history(ctx, document_id):
+        if row.sha256 == sha:
+            return row
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def create_document(
+    ctx: Context,
+    *,
+    client_id: int,
+    document_type_id: int,
+    title: str,
+    first_version: VersionInput,
+    client_business_id: int | None = None,
+    description: str | None = None,
+    tags: list[str] | str | None = None,
+    authority: str | None = None,
+) -> Document:
+    """A document with its first version, the latest pointer and status, in one transaction.
+    The authority defaults to the document type's."""
+    require(ctx, "documents", "create")
+    values = _clean_document(
+        {
+            "title": title,
+            "document_type_id": document_type_id,
+            "client_business_id": client_business_id,
+            "description": description,
+            "tags": tags,
+            "authority": authority,
+        },
+        partial=False,
+    )
+    records.get(ctx, Client, client_id)  # NotFoundError for another firm's or a deleted client
+    _check_references(ctx, client_id, values)
+    version = _new_version(ctx, first_version)
+    if values.get("authority") is None:
+        values["authority"] = ctx.session.scalar(
+            select(DocumentType.authority).where(DocumentType.id == document_type_id)
+        )
+    try:
+        with guarded(ctx.session):
+            document = Document(
+                tenant_id=ctx.tenant_id,
+                client_id=client_id,
+                status=status_for_expiry(version.expiry_date),
+                **values,
+            )
+            version.document = document
+            version.is_latest = True
+            document.latest_version = version
+            ctx.session.add_all([document, version])
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return document
+
+
+def _lock_document(ctx: Context, document_id: int) -> Document:
+    """The document row, locked until the transaction ends (FOR UPDATE): version changes of one
+    document are serialised."""
+    return records.get(ctx, Document, document_id, for_update=True)
+
+
+def _versions_of(ctx: Context, document_id: int) -> list[DocumentVersion]:
+    return list(
+        ctx.session.scalars(
+            select(DocumentVersion)
+            .join(Document, Document.id == DocumentVersion.document_id)
+            .where(DocumentVersion.document_id == document_id)
+            .order_by(DocumentVersion.uploaded_at, DocumentVersion.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _uploader_name(ctx: Context, user_id: str | None) -> str | None:
+    if user_id is None:
+        return None
+    return ctx.session.scalar(select(User.name).where(User.id == user_id))
+
+
+def add_version(ctx: Context, document_id: int, version: VersionInput) -> DocumentVersion:
+    """A new latest version: the others lose `isLatest`, the pointer moves, the status follows
+    the new expiry date — all or nothing. The same file twice raises DuplicateFile."""
+    require(ctx, "documents", "edit")
+    new = _new_version(ctx, version)
+    sha = (new.meta or {}).get("sha256")
+    try:
+        with guarded(ctx.session):
+            document = _lock_document(ctx, document_id)
+            existing = _versions_of(ctx, document_id)
+            if sha is not None:
+                for number, old in enumerate(existing, 1):
+                    if (old.meta or {}).get("sha256") == sha:
+                        raise DuplicateFile(
+                            old,
+                            number=number,
+                            document_title=document.title,
+                            uploaded_by=_uploader_name(ctx, old.uploaded_by_id),
+                        )
+            for old in existing:
+                if old.is_latest:
+                    old.is_latest = False
+            new.document = document
+            new.is_latest = True
+            document.latest_version = new
+            document.status = status_for_expiry(new.expiry_date)
+            ctx.session.add(new)
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return new
+
+
+def delete_version(ctx: Context, version_id: int) -> None:
+    """Delete one version. The only version cannot be deleted (delete the document instead);
+    deleting the latest promotes the newest remaining one by upload time (DOMAIN.md §2)."""
+    require(ctx, "documents", "delete")
+    try:
+        with guarded(ctx.session):
+            document_id = ctx.session.scalar(
+                select(DocumentVersion.document_id)
+                .join(Document, Document.id == DocumentVersion.document_id)
+                .where(DocumentVersion.id == version_id)
+            )
+            if document_id is None:
+                raise NotFoundError()
+            document = _lock_document(ctx, document_id)
+            versions = _versions_of(ctx, document_id)
+            target = next((v for v in versions if v.id == version_id), None)
+            if target is None:  # deleted by someone else while we waited for the lock
+                raise NotFoundError()
+            if len(versions) == 1:
+                raise ValidationError(
+                    f'This is the only version of "{document.title}" and cannot be deleted. '
+                    "Delete the document instead."
+                )
+            remaining = [v for v in versions if v.id != version_id]
+            if target.is_latest or document.latest_version_id == version_id:
+                promoted = remaining[-1]  # ordered by uploadedAt, then id
+                for v in remaining:
+                    v.is_latest = v is promoted
+                document.latest_version = promoted
+                # A hand-set review state stays; valid/expired follow the promoted version.
+                if document.status in ("valid", "expired"):
+                    document.status = status_for_expiry(promoted.expiry_date)
+                # Move the pointer before the row goes, so the key never points at a deleted row.
+                ctx.session.flush()
+            ctx.session.delete(target)
+            ctx.session.commit()
+            # The loaded collection would still hold the deleted row.
+            ctx.session.expire(document, ["versions"])
+    except BaseException:
+        ctx.session.rollback()
+        raise
+
+
+def update_document(
+    ctx: Context, document_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
+) -> Document:
+    """Edit title, description, tags, authority, type, business or status. A status change must
+    follow the desktop's transitions (pending_review → valid | rejected, valid → expired)."""
+    require(ctx, "documents", "edit")
+    values = _clean_document(changes, partial=True)
+    try:
+        with guarded(ctx.session):
+            document = _lock_document(ctx, document_id)
+            if expected_updated_at is not None and document.updated_at != expected_updated_at:
+                current = records.snapshot(document)
+                ctx.session.rollback()
+                raise ConflictError(current=current)
+            new_status = values.get("status")
+            if new_status is not None and new_status != document.status:
+                allowed = STATUS_TRANSITIONS.get(document.status, frozenset())
+                if new_status not in allowed:
+                    choices = " or ".join(sorted(allowed)) or "nothing else"
+                    raise ValidationError(
+                        field_errors={
+                            "status": f'A document that is "{document.status}" can only become '
+                            f"{choices} by hand."
+                        }
+                    )
+            _check_references(ctx, document.client_id, values)
+            for key, value in values.items():
+                setattr(document, key, value)
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return document
+
+
+def delete_document(ctx: Context, document_id: int) -> None:
+    """Delete a document with all its versions."""
+    require(ctx, "documents", "delete")
+    records.delete(ctx, Document, document_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Expiry maintenance
+
+
+def refresh_document_statuses(target: Context | Session, now: datetime | None = None) -> int:
+    """Flip `valid` documents whose latest version's expiry is past to `expired`; returns how
+    many. The platform never does this (DOMAIN.md §2), so lists and scores drift without it.
+
+    With a Context: that firm only, needs documents:edit, and each change is audited. With a
+    plain Session (an administrator's, `gcmc maintenance documents`): every firm, one UPDATE,
+    counts logged per firm."""
+    now = now or utcnow()
+    expired_latest = (
+        select(DocumentVersion.id)
+        .where(
+            DocumentVersion.id == Document.latest_version_id,
+            DocumentVersion.expiry_date < now,
+        )
+        .exists()
+    )
+    if isinstance(target, Context):
+        ctx = target
+        require(ctx, "documents", "edit")
+        try:
+            with guarded(ctx.session):
+                documents = list(
+                    ctx.session.scalars(
+                        select(Document)
+                        .where(Document.status == "valid", expired_latest)
+                        .with_for_update()
+                    )
+                )
+                for document in documents:
+                    document.status = "expired"
+                ctx.session.commit()
+        except BaseException:
+            ctx.session.rollback()
+            raise
+        log.info("Marked %d document(s) expired in firm %s", len(documents), ctx.tenant_id)
+        return len(documents)
+
+    session = target
+    rows = session.execute(
+        update(Document)
+        .where(Document.status == "valid", expired_latest)
+        .values(status="expired", updated_at=utcnow())
+        .returning(Document.tenant_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    per_tenant: dict[int, int] = {}
+    for (tenant_id,) in rows:
+        per_tenant[tenant_id] = per_tenant.get(tenant_id, 0) + 1
+    for tenant_id, count in sorted(per_tenant.items()):
+        log.info("Firm %s: %d document(s) marked expired", tenant_id, count)
+    log.info("Marked %d document(s) expired in %d firm(s)", len(rows), len(per_tenant))
+    return len(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# The documents list
+
+
+def _status_label(value: Any) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("title", "Title", Document.title),
+    ColumnSpec("client", "Client", Client.name),
+    ColumnSpec("type", "Type", DocumentType.name),
+    ColumnSpec("authority", "Authority", Document.authority),
+    ColumnSpec("status", "Status", Document.status, formatter=_status_label),
+    # Outer-joined latest version: both may be NULL (a platform document without versions).
+    ColumnSpec(
+        "expiry", "Expires", DocumentVersion.expiry_date, formatter=format_date, nullable=True
+    ),
+    ColumnSpec(
+        "uploaded", "Uploaded", DocumentVersion.uploaded_at, formatter=format_date, nullable=True
+    ),
+)
+# Filter keys by attribute name, as the services spell them.
+DOCUMENT_FILTERS = {
+    "status": Document.status,
+    "document_type_id": Document.document_type_id,
+    "authority": Document.authority,
+    "client_id": Document.client_id,
+}
+EXPIRING_WITHIN = "expiring_within_days"
+
+
+def tags_text(tags: Any) -> Any:
+    """The tags as one searchable string; the same immutable SQL function as the trigram index
+    of migration 0005 (array_to_string itself cannot be indexed)."""
+    return func.desktop_tags_text(tags)
+
+
+def _expiring_within(days: Any) -> Any:
+    """Latest version expiring in [now, now + days] (the platform's "expiring", DOMAIN.md §2)."""
+    try:
+        span = int(days)
+    except (TypeError, ValueError):
+        raise ValueError(f"{EXPIRING_WITHIN} takes a number of days, not {days!r}") from None
+    if span < 0:
+        raise ValueError(f"{EXPIRING_WITHIN} cannot be negative")
+    now = utcnow()
+    return and_(
+        DocumentVersion.expiry_date >= now,
+        DocumentVersion.expiry_date <= now + timedelta(days=span),
+    )
+
+
+def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQuery:
+    """The firm's documents (or one client's), sorted by title. Filters: `status`,
+    `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
+    search over title, tags and the latest version's text."""
+    require(ctx, "documents", "view")
+    # The explicit tenant condition duplicates the session's automatic criterion on purpose: it
+    # lets the planner use the (tenantId, …) indexes.
+    base = (
+        select(Document)
+        .join(Client, Client.id == Document.client_id)
+        .join(DocumentType, DocumentType.id == Document.document_type_id)
+        .outerjoin(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
+        .where(Document.tenant_id == ctx.tenant_id)
+    )
+    if client_id is not None:
+        base = base.where(Document.client_id == client_id)
+    return PagedQuery(
+        base,
+        DOCUMENT_COLUMNS,
+        search_columns=(Document.title, tags_text(Document.tags), DocumentVersion.ocr_text),
+        filter_columns=DOCUMENT_FILTERS,
+        filter_predicates={EXPIRING_WITHIN: _expiring_within},
+        id_column=Document.id,
+        sort_key="title",
+    )
