@@ -1,0 +1,597 @@
+"""Create/edit dialogs for records saved through a service with optimistic concurrency.
+
+`RecordDialog` is the shared machinery (the client dialog here, the business dialog in
+`business_dialog.py`): fields with an error label under each, load and save in background jobs,
+validation messages next to their fields, a banner for other errors, the both-versions conflict
+dialog, and Esc asking before it throws edits away. Whatever happens, the form keeps what the
+user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..services import records
+from ..services.clients import create_client, get_client, update_client
+from ..services.context import Context
+from ..services.errors import ConflictError, ServiceError, ValidationError
+from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
+from .workers import Job, run_job
+
+ERROR_STYLE = "color: #b3261e;"
+BANNER_STYLE = (
+    "background: #fdecea; color: #611a15; border: 1px solid #f5c2c0; border-radius: 4px;"
+    "padding: 6px 8px;"
+)
+DIFF_BACKGROUND = QColor("#fff3c4")
+NO_DATE = QDate(1900, 1, 1)  # a QDateEdit cannot be empty: its minimum stands for "no date"
+
+# -- background service calls -----------------------------------------------------------------
+
+
+def run_service(
+    ctx: Context,
+    fn: Callable[[Context], Any],
+    *,
+    owner: QObject,
+    on_done: Callable[[Any], None],
+    on_error: Callable[[ServiceError], None],
+    description: str | None = None,
+) -> Job:
+    """Run `fn(worker context)` in the background through `run_job`, and hand back its result or
+    the ServiceError *object* (workers.run_job passes only a message, but a conflict needs its
+    `.current` and a validation error its `.field_errors`). Callbacks are skipped once `owner`
+    has been deleted (a dialog closed while its job ran). A `description` shows the job in the
+    main window's progress area."""
+
+    def work(_control: Any) -> tuple[bool, Any]:
+        with ctx.worker() as wctx:
+            try:
+                return True, fn(wctx)
+            except ServiceError as exc:
+                wctx.session.rollback()
+                return False, exc
+
+    def done(result: tuple[bool, Any]) -> None:
+        if not shiboken6.isValid(owner):
+            return
+        ok, value = result
+        (on_done if ok else on_error)(value)
+
+    def failed(message: str) -> None:
+        if shiboken6.isValid(owner):
+            on_error(ServiceError(message))
+
+    return run_job(work, on_done=done, on_error=failed, description=description)
+
+
+def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    """The default confirmation: a question box whose default answer is No."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+# -- fields -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Field:
+    """One form field: the service attribute it edits, its label and its editor widget."""
+
+    key: str
+    label: str
+    widget: QWidget
+    error: QLabel | None = None
+
+
+def combo(options: Sequence[tuple[str, Any]], *, editable: bool = False) -> QComboBox:
+    box = QComboBox()
+    box.setEditable(editable)
+    for text, value in options:
+        box.addItem(text, value)
+    return box
+
+
+def date_edit() -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("Not set")
+    edit.setDate(NO_DATE)
+    return edit
+
+
+def widget_value(widget: QWidget) -> Any:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText()
+    if isinstance(widget, QDateEdit):
+        value = widget.date()
+        return None if value == widget.minimumDate() else value.toPython()
+    if isinstance(widget, QComboBox):
+        if widget.isEditable():
+            return widget.currentText()
+        return widget.currentData()
+    raise TypeError(f"unsupported editor {widget!r}")
+
+
+def set_widget_value(widget: QWidget, value: Any) -> None:
+    if isinstance(widget, QLineEdit):
+        widget.setText("" if value is None else str(value))
+    elif isinstance(widget, QPlainTextEdit):
+        widget.setPlainText("" if value is None else str(value))
+    elif isinstance(widget, QDateEdit):
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            value = value.date()
+        widget.setDate(QDate(value) if isinstance(value, date) else widget.minimumDate())
+    elif isinstance(widget, QComboBox):
+        if widget.isEditable():
+            widget.setCurrentText("" if value is None else str(value))
+        else:
+            index = widget.findData(value)
+            widget.setCurrentIndex(max(index, 0))
+    else:
+        raise TypeError(f"unsupported editor {widget!r}")
+
+
+def display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if isinstance(value, date) else value.isoformat(" ")[:16]
+    return str(value)
+
+
+def comparable(value: Any) -> Any:
+    """Blank text and None mean the same thing on a form; dates compare by calendar day."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+# -- the conflict dialog ----------------------------------------------------------------------
+
+
+class ConflictDialog(QDialog):
+    """Someone saved first: both versions side by side, differing fields highlighted; the user
+    keeps theirs (overwrite), takes the other one, or goes back to the form."""
+
+    KEEP_MINE = "mine"
+    TAKE_THEIRS = "theirs"
+
+    def __init__(
+        self,
+        fields: Sequence[tuple[str, str]],
+        mine: dict[str, Any],
+        theirs: dict[str, Any],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Someone else saved this record")
+        self.choice: str | None = None
+        intro = QLabel(
+            "While you were editing, someone else saved this record. Highlighted fields differ. "
+            "Keep your version (it overwrites theirs), or take theirs into the form to review."
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(fields), 3)
+        self.table.setHorizontalHeaderLabels(["Field", "Your version", "Their version (saved)"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.differing: list[str] = []
+        bold = QFont()
+        bold.setBold(True)
+        for row, (key, label) in enumerate(fields):
+            differs = comparable(mine.get(key)) != comparable(theirs.get(key))
+            if differs:
+                self.differing.append(key)
+            items = [
+                QTableWidgetItem(label),
+                QTableWidgetItem(display(mine.get(key))),
+                QTableWidgetItem(display(theirs.get(key))),
+            ]
+            for column, item in enumerate(items):
+                if differs:
+                    item.setBackground(QBrush(DIFF_BACKGROUND))
+                    if column == 0:
+                        item.setFont(bold)
+                self.table.setItem(row, column, item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeRowsToContents()
+
+        buttons = QDialogButtonBox()
+        self.keep_button = buttons.addButton(
+            "Keep mine (overwrite)", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.theirs_button = buttons.addButton("Take theirs", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # Nothing is chosen by Enter alone: overwriting someone's work must be deliberate.
+        for button in (self.keep_button, self.theirs_button, self.cancel_button):
+            button.setAutoDefault(False)
+        self.keep_button.clicked.connect(lambda: self._choose(self.KEEP_MINE))
+        self.theirs_button.clicked.connect(lambda: self._choose(self.TAKE_THEIRS))
+        self.cancel_button.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 420)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+
+# -- the shared dialog ------------------------------------------------------------------------
+
+
+class RecordDialog(QDialog):
+    """Create (record_id None) or edit one record. Subclasses build `self.fields` and implement
+    `load_record`, `create_record`, `update_record`, each returning a snapshot dict."""
+
+    saved = Signal(int)  # the id of the record just saved
+    loaded = Signal()
+
+    noun = "record"
+
+    def __init__(self, ctx: Context, record_id: int | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record_id = record_id
+        self.fields: dict[str, Field] = {}
+        self.original: dict[str, Any] = {}
+        self.updated_at: datetime | None = None
+        self.result_values: dict[str, Any] | None = None
+        self.conflict_dialog: ConflictDialog | None = None
+        self.is_loaded = record_id is None
+        self.saving = False
+        # Injectable so tests (and other front ends) never block on a modal question.
+        self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setAccessibleName("Error message")
+        self.banner.hide()
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(2)
+        self.grid.setColumnStretch(1, 1)
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button.setDefault(True)  # Enter saves
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button.clicked.connect(self.reject)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: palette(mid);")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(self.grid)
+        layout.addStretch(1)
+        footer = QGridLayout()
+        footer.addWidget(self.status, 0, 0)
+        footer.addWidget(self.buttons, 0, 1)
+        layout.addLayout(footer)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
+        row = len(self.fields) * 2
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        align = Qt.AlignmentFlag.AlignRight
+        align |= (
+            Qt.AlignmentFlag.AlignTop
+            if isinstance(widget, QPlainTextEdit)
+            else Qt.AlignmentFlag.AlignVCenter
+        )
+        self.grid.addWidget(caption, row, 0, align)
+        self.grid.addWidget(widget, row, 1)
+        error = QLabel()
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        self.grid.addWidget(error, row + 1, 1)
+        widget.setObjectName(key)
+        self.fields[key] = Field(key, label.rstrip(":*").strip(), widget, error)
+        return widget
+
+    def start(self) -> None:
+        """Call at the end of the subclass constructor: loads the record when editing."""
+        self.setWindowTitle(f"New {self.noun}" if self.record_id is None else f"Edit {self.noun}")
+        if self.record_id is None:
+            self.original = self.values()
+            return
+        self._set_enabled(False)
+        self.status.setText("Loading…")
+        record_id = self.record_id
+        run_service(
+            self.ctx,
+            lambda wctx: self.load_record(wctx, record_id),
+            owner=self,
+            on_done=self._loaded,
+            on_error=self._load_failed,
+        )
+
+    # -- subclass hooks -----------------------------------------------------------------------
+
+    def load_record(self, ctx: Context, record_id: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def create_record(self, ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def update_record(
+        self, ctx: Context, record_id: int, values: dict[str, Any], expected: datetime | None
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # -- values -------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {key: widget_value(field.widget) for key, field in self.fields.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for key, field in self.fields.items():
+            if key in values:
+                set_widget_value(field.widget, values[key])
+
+    def is_dirty(self) -> bool:
+        current = self.values()
+        return any(comparable(current[k]) != comparable(self.original.get(k)) for k in current)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for field in self.fields.values():
+            field.widget.setEnabled(enabled)
+        self.save_button.setEnabled(enabled)
+
+    def _loaded(self, snapshot: dict[str, Any]) -> None:
+        self.set_values(snapshot)
+        self.original = self.values()
+        self.updated_at = snapshot.get("updated_at")
+        self.is_loaded = True
+        self.status.clear()
+        self._set_enabled(True)
+        self.loaded.emit()
+
+    def _load_failed(self, error: ServiceError) -> None:
+        self.status.clear()
+        self.show_banner(error.message)
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def show_banner(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+
+    def clear_errors(self) -> None:
+        self.banner.hide()
+        for field in self.fields.values():
+            if field.error is not None:
+                field.error.clear()
+                field.error.hide()
+
+    def field_error(self, key: str) -> str:
+        """The message shown under a field ("" if none) — for tests and accessibility."""
+        error = self.fields[key].error
+        return error.text() if error is not None and error.isVisible() else ""
+
+    def show_field_errors(self, errors: dict[str, str]) -> None:
+        first: QWidget | None = None
+        unplaced = []
+        for key, message in errors.items():
+            field = self.fields.get(key)
+            if field is None or field.error is None:
+                unplaced.append(message)
+                continue
+            field.error.setText(message)
+            field.error.show()
+            first = first or field.widget
+        if first is not None:
+            first.setFocus()
+        leftover = " ".join(unplaced)
+        if leftover:
+            self.show_banner(leftover)
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self, *, expected: datetime | None = None, overwrite: bool = False) -> None:
+        if self.saving or not self.is_loaded:
+            return
+        self.clear_errors()
+        values = self.values()
+        record_id = self.record_id
+        expected_at = expected if overwrite else self.updated_at
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.status.setText("Saving…")
+        if record_id is None:
+            call = lambda wctx: self.create_record(wctx, values)  # noqa: E731
+        else:
+            call = lambda wctx: self.update_record(wctx, record_id, values, expected_at)  # noqa: E731
+        run_service(
+            self.ctx,
+            call,
+            owner=self,
+            on_done=self._saved,
+            on_error=self._save_failed,
+            description=f"Saving {self.noun}…",
+        )
+
+    def _finish_saving(self) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.status.clear()
+
+    def _saved(self, snapshot: dict[str, Any]) -> None:
+        self._finish_saving()
+        self.result_values = snapshot
+        self.record_id = snapshot["id"]
+        self.updated_at = snapshot.get("updated_at")
+        self.original = self.values()
+        self.saved.emit(snapshot["id"])
+        self.accept()
+
+    def _save_failed(self, error: ServiceError) -> None:
+        # The form is left exactly as it was: nothing typed is lost.
+        self._finish_saving()
+        if isinstance(error, ValidationError):
+            if error.field_errors:
+                self.show_banner(error.message)
+                self.show_field_errors(error.field_errors)
+            else:
+                self.show_banner(error.message)
+        elif isinstance(error, ConflictError):
+            self._show_conflict(error.current)
+        else:
+            self.show_banner(error.message)
+
+    def _show_conflict(self, theirs: dict[str, Any]) -> None:
+        labels = [(key, field.label) for key, field in self.fields.items()]
+        dialog = ConflictDialog(labels, self.values(), theirs, self)
+        self.conflict_dialog = dialog
+        # open(), not exec(): the form stays alive and nothing waits in a nested event loop.
+        dialog.finished.connect(lambda _result: self._conflict_resolved(dialog, theirs))
+        dialog.open()
+
+    def _conflict_resolved(self, dialog: ConflictDialog, theirs: dict[str, Any]) -> None:
+        self.conflict_dialog = None
+        dialog.deleteLater()
+        if dialog.choice == ConflictDialog.KEEP_MINE:
+            self.save(expected=theirs.get("updated_at"), overwrite=True)
+        elif dialog.choice == ConflictDialog.TAKE_THEIRS:
+            self.set_values(theirs)
+            self.original = self.values()
+            self.updated_at = theirs.get("updated_at")
+            self.show_banner("Their version is now in the form. Review it, then save or cancel.")
+        else:
+            self.show_banner(
+                "Not saved: someone else changed this record. Your edits are still here."
+            )
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        """Esc / Cancel: ask before throwing typed edits away."""
+        if (
+            self.is_loaded
+            and self.is_dirty()
+            and not self.confirm(self, "Discard changes?", "Discard the changes you made?")
+        ):
+            return
+        super().reject()
+
+
+# -- the client dialog ------------------------------------------------------------------------
+
+
+CLIENT_FIELD_LABELS: dict[str, str] = {
+    "name": "Name *",
+    "type": "Type *",
+    "email": "E-mail",
+    "phone": "Phone",
+    "address": "Address",
+    "tin": "TIN",
+    "nis_number": "NIS number",
+    "sector": "Sector",
+    "risk_level": "Risk level",
+    "notes": "Notes",
+}
+
+
+class ClientDialog(RecordDialog):
+    """Create a client (`client_id` None) or edit one, through `create_client` /
+    `update_client`. `saved(id)` fires after a successful save, then the dialog accepts."""
+
+    noun = "client"
+
+    def __init__(
+        self, ctx: Context, client_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(ctx, client_id, parent)
+        labels = CLIENT_FIELD_LABELS
+        name = self.add_field("name", labels["name"], QLineEdit())
+        name.setPlaceholderText("Person or company name")
+        self.add_field(
+            "type",
+            labels["type"],
+            combo([("Choose…", None), *((t.capitalize(), t) for t in CLIENT_TYPES)]),
+        )
+        email = self.add_field("email", labels["email"], QLineEdit())
+        email.setPlaceholderText("name@example.com")
+        phone = self.add_field("phone", labels["phone"], QLineEdit())
+        phone.setPlaceholderText("+592 600 1234")
+        address = self.add_field("address", labels["address"], QPlainTextEdit())
+        address.setTabChangesFocus(True)
+        address.setFixedHeight(64)
+        tin = self.add_field("tin", labels["tin"], QLineEdit())
+        tin.setPlaceholderText("9 or 10 digits")
+        nis = self.add_field("nis_number", labels["nis_number"], QLineEdit())
+        nis.setPlaceholderText("e.g. 123456789 or AB1234567")
+        sector = self.add_field("sector", labels["sector"], combo([("", "")], editable=True))
+        sector.addItems(list(SECTORS))
+        sector.setCurrentText("")
+        self.add_field(
+            "risk_level",
+            labels["risk_level"],
+            combo([("Not assessed", None), *((r.capitalize(), r) for r in RISK_LEVELS)]),
+        )
+        notes = self.add_field("notes", labels["notes"], QPlainTextEdit())
+        notes.setTabChangesFocus(True)
+        notes.setFixedHeight(72)
+        self.setMinimumWidth(520)
+        self.start()
+
+    def load_record(self, ctx: Context, record_id: int) -> dict[str, Any]:
+        return records.snapshot(get_client(ctx, record_id))
+
+    def create_record(self, ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
+        return records.snapshot(create_client(ctx, values))
+
+    def update_record(
+        self, ctx: Context, record_id: int, values: dict[str, Any], expected: datetime | None
+    ) -> dict[str, Any]:
+        return records.snapshot(update_client(ctx, record_id, values, expected))

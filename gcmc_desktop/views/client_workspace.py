@@ -1,0 +1,436 @@
+"""One open client (a tab of the main window): Overview, Businesses, Audit.
+
+Every tab reads and writes through the services in background jobs; the lists are the generic
+`PagedTableModel`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..services import records
+from ..services.audit_trail import change_rows, client_audit_query
+from ..services.businesses import business_list_query, delete_business
+from ..services.clients import get_client
+from ..services.context import Context
+from ..services.errors import ServiceError
+from ..services.paging import format_date, format_value
+from .business_dialog import BusinessDialog
+from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, run_service
+from .table_model import PagedTableModel
+
+OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("type", "Type"),
+    ("email", "E-mail"),
+    ("phone", "Phone"),
+    ("address", "Address"),
+    ("tin", "TIN"),
+    ("nis_number", "NIS number"),
+    ("sector", "Sector"),
+    ("risk_level", "Risk level"),
+    ("notes", "Notes"),
+    ("created_at", "Client since"),
+    ("updated_at", "Last changed"),
+)
+CAPITALIZED = {"type", "risk_level"}
+
+
+def list_view(model: PagedTableModel) -> QTableView:
+    """A read-only, row-selecting table as every list in the workspace uses it."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def banner() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(BANNER_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_in(label: QLabel, message: str) -> None:
+    label.setText(message)
+    label.setVisible(bool(message))
+
+
+# -- overview ---------------------------------------------------------------------------------
+
+
+class OverviewTab(QWidget):
+    loaded = Signal(dict)
+    editRequested = Signal()
+
+    def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.client_id = client_id
+        self.values: dict[str, Any] = {}
+        self.message = banner()
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.edit_button = QPushButton("Edit client…")
+        self.edit_button.setVisible(ctx.can("clients", "edit"))
+        self.edit_button.clicked.connect(self.editRequested)
+        self.labels: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(16)
+        for key, title in OVERVIEW_FIELDS:
+            label = QLabel("…")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            label.setObjectName(key)
+            self.labels[key] = label
+            form.addRow(f"{title}:", label)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        client_id = self.client_id
+        run_service(
+            self.ctx,
+            lambda wctx: records.snapshot(get_client(wctx, client_id)),
+            owner=self,
+            on_done=self._show,
+            on_error=lambda e: show_in(self.message, e.message),
+        )
+
+    def _show(self, values: dict[str, Any]) -> None:
+        self.values = values
+        show_in(self.message, "")
+        self.heading.setText(values.get("name") or "")
+        for key, label in self.labels.items():
+            value = values.get(key)
+            if key == "created_at":
+                text = format_date(value)
+            elif key in CAPITALIZED and value:
+                text = str(value).capitalize()
+            else:
+                text = format_value(value)
+            label.setText(text or "—")
+        self.loaded.emit(values)
+
+
+# -- businesses -------------------------------------------------------------------------------
+
+
+class BusinessesTab(QWidget):
+    changed = Signal()
+
+    def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.client_id = client_id
+        self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
+        self.dialog: BusinessDialog | None = None
+        # No Qt parent: Python owns the model, so a page job still running when this
+        # widget closes keeps it alive instead of calling into a deleted one.
+        self.model = PagedTableModel(business_list_query(ctx, client_id), ctx.reading)
+        self.table = list_view(self.model)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(self.model.query.column_index("name"), Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        for key, width in (
+            ("name", 220),
+            ("registration_number", 150),
+            ("registration_type", 150),
+            ("incorporation_date", 100),
+            ("country", 100),
+            ("sector", 170),
+        ):
+            self.table.setColumnWidth(self.model.query.column_index(key), width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.new_button = QPushButton("New business…")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete…")
+        self.new_button.setVisible(ctx.can("clients", "create"))
+        self.edit_button.setVisible(ctx.can("clients", "edit"))
+        self.delete_button.setVisible(ctx.can("clients", "delete"))
+        self.count_label = QLabel()
+        self.message = banner()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        for button in (self.new_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.new_button.clicked.connect(self.new_business)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.table.activated.connect(lambda _index: self.edit_selected())
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_actions)
+        # Model signals go to methods, not lambdas: Qt drops a method connection when this
+        # widget is deleted, while the (Python-owned) model may still deliver a late page.
+        self.model.totalChanged.connect(self._show_total)
+        self.model.failed.connect(self._show_message)
+        self._update_actions()
+
+    def refresh(self) -> None:
+        show_in(self.message, "")
+        self.model.refresh()
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_id(rows[0].row()) if rows else None
+
+    def new_business(self) -> BusinessDialog | None:
+        if not self.ctx.can("clients", "create"):
+            return None
+        return self._open_dialog(None)
+
+    def edit_selected(self) -> BusinessDialog | None:
+        business_id = self.selected_id()
+        if business_id is None or not self.ctx.can("clients", "edit"):
+            return None
+        return self._open_dialog(business_id)
+
+    def delete_selected(self) -> None:
+        business_id = self.selected_id()
+        if business_id is None or not self.ctx.can("clients", "delete"):
+            return
+        row = self.model.row_of(business_id)
+        name = self.model.row_values(row)["name"] if row is not None else "this business"
+        if not self.confirm(self, "Delete business", f"Delete business {name}?"):
+            return
+        run_service(
+            self.ctx,
+            lambda wctx: delete_business(wctx, business_id),
+            owner=self,
+            on_done=lambda _none: self._changed(),
+            on_error=lambda e: show_in(self.message, e.message),
+        )
+
+    def _open_dialog(self, business_id: int | None) -> BusinessDialog:
+        dialog = BusinessDialog(self.ctx, self.client_id, business_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda _id: self._changed())
+        dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def _show_total(self, total: int) -> None:
+        self.count_label.setText(f"{total:,} business{'' if total == 1 else 'es'}")
+
+    def _show_message(self, message: str) -> None:
+        show_in(self.message, message)
+
+    def _update_actions(self, *_args: Any) -> None:
+        has = self.selected_id() is not None
+        self.edit_button.setEnabled(has)
+        self.delete_button.setEnabled(has)
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+class AuditTab(QWidget):
+    """The client's audit trail, newest first; the selected row's before/after below it."""
+
+    def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.client_id = client_id
+        # No Qt parent: Python owns the model, so a page job still running when this
+        # widget closes keeps it alive instead of calling into a deleted one.
+        self.model = PagedTableModel(client_audit_query(ctx, client_id), ctx.reading)
+        self.table = list_view(self.model)
+        for key, width in (("created", 140), ("entity_type", 130), ("entity_id", 60)):
+            self.table.setColumnWidth(self.model.query.column_index(key), width)
+        self.table.setColumnWidth(self.model.query.column_index("action"), 80)
+        self.table.setColumnWidth(self.model.query.column_index("actor"), 150)
+        self.detail = QTableWidget(0, 3)
+        self.detail.setHorizontalHeaderLabels(["Field", "Before", "After"])
+        self.detail.verticalHeader().setVisible(False)
+        self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.detail.setWordWrap(True)
+        dheader = self.detail.horizontalHeader()
+        dheader.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        dheader.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        dheader.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.detail_title = QLabel("Select an entry to see what changed.")
+        detail_box = QWidget()
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(self.detail, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.message = banner()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _p: self.show_row(cur.row())
+        )
+        self.model.modelReset.connect(self._clear_detail)
+        self.model.failed.connect(self._show_message)
+
+    def refresh(self) -> None:
+        show_in(self.message, "")
+        self.model.refresh()
+
+    def _clear_detail(self) -> None:
+        self.show_row(-1)
+
+    def _show_message(self, message: str) -> None:
+        show_in(self.message, message)
+
+    def show_row(self, row: int) -> None:
+        """Fill the before/after pane from loaded row `row` (-1 clears it)."""
+        if row < 0 or row >= self.model.rowCount():
+            self.detail.setRowCount(0)
+            self.detail_title.setText("Select an entry to see what changed.")
+            return
+        values = self.model.row_values(row)
+        changes = change_rows(values.get("changes"))
+        who = values.get("actor") or "unknown user"
+        when = format_value(values.get("created"))
+        what = str(values.get("entity_type") or "").replace("_", " ")
+        self.detail_title.setText(
+            f"{values.get('action', '').capitalize()} of {what} #{values.get('entity_id')} "
+            f"by {who}, {when}"
+        )
+        self.detail.setRowCount(len(changes))
+        changed = QBrush(QColor("#fff3c4"))
+        for i, (field, before, after) in enumerate(changes):
+            items = [QTableWidgetItem(field.replace("_", " ")), QTableWidgetItem(_cell(before))]
+            items.append(QTableWidgetItem(_cell(after)))
+            for column, item in enumerate(items):
+                if before != after and values.get("action") == "update":
+                    item.setBackground(changed)
+                self.detail.setItem(i, column, item)
+        self.detail.resizeRowsToContents()
+
+
+# -- the workspace ----------------------------------------------------------------------------
+
+
+class ClientWorkspace(QTabWidget):
+    """A client's tabs. `titleChanged(name)` fires when the client's name is (re)loaded;
+    `clientChanged(id)` after an edit or a change to its businesses."""
+
+    titleChanged = Signal(str)
+    clientChanged = Signal(int)
+
+    def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._client_id = client_id
+        self._title = ""
+        self.edit_dialog: ClientDialog | None = None
+        self.overview = OverviewTab(ctx, client_id)
+        self.businesses = BusinessesTab(ctx, client_id)
+        self.audit = AuditTab(ctx, client_id)
+        self.addTab(self.overview, "Overview")
+        self.addTab(self.businesses, "Businesses")
+        self.addTab(self.audit, "Audit")
+        self.setDocumentMode(True)
+        # The client's name stays in sight on every tab (the Audit and Businesses tabs show
+        # rows of many kinds, not whose they are).
+        self.name_label = QLabel()
+        self.name_label.setContentsMargins(8, 0, 8, 0)
+        font = self.name_label.font()
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
+        self.overview.loaded.connect(self._loaded)
+        self.overview.editRequested.connect(self.edit_client)
+        self.businesses.changed.connect(self._changed)
+        self.refresh()
+
+    @property
+    def client_id(self) -> int:
+        return self._client_id
+
+    def title(self) -> str:
+        """The client's name (empty until it has loaded)."""
+        return self._title
+
+    def refresh(self) -> None:
+        self.overview.refresh()
+        self.businesses.refresh()
+        self.audit.refresh()
+
+    def edit_client(self) -> ClientDialog | None:
+        if not self.ctx.can("clients", "edit"):
+            return None
+        dialog = ClientDialog(self.ctx, self._client_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda _id: self._changed())
+        dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
+        self.edit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _loaded(self, values: dict[str, Any]) -> None:
+        title = values.get("name") or ""
+        kind = str(values.get("type") or "").capitalize()
+        self.name_label.setText(f"{title} · {kind}" if kind else title)
+        if title != self._title:
+            self._title = title
+            self.titleChanged.emit(title)
+
+    def _changed(self) -> None:
+        self.overview.refresh()
+        self.audit.refresh()
+        self.clientChanged.emit(self._client_id)
+
+    def _failed(self, error: ServiceError) -> None:
+        show_in(self.overview.message, error.message)
