@@ -1,0 +1,417 @@
+"""The documents views on real widgets and a real database: dropping files from the file manager
+onto a client's documents tab (new documents, or a new version on the selected row), the version
+history, previews of a PDF and an image, open/save a copy, and the firm's list with its expiry
+colours and filters."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from gcmc_desktop.models import DocumentVersion
+from gcmc_desktop.services import auth, document_types, documents
+from gcmc_desktop.services.context import Context
+from gcmc_desktop.services.documents import EXPIRING_WITHIN, VersionInput
+from gcmc_desktop.services.outbox import Outbox
+from gcmc_desktop.services.storage import LocalFolderStorage, object_key, pending_key
+from gcmc_desktop.views.documents_page import (
+    EXPIRY_COLOURS,
+    AddDocumentsDialog,
+    ClientDocumentsTab,
+    DocumentsPage,
+)
+from gcmc_desktop.views.uploads import UploadManager
+
+from .security_fixtures import PASSWORD, Firms, build_firms
+from .test_file_checks import text_pdf
+
+TIMEOUT = 30_000
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
+
+
+@pytest.fixture
+def firms(engine: Engine, database_url: Any) -> Firms:
+    return build_firms(engine, database_url, ("DocumentOfficer",))
+
+
+@pytest.fixture
+def officer(firms: Firms) -> Iterator[Context]:
+    ctx = auth.open_context(auth.sign_in(firms.profile, firms.emails["DocumentOfficer"], PASSWORD))
+    yield ctx
+    ctx.session.close()
+
+
+@pytest.fixture
+def doc_type(officer: Context) -> int:
+    return document_types.create_document_type(
+        officer, {"name": "Certificate", "category": "identification", "authority": "GRA"}
+    ).id
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalFolderStorage:
+    (tmp_path / "store").mkdir()
+    return LocalFolderStorage(tmp_path / "store")
+
+
+@pytest.fixture
+def uploads(qtbot: QtBot, officer: Context, store, tmp_path: Path) -> UploadManager:
+    return UploadManager(officer, store, outbox=Outbox(tmp_path / "outbox"), extract_text=False)
+
+
+@pytest.fixture
+def tab(qtbot: QtBot, officer: Context, firms: Firms, store, uploads) -> ClientDocumentsTab:
+    widget = ClientDocumentsTab(officer, firms.alpha_client, store, uploads)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 600)
+    widget.show()
+    qtbot.waitUntil(lambda: not widget.model.loading, timeout=TIMEOUT)
+    return widget
+
+
+def png_file(path: Path) -> Path:
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    assert image.save(str(path), "PNG")
+    return path
+
+
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "scans"
+    folder.mkdir(exist_ok=True)
+    pdf = folder / "tin-certificate.pdf"
+    pdf.write_bytes(text_pdf("TIN Certificate 123456789"))
+    return pdf, png_file(folder / "passport.png")
+
+
+def drop(widget: QWidget, paths: list[Path], at: QPoint | None = None) -> None:
+    """What the file manager does: drag enter, then drop, with file URLs."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    point = QPointF(at or QPoint(5, 5))
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(
+        point.toPoint(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(
+        point, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+    assert event.isAccepted()
+
+
+def upload_through_dialog(
+    qtbot: QtBot, tab: ClientDocumentsTab, dialog: AddDocumentsDialog, **dates: Any
+) -> None:
+    if dialog.document_id is None:
+        qtbot.waitUntil(lambda: dialog.type_combo.count() > 0, timeout=TIMEOUT)
+    for name, value in dates.items():
+        getattr(dialog, f"{name}_edit").setDate(value)
+    with qtbot.waitSignal(tab.uploads.idle, timeout=TIMEOUT):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+
+def version_rows(engine: Engine) -> list[DocumentVersion]:
+    with Session(engine) as s:
+        rows = s.scalars(select(DocumentVersion).order_by(DocumentVersion.id))
+        return [v for v in rows if (v.meta or {}).get("sha256")]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------ drag and drop
+
+
+def test_drop_files_onto_a_client(
+    qtbot: QtBot, tab: ClientDocumentsTab, firms: Firms, doc_type: int, store, engine, tmp_path
+) -> None:
+    pdf, png = files(tmp_path)
+    progress: dict[str, tuple[int, int]] = {}
+    overall: list[tuple[int, int]] = []
+    tab.uploads.fileProgress.connect(lambda n, d, t: progress.__setitem__(n, (d, t)))
+    tab.uploads.overallProgress.connect(lambda d, t: overall.append((d, t)))
+
+    drop(tab, [pdf, png])
+    dialog = tab.dialog
+    assert dialog is not None and dialog.document_id is None
+    assert dialog.paths == [pdf, png]
+    expires = date.today() + timedelta(days=20)
+    upload_through_dialog(qtbot, tab, dialog, expiry=expires)
+
+    assert progress == {n: (p.stat().st_size,) * 2 for n, p in ((pdf.name, pdf), (png.name, png))}
+    total = pdf.stat().st_size + png.stat().st_size
+    assert overall[-1] == (total, total)
+    rows = version_rows(engine)
+    assert sorted(v.meta["sha256"] for v in rows) == sorted([sha(pdf), sha(png)])
+    assert {v.storage_provider for v in rows} == {"local"}
+    assert {v.expiry_date.date() for v in rows} == {expires}
+    assert sorted(store.list_keys("tenants/")) == sorted(
+        pending_key(firms.alpha, sha(p)) for p in (pdf, png)
+    )
+    # The list shows them, tinted as expiring within 30 days.
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=TIMEOUT)
+    titles = {tab.model.row_values(r)["title"] for r in range(2)}
+    assert titles == {"tin-certificate", "passport"}
+    brush = tab.model.index(0, 0).data(_BACKGROUND)
+    assert brush.color() == EXPIRY_COLOURS["expiring_30"]
+
+
+def test_drop_onto_the_selected_row_adds_a_version(
+    qtbot: QtBot, tab: ClientDocumentsTab, firms: Firms, doc_type: int, store, engine, tmp_path
+) -> None:
+    pdf, _png = files(tmp_path)
+    drop(tab, [pdf])
+    upload_through_dialog(qtbot, tab, tab.dialog)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=TIMEOUT)
+    document_id = tab.model.row_id(0)
+
+    newer = tmp_path / "renewed.pdf"
+    newer.write_bytes(text_pdf("TIN Certificate renewed"))
+    tab.table.selectRow(0)
+    row_centre = tab.table.visualRect(tab.model.index(0, 0)).center()
+    at = tab.table.viewport().mapTo(tab, row_centre)
+    drop(tab, [newer], at)
+    dialog = tab.dialog
+    assert dialog.document_id == document_id
+    finished: list[str] = []
+    tab.uploads.fileFinished.connect(lambda _n, m: finished.append(m))
+    upload_through_dialog(qtbot, tab, dialog)
+    assert finished == [f'Uploaded renewed.pdf as version 2 of "{pdf.stem}".']
+    rows = version_rows(engine)
+    assert [v.document_id for v in rows] == [document_id, document_id]
+    assert [v.is_latest for v in rows] == [False, True]
+    assert rows[1].file_url == object_key(firms.alpha, document_id, sha(newer))
+
+    # The history pane lists both, newest first, with who uploaded them.
+    tab.table.selectRow(0)
+    tab.detail.show_document(document_id)
+    qtbot.waitUntil(lambda: tab.detail.history.rowCount() == 2, timeout=TIMEOUT)
+    assert tab.detail.history.item(0, 0).text() == "v2"
+    assert tab.detail.history.item(0, 1).text() == "renewed.pdf"
+    assert tab.detail.history.item(1, 4).text() == "DocumentOfficer User"
+
+    # Dropped again onto the same row: recognised, not stored twice.
+    drop(tab, [newer], at)
+    upload_through_dialog(qtbot, tab, tab.dialog)
+    assert "already version 2" in finished[-1]
+    assert len(version_rows(engine)) == 2
+
+
+def test_drop_onto_an_unselected_row_makes_new_documents(
+    qtbot: QtBot, tab: ClientDocumentsTab, doc_type: int, tmp_path
+) -> None:
+    pdf, png = files(tmp_path)
+    drop(tab, [pdf])
+    upload_through_dialog(qtbot, tab, tab.dialog)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=TIMEOUT)
+    tab.table.clearSelection()
+    at = tab.table.viewport().mapTo(tab, tab.table.visualRect(tab.model.index(0, 0)).center())
+    drop(tab, [png], at)
+    assert tab.dialog.document_id is None
+    tab.dialog.reject()
+
+
+def test_drag_of_something_other_than_files_is_refused(tab: ClientDocumentsTab) -> None:
+    mime = QMimeData()
+    mime.setText("just text")
+    enter = QDragEnterEvent(
+        QPoint(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(tab, enter)
+    assert not enter.isAccepted()
+
+
+def test_add_button_and_bad_files(
+    qtbot: QtBot, tab: ClientDocumentsTab, doc_type: int, engine, tmp_path
+) -> None:
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"not a pdf at all\n")
+    failed: dict[str, str] = {}
+    tab.uploads.fileFailed.connect(lambda n, m: failed.__setitem__(n, m))
+    tab.choose_files = lambda: [str(bad)]
+    dialog = tab.add_files()
+    assert dialog is tab.dialog
+    upload_through_dialog(qtbot, tab, dialog)
+    assert "plain text" in failed["notes.pdf"]
+    assert bad.read_bytes() == b"not a pdf at all\n"
+    assert version_rows(engine) == []
+    assert "notes.pdf" in tab.status.text()
+
+
+# ------------------------------------------------------------------------ preview, open, save
+
+
+def uploaded_tab(qtbot: QtBot, tab: ClientDocumentsTab, tmp_path: Path) -> tuple[Path, Path]:
+    pdf, png = files(tmp_path)
+    drop(tab, [pdf, png])
+    upload_through_dialog(qtbot, tab, tab.dialog)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=TIMEOUT)
+    return pdf, png
+
+
+def select_title(qtbot: QtBot, tab: ClientDocumentsTab, title: str) -> None:
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.row_values(r)["title"] == title)
+    tab.table.selectRow(row)
+    qtbot.waitUntil(lambda: tab.detail.history.rowCount() == 1, timeout=TIMEOUT)
+
+
+def test_preview_pdf_and_image(
+    qtbot: QtBot, tab: ClientDocumentsTab, doc_type: int, tmp_path
+) -> None:
+    uploaded_tab(qtbot, tab, tmp_path)
+    select_title(qtbot, tab, "tin-certificate")
+    with qtbot.waitSignal(tab.detail.previewShown, timeout=TIMEOUT) as shown:
+        tab.detail.preview_button.click()
+    assert shown.args == ["pdf"]
+    assert tab.detail.preview.currentWidget() is tab.detail.pdf_view
+    assert tab.detail.pdf_document.pageCount() == 1
+
+    select_title(qtbot, tab, "passport")
+    with qtbot.waitSignal(tab.detail.previewShown, timeout=TIMEOUT) as shown:
+        tab.detail.preview_button.click()
+    assert shown.args == ["image"]
+    assert tab.detail.image_label.pixmap().size().width() == 40
+
+
+def test_open_with_system_viewer_and_save_a_copy(
+    qtbot: QtBot, tab: ClientDocumentsTab, doc_type: int, tmp_path
+) -> None:
+    pdf, _png = uploaded_tab(qtbot, tab, tmp_path)
+    select_title(qtbot, tab, "tin-certificate")
+    opened: list[QUrl] = []
+    tab.detail.open_url = opened.append
+    tab.detail.open_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=TIMEOUT)
+    temp_copy = Path(opened[0].toLocalFile())
+    assert temp_copy.name == "tin-certificate.pdf"
+    assert temp_copy.read_bytes() == pdf.read_bytes()
+
+    target = tmp_path / "saved" / "copy.pdf"
+    target.parent.mkdir()
+    tab.detail.ask_save_path = lambda _suggested: str(target)
+    with qtbot.waitSignal(tab.detail.message, timeout=TIMEOUT) as said:
+        tab.detail.save_button.click()
+    assert said.args == [f"Saved a copy as {target}."]
+    assert target.read_bytes() == pdf.read_bytes()
+
+
+def test_missing_file_is_explained(
+    qtbot: QtBot, officer: Context, firms: Firms, doc_type: int, tab: ClientDocumentsTab
+) -> None:
+    documents.create_document(
+        officer,
+        client_id=firms.alpha_client,
+        document_type_id=doc_type,
+        title="Old scan",
+        first_version=VersionInput(
+            file_url="demo/old-scan.pdf", storage_provider="local", mime_type="application/pdf"
+        ),
+    )
+    tab.refresh()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=TIMEOUT)
+    select_title(qtbot, tab, "Old scan")
+    with qtbot.waitSignal(tab.detail.message, timeout=TIMEOUT) as said:
+        tab.detail.preview_button.click()
+    assert "missing" in said.args[0]
+
+
+# ------------------------------------------------------------------------------ the firm's list
+
+
+def test_documents_page_expiry_colours_and_filters(
+    qtbot: QtBot, officer: Context, firms: Firms, doc_type: int, store, uploads
+) -> None:
+    today = date.today()
+    for n, (title, days) in enumerate(
+        (
+            ("Expired", -5),
+            ("Soon", 10),
+            ("Later", 45),
+            ("Quarter", 80),
+            ("Fine", 400),
+            ("None", None),
+        )
+    ):
+        documents.create_document(
+            officer,
+            client_id=firms.alpha_client,
+            document_type_id=doc_type,
+            title=title,
+            tags=["tax"] if title == "Later" else None,
+            first_version=VersionInput(
+                file_url=f"k{n}",
+                storage_provider="local",
+                sha256=f"{n:064x}",
+                expiry_date=None if days is None else today + timedelta(days=days),
+                ocr_text="Guyana Revenue Authority" if title == "Quarter" else None,
+            ),
+        )
+    page = DocumentsPage(officer, store, uploads)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6 and not page.model.loading, timeout=TIMEOUT)
+
+    def colours() -> dict[str, Any]:
+        out = {}
+        for row in range(page.model.rowCount()):
+            brush = page.model.index(row, 0).data(_BACKGROUND)
+            out[page.model.row_values(row)["title"]] = brush.color() if brush else None
+        return out
+
+    assert colours() == {
+        "Expired": EXPIRY_COLOURS["expired"],
+        "Soon": EXPIRY_COLOURS["expiring_30"],
+        "Later": EXPIRY_COLOURS["expiring_60"],
+        "Quarter": EXPIRY_COLOURS["expiring_90"],
+        "Fine": None,
+        "None": None,
+    }
+    for colour in EXPIRY_COLOURS.values():
+        assert 0 < colour.alpha() < 255  # a tint over the palette's base, light or dark
+    expiry_column = page.model.query.column_index("expiry")
+    expired_row = next(r for r in range(6) if page.model.row_values(r)["title"] == "Expired")
+    assert page.model.index(expired_row, expiry_column).data().endswith("(expired)")
+
+    def shown_after(action: Any) -> set[str]:
+        with qtbot.waitSignal(page.model.pageLoaded, timeout=TIMEOUT):
+            action()
+        return {page.model.row_values(r)["title"] for r in range(page.model.rowCount())}
+
+    assert shown_after(lambda: page.expiry_filter.setCurrentIndex(2)) == {"Soon", "Later"}
+    assert page.model.query.filters[EXPIRING_WITHIN] == 60
+    assert shown_after(lambda: page.expiry_filter.setCurrentIndex(0)) == set(colours())
+    assert shown_after(lambda: page.status_filter.setCurrentText("Expired")) == {"Expired"}
+    page.status_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=TIMEOUT)
+
+    def searched(text: str) -> set[str]:
+        with qtbot.waitSignal(page.model.pageLoaded, timeout=TIMEOUT):
+            page.search.setText(text)
+            page.model.flush_search()
+        return {page.model.row_values(r)["title"] for r in range(page.model.rowCount())}
+
+    assert searched("revenue") == {"Quarter"}
+    assert searched("tax") == {"Later"}
+
+    with qtbot.waitSignal(page.openClientRequested, timeout=TIMEOUT) as opened:
+        page.table.doubleClicked.emit(page.model.index(0, 0))
+    assert opened.args == [firms.alpha_client]
