@@ -396,3 +396,20 @@ def set_gateway_password(admin: Engine, password: str) -> None:
     verifier = scram_verifier(admin, password)
     with admin.begin() as conn:
         conn.exec_driver_sql(f"ALTER ROLE gcmc_login WITH LOGIN PASSWORD '{verifier}'")
+
+
+def memberships(ctx: Context) -> list[Membership]:
+    """The firms and roles of the signed-in user (for "Switch firm…")."""
+    return _memberships(ctx.session.get_bind())
+
+
+def switch_tenant(ctx: Context, membership: Membership) -> Context:
+    """Enter another of the user's firms on the same connection; the old session row ends."""
+    engine = ctx.session.get_bind()
+    signed_in = SignedIn(None, engine, ctx.user_id, ctx.user_name, ctx.email, _memberships(engine))  # type: ignore[arg-type]
+    new = open_context(signed_in, membership, ip_address=ctx.ip_address, user_agent=ctx.user_agent)
+    if ctx.session_token:
+        ctx.session.execute(text("DELETE FROM session WHERE token = :t"), {"t": ctx.session_token})
+        ctx.session.commit()
+    ctx.session.close()
+    return new

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -262,8 +263,13 @@ class PagedTableModel(QAbstractTableModel):
             pool=self._pool_to_use(),
         )
 
+    def _alive(self) -> bool:
+        """False once Qt has deleted the model (its view closed while a job still ran): late
+        results are then dropped instead of calling into a deleted object."""
+        return shiboken6.isValid(self)
+
     def _page_arrived(self, generation: int, result: tuple[Page, list[tuple[str, ...]]]) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not self._alive():
             return
         page, display = result
         self._page_job = None
@@ -288,7 +294,7 @@ class PagedTableModel(QAbstractTableModel):
                 QTimer.singleShot(0, self, partial(self._start_count, self._count_generation))
 
     def _page_failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not self._alive():
             return
         self._page_job = None
         self._error = message  # stops canFetchMore from retrying in a loop; refresh() clears it
@@ -321,7 +327,7 @@ class PagedTableModel(QAbstractTableModel):
         )
 
     def _count_arrived(self, generation: int, total: int) -> None:
-        if generation != self._count_generation:
+        if generation != self._count_generation or not self._alive():
             return
         self._count_job = None
         self._set_total(total)

@@ -72,6 +72,9 @@ class Job(QRunnable):
             self.signals.finished.emit(result)
 
 
+UNREACHABLE = "The database cannot be reached. Check the connection and try again."
+
+
 def user_message(exc: Exception) -> str:
     """A message for people, never a traceback."""
     message = getattr(exc, "message", None)
@@ -80,11 +83,42 @@ def user_message(exc: Exception) -> str:
     from sqlalchemy.exc import OperationalError
 
     if isinstance(exc, OperationalError):
-        return "The database cannot be reached. Check the connection and try again."
+        return UNREACHABLE
     return f"Something went wrong: {exc}" if str(exc) else "Something went wrong."
 
 
 _running: set[Job] = set()
+
+
+class JobMonitor(QObject):
+    """What the main window's progress area shows: how many visible jobs run, and the latest
+    progress message of any of them."""
+
+    activeChanged = Signal(int)
+    message = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = 0
+
+    def _started(self, description: str) -> None:
+        self.active += 1
+        self.activeChanged.emit(self.active)
+        self.message.emit(description)
+
+    def _ended(self) -> None:
+        self.active = max(0, self.active - 1)
+        self.activeChanged.emit(self.active)
+
+
+_monitor: JobMonitor | None = None
+
+
+def monitor() -> JobMonitor:
+    global _monitor
+    if _monitor is None:
+        _monitor = JobMonitor()
+    return _monitor
 
 
 def run_job(
@@ -94,10 +128,18 @@ def run_job(
     on_error: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     pool: QThreadPool | None = None,
+    description: str | None = None,
 ) -> Job:
-    """Start `fn(control)` in the background; callbacks run on the GUI thread."""
+    """Start `fn(control)` in the background; callbacks run on the GUI thread. Jobs with a
+    `description` show in the main window's progress area while they run."""
     job = Job(fn, user_message)
     _running.add(job)
+    if description:
+        tracker = monitor()
+        tracker._started(description)
+        job.signals.progress.connect(lambda _d, _t, text: text and tracker.message.emit(text))
+        for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
+            signal.connect(lambda *_: tracker._ended())
     if on_progress:
         job.signals.progress.connect(on_progress)
     if on_done:

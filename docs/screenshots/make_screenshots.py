@@ -1,0 +1,292 @@
+"""Render the application's screens offscreen to PNG, with the demo data:
+
+    QT_QPA_PLATFORM=offscreen uv run python docs/screenshots/make_screenshots.py
+        [--database-url postgresql://admin:pw@host/db] [--out docs/screenshots]
+
+Without --database-url it starts its own embedded PostgreSQL in a temporary directory, migrates
+it and loads the demo data. With one, the database must be migrated and seeded (`gcmc db upgrade`,
+`gcmc seed demo`) and the URL's role must be an administrator: it is the sign-in gateway here.
+The screens are driven as a user would, signed in as the demo FirmAdmin; one client is edited
+first so its audit trail has something to show.
+
+Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window.png,
+clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
+documents_list.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import func, select
+from sqlalchemy.engine import URL
+
+from gcmc_desktop.models import Client, ClientBusiness
+from gcmc_desktop.services import auth, businesses, clients
+from gcmc_desktop.services.context import Context
+
+HERE = Path(__file__).resolve().parent
+FIRM_ADMIN = "firmadmin@demo.gcmc.gy"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Run the event loop until `condition` holds (background jobs deliver through it)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not finish loading")
+        QApplication.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):  # let layouts and repaints settle
+        QApplication.processEvents()
+
+
+def save(widget: QWidget, path: Path) -> Path:
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+    return path
+
+
+# -- the screens ------------------------------------------------------------------------------
+
+
+def render_clients_list(ctx: Context, path: Path) -> Path:
+    from gcmc_desktop.views.clients_page import ClientsPage
+
+    page = ClientsPage(ctx)
+    page.resize(1280, 720)
+    page.show()
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(2)
+    wait_for(lambda: True)
+    out = save(page, path)
+    page.close()
+    return out
+
+
+def render_client_dialog(ctx: Context, client_id: int, path: Path) -> Path:
+    """The edit dialog after a save the service refused: the message sits under its field and
+    everything typed is still there."""
+    from gcmc_desktop.views.client_dialog import ClientDialog
+
+    dialog = ClientDialog(ctx, client_id)
+    dialog.confirm = lambda *_: True
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded)
+    dialog.fields["tin"].widget.setText("12-345")
+    dialog.fields["phone"].widget.setText("+592 226 4410")
+    dialog.save()
+    wait_for(lambda: dialog.field_error("tin") != "")
+    dialog.adjustSize()
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_client_workspace(
+    ctx: Context, client_id: int, path: Path, *, every_tab: bool = False
+) -> Path:
+    """The Audit tab with its before/after pane (and, with `every_tab`, the other tabs into
+    <name>_overview.png and <name>_businesses.png)."""
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+
+    workspace = ClientWorkspace(ctx, client_id)
+    workspace.resize(1100, 700)
+    workspace.show()
+    wait_for(lambda: workspace.title() != "")
+    for model in (workspace.businesses.model, workspace.audit.model):
+        wait_for(lambda model=model: model.total is not None and not model.loading)
+    if every_tab:
+        for tab, suffix in ((workspace.overview, "overview"), (workspace.businesses, "businesses")):
+            workspace.setCurrentWidget(tab)
+            wait_for(lambda: True)
+            save(workspace, path.with_name(f"{path.stem}_{suffix}.png"))
+    workspace.setCurrentWidget(workspace.audit)
+    workspace.audit.table.selectRow(0)
+    wait_for(lambda: workspace.audit.detail.rowCount() > 0)
+    out = save(workspace, path)
+    workspace.close()
+    return out
+
+
+def demo_client(ctx: Context) -> int:
+    """The demo client with the most businesses, after a few recorded edits (for the Audit
+    tab): the client itself, a new business, a change to it."""
+    session = ctx.session
+    client_id = session.scalar(
+        select(ClientBusiness.client_id)
+        .group_by(ClientBusiness.client_id)
+        .order_by(func.count().desc(), ClientBusiness.client_id)
+        .limit(1)
+    ) or session.scalar(select(Client.id).order_by(Client.id).limit(1))
+    current = clients.get_client(ctx, client_id)
+    clients.update_client(
+        ctx,
+        client_id,
+        {"risk_level": "medium" if current.risk_level != "medium" else "high", "notes": "Reviewed "
+         "the GRA compliance certificate with the client."},
+        current.updated_at,
+    )  # fmt: skip
+    business = businesses.create_business(
+        ctx,
+        client_id,
+        {
+            "name": "Corentyne Marine Fuels",
+            "registration_number": "BN-2019-04417",
+            "registration_type": "Business name",
+            "incorporation_date": date(2019, 6, 3),
+            "country": "Guyana",
+            "sector": "Shipping",
+            "status": "Active",
+        },
+    )
+    businesses.update_business(
+        ctx, business.id, {"status": "Dormant", "sector": "Oil & Gas Services"}, business.updated_at
+    )
+    return client_id
+
+
+def render_login(path: Path) -> Path:
+    """The login dialog as a user first meets it on the demo database, after a wrong password."""
+    from gcmc_desktop import settings as app_settings
+    from gcmc_desktop.services.seed import demo_credentials
+    from gcmc_desktop.views.login_dialog import LoginDialog
+
+    dialog = LoginDialog(
+        app_settings.ConnectionProfile(last_email=FIRM_ADMIN),
+        lambda _p, _g: None,
+        demo_users=demo_credentials(True),
+    )
+    dialog.show()
+    dialog.password_edit.setText("not-my-password")
+    dialog.show_error(auth.BAD_CREDENTIALS)
+    dialog.adjustSize()
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_main_window(ctx: Context, out: Path, client_id: int) -> list[Path]:
+    """The main window on the clients list, then the documents list and a client's
+    Documents tab."""
+    from gcmc_desktop.views.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    window.resize(1360, 820)
+    window.show()
+    wait_for(lambda: window.tabs.count() > 0)
+    clients_page = window.open_section("clients")
+    wait_for(lambda: clients_page.model.total is not None and not clients_page.model.loading)
+    paths = [save(window, out / "main_window.png")]
+    documents = window.open_section("documents")
+    model = documents.model
+    wait_for(lambda: model.total is not None and not model.loading)
+    paths.append(save(window, out / "documents_list.png"))
+    workspace = window.open_client(client_id)
+    tab = workspace.widget(2)
+    workspace.setCurrentWidget(tab)
+    wait_for(lambda: tab.model.total is not None and not tab.model.loading)
+    paths.append(save(window, out / "client_documents.png"))
+    window.monitor.stop()
+    window._stop_uploads()
+    window.hide()
+    return paths
+
+
+def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    client_id = demo_client(ctx)
+    paths = [
+        render_login(out / "login_dialog.png"),
+        *render_main_window(ctx, out, client_id),
+        render_clients_list(ctx, out / "clients_list.png"),
+        render_client_dialog(ctx, client_id, out / "client_dialog.png"),
+        render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
+    ]
+    QThreadPool.globalInstance().waitForDone()
+    return paths
+
+
+# -- a database to show -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def demo_database(database_url: str | None) -> Iterator[URL]:
+    """An administrator URL of a migrated database with the demo data and its login roles."""
+    from gcmc_desktop.db import make_engine, migrate, session_factory, to_sqlalchemy_url
+    from gcmc_desktop.services.seed import demo_credentials, seed_demo
+    from gcmc_desktop.services.users import ensure_login_roles
+
+    if database_url:
+        yield to_sqlalchemy_url(database_url)
+        return
+    from gcmc_desktop.db.embedded import ensure_database, server_url, start_server
+
+    root = Path(tempfile.mkdtemp(prefix="gcmc-screens-"))
+    server = start_server(root / "pgdata")
+    try:
+        admin = server_url(server)
+        ensure_database(admin, "gcmc_screens")
+        url = admin.set(database="gcmc_screens")
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with session_factory(engine)() as session:
+            seed_demo(session)
+            ensure_login_roles(session.connection(), demo_credentials(True))
+            session.commit()
+        engine.dispose()
+        yield url
+    finally:
+        with contextlib.suppress(Exception):
+            server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def sign_in(admin_url: URL, email: str = FIRM_ADMIN) -> Context:
+    from gcmc_desktop.services.seed import demo_credentials
+
+    password = next(p for _r, e, p in demo_credentials(True) if e == email)
+    profile = auth.ServerProfile(
+        database_url=admin_url.set(username=None, password=None), gateway_url=admin_url
+    )
+    return auth.open_context(auth.sign_in(profile, email, password))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="a migrated, seeded database (administrator)")
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--every-tab", action="store_true", help="also the other workspace tabs")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("GCMC Desktop")
+    with demo_database(args.database_url) as url:
+        ctx = sign_in(url)
+        try:
+            render_all(ctx, args.out, every_tab=args.every_tab)
+        finally:
+            QThreadPool.globalInstance().waitForDone()
+            from gcmc_desktop.views.table_model import query_pool
+
+            query_pool().waitForDone()
+            auth.sign_out(ctx)
+
+
+if __name__ == "__main__":
+    main()

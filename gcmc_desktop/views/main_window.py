@@ -1,0 +1,521 @@
+"""The main window: navigation by permission, pages and client workspaces in tabs, a status
+bar with who/where/connection and background progress, standard menus and shortcuts.
+
+Sections that later releases fill show an honest "coming soon" page, never invented data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import settings as app_settings
+from ..services import auth
+from ..services.context import Context
+from .connection_monitor import ConnectionMonitor
+from .workers import monitor, run_job
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    module: str | None  # the permission module whose `view` shows it; None = every member
+    coming: str = ""  # what a later release brings; empty = built
+
+
+SECTIONS = (
+    Section("dashboard", "Dashboard", "dashboard", "Today's deadlines, expiring documents and "
+            "compliance at a glance."),
+    Section("clients", "Clients", "clients"),
+    Section("documents", "Documents", "documents"),
+    Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
+            "recurring schedules."),
+    Section("services", "Services", "services", "Service requests and their workflow steps."),
+    Section("tasks", "Tasks", "tasks", "Your tasks and your team's, with due dates."),
+    Section("messages", "Messages", "messages", "Conversations with clients."),
+    Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
+            "requirement bundles."),
+    Section("notifications", "Notifications", None, "Reminders and alerts."),
+    Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
+            "already in its workspace)."),
+    Section("admin", "Admin", "users", "Users, roles and permissions, firm settings."),
+)  # fmt: skip
+
+
+def visible_sections(ctx: Context) -> list[Section]:
+    return [s for s in SECTIONS if s.module is None or ctx.can(s.module, "view")]
+
+
+class ComingSoonPage(QWidget):
+    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel(f"<h2>{section.title}</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(f"{section.coming}<br><br><i>This part of GCMC Desktop is coming soon.</i>")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addStretch(2)
+
+
+class _MessagePage(QWidget):
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        text = QLabel(f"<h2>{title}</h2>{message}")
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(text)
+
+
+def _open_storage():  # -> tuple[StorageProvider | None, str | None]
+    """The document store this workstation is set up for, or why it cannot be used."""
+    from ..services.storage import StorageError, storage_from_settings
+
+    values, secret = app_settings.load_storage()
+    try:
+        return storage_from_settings(values, secret), None
+    except StorageError as exc:
+        return None, f"{exc.message} Check Edit → Preferences."
+
+
+class MainWindow(QMainWindow):
+    signOutRequested = Signal()
+    contextChanged = Signal(object)
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        on_sign_out: Callable[[], None] | None = None,
+        on_close: Callable[[], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._on_sign_out = on_sign_out
+        self._on_close = on_close
+        self._section_tabs: dict[str, QWidget] = {}
+        self._client_tabs: dict[int, QWidget] = {}
+        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
+        self.setMinimumSize(QSize(900, 560))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(150)
+        self.nav.itemActivated.connect(self._nav_activated)
+        self.nav.currentItemChanged.connect(lambda item, _prev: item and self._nav_activated(item))
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setMovable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._sync_navigation)
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._build_status_bar()
+        self._build_menus()
+        self._populate_navigation()
+        self.monitor = ConnectionMonitor(ctx, parent=self)
+        self.monitor.stateChanged.connect(self._connection_changed)
+        self.monitor.start()
+        self.storage, self.storage_error = _open_storage()
+        self.uploads = None
+        self._start_uploads()
+        self._restore_state()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.who_label = QLabel(
+            f"{self.ctx.user_name} · {self.ctx.tenant_name} · {self.ctx.role_name}"
+        )
+        self.connection_label = QLabel("● Connected")
+        self.connection_label.setObjectName("connectionState")
+        self.jobs_label = QLabel()
+        self.jobs_bar = QProgressBar()
+        self.jobs_bar.setRange(0, 0)
+        self.jobs_bar.setMaximumWidth(120)
+        self.jobs_bar.setMaximumHeight(12)
+        self.jobs_bar.hide()
+        bar.addWidget(self.who_label)
+        bar.addPermanentWidget(self.jobs_label)
+        bar.addPermanentWidget(self.jobs_bar)
+        bar.addPermanentWidget(self.connection_label)
+        jobs = monitor()
+        jobs.activeChanged.connect(self._jobs_changed)
+        jobs.message.connect(self.jobs_label.setText)
+
+    def _action(
+        self, text: str, slot: Callable[[], object], *shortcuts: QKeySequence.StandardKey | str
+    ) -> QAction:
+        """Explicit keys first: some platforms map a standard key to nothing (Quit on Windows)
+        or to something else (Close = Ctrl+F4), and staff expect the same keys everywhere."""
+        action = QAction(text, self)
+        keys: list[QKeySequence] = []
+        for shortcut in shortcuts:
+            if isinstance(shortcut, str):
+                keys.append(QKeySequence(shortcut))
+            else:
+                keys.extend(QKeySequence.keyBindings(shortcut))
+        unique = list(dict.fromkeys(k.toString() for k in keys if not k.isEmpty()))
+        action.setShortcuts([QKeySequence(k) for k in unique])
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.new_action = self._action("&New client…", self.new_item, "Ctrl+N")
+        self.new_action.setVisible(self.ctx.can("clients", "create"))
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.switch_action = self._action("S&witch firm…", self.switch_firm)
+        file_menu.addAction(self.switch_action)
+        file_menu.addAction(self._action("Sign &out", self.sign_out))
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("&Quit", self.close, "Ctrl+Q", QKeySequence.StandardKey.Quit)
+        )
+
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self._action("&Find…", self.find, "Ctrl+F"))
+        edit_menu.addSeparator()
+        edit_menu.addAction(
+            self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
+        )
+
+        view_menu = menus.addMenu("&View")
+        view_menu.addAction(
+            self._action("&Refresh", self.refresh, "F5", QKeySequence.StandardKey.Refresh)
+        )
+        view_menu.addAction(
+            self._action(
+                "&Close tab", self.close_current_tab, "Ctrl+W", QKeySequence.StandardKey.Close
+            )
+        )
+
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self._action("&About GCMC Desktop", self._about))
+
+    def _populate_navigation(self) -> None:
+        self.nav.clear()
+        for section in visible_sections(self.ctx):
+            item = QListWidgetItem(section.title)
+            item.setData(Qt.ItemDataRole.UserRole, section)
+            item.setSizeHint(QSize(0, 30))
+            self.nav.addItem(item)
+        self.switch_action.setEnabled(True)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def _nav_activated(self, item: QListWidgetItem) -> None:
+        self.open_section(item.data(Qt.ItemDataRole.UserRole).key)
+
+    def _sync_navigation(self) -> None:
+        """The navigation shows the section of the current tab (a client tab: Clients)."""
+        page = self.tabs.currentWidget()
+        key = next((k for k, w in self._section_tabs.items() if w is page), None)
+        if key is None and page in self._client_tabs.values():
+            key = "clients"
+        keys = self.section_keys()
+        if key in keys and self.nav.currentRow() != keys.index(key):
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(keys.index(key))
+            self.nav.blockSignals(False)
+
+    def section_keys(self) -> list[str]:
+        return [
+            self.nav.item(i).data(Qt.ItemDataRole.UserRole).key for i in range(self.nav.count())
+        ]
+
+    def open_section(self, key: str) -> QWidget:
+        page = self._section_tabs.get(key)
+        if page is None or self.tabs.indexOf(page) < 0:
+            section = next(s for s in SECTIONS if s.key == key)
+            page = self._make_page(section)
+            self._section_tabs[key] = page
+            self.tabs.addTab(page, section.title)
+        self.tabs.setCurrentWidget(page)
+        return page
+
+    def _start_uploads(self) -> None:
+        """One upload manager per signed-in firm: it resumes the outbox (uploads left over from
+        a crash or an outage) and reports progress in the status bar."""
+        if self.storage is None or not self.ctx.can("documents", "view"):
+            return
+        from .uploads import UploadManager
+
+        self.uploads = UploadManager(self.ctx, self.storage, parent=self)
+        self.uploads.overallProgress.connect(self._upload_progress)
+        self.uploads.fileFailed.connect(
+            lambda name, reason: self.statusBar().showMessage(f"{name}: {reason}", 10_000)
+        )
+        self.uploads.fileFinished.connect(
+            lambda name, message: self.statusBar().showMessage(f"{name}: {message}", 5_000)
+        )
+        self.uploads.start()
+
+    def _stop_uploads(self) -> None:
+        if self.uploads is not None:
+            self.uploads.shutdown()  # entries stay in the outbox for the next start
+            self.uploads = None
+
+    def _upload_progress(self, done: int, total: int) -> None:
+        if total <= 0 or done >= total:
+            self.jobs_bar.setRange(0, 0)
+            self.jobs_bar.setVisible(monitor().active > 0)
+            return
+        # Byte counts can pass 2 GB; the bar shows per mille.
+        self.jobs_bar.setRange(0, 1000)
+        self.jobs_bar.setValue(int(done * 1000 / total))
+        self.jobs_bar.show()
+        self.jobs_label.setText(f"Uploading… {done * 100 // total}%")
+
+    def _make_page(self, section: Section) -> QWidget:
+        if section.key == "documents":
+            if self.storage is None or self.uploads is None:
+                return _MessagePage("Documents", self.storage_error or "Storage is not set up.")
+            from .documents_page import DocumentsPage
+
+            page = DocumentsPage(self.ctx, self.storage, self.uploads)
+            page.openClientRequested.connect(self.open_client)
+            return page
+        if section.key == "clients":
+            from .clients_page import ClientsPage
+
+            page = ClientsPage(self.ctx)
+            page.openClient.connect(self.open_client)
+            page.clientDeleted.connect(self._client_deleted)
+            page.clientChanged.connect(self._client_changed)
+            state = app_settings.settings().value("clients/header")
+            if isinstance(state, QByteArray | bytes):
+                page.restore_header_state(bytes(state))
+            return page
+        return ComingSoonPage(section)
+
+    def open_client(self, client_id: int) -> QWidget:
+        page = self._client_tabs.get(client_id)
+        if page is None or self.tabs.indexOf(page) < 0:
+            from .client_workspace import ClientWorkspace
+
+            page = ClientWorkspace(self.ctx, client_id)
+            if self.storage is not None and self.uploads is not None:
+                from .documents_page import ClientDocumentsTab
+
+                page.insertTab(
+                    2,
+                    ClientDocumentsTab(self.ctx, client_id, self.storage, self.uploads),
+                    "Documents",
+                )
+            page.titleChanged.connect(lambda title, p=page: self._retitle(p, title))
+            page.clientChanged.connect(self._client_changed)
+            self._client_tabs[client_id] = page
+            self.tabs.addTab(page, page.title())
+        self.tabs.setCurrentWidget(page)
+        return page
+
+    def _client_deleted(self, client_id: int) -> None:
+        page = self._client_tabs.get(client_id)
+        if page is not None and self.tabs.indexOf(page) >= 0:
+            self.close_tab(self.tabs.indexOf(page))
+
+    def _client_changed(self, client_id: int) -> None:
+        """Keep the list and an open workspace of the same client in step."""
+        page = self._client_tabs.get(client_id)
+        if page is not None and self.sender() is not page:
+            page.refresh()
+        clients = self._section_tabs.get("clients")
+        if clients is not None and self.sender() is not clients:
+            clients.refresh()
+
+    def _retitle(self, page: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(page)
+        if index >= 0:
+            self.tabs.setTabText(index, title)
+
+    def close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is None:
+            return
+        self._remember_layouts(widget)
+        self.tabs.removeTab(index)
+        self._section_tabs = {k: w for k, w in self._section_tabs.items() if w is not widget}
+        self._client_tabs = {k: w for k, w in self._client_tabs.items() if w is not widget}
+        widget.deleteLater()
+
+    def close_current_tab(self) -> None:
+        if self.tabs.count():
+            self.close_tab(self.tabs.currentIndex())
+
+    # -- commands --------------------------------------------------------------------------
+
+    def new_item(self) -> None:
+        page = self.open_section("clients") if self.ctx.can("clients", "view") else None
+        if page is not None and hasattr(page, "new_client"):
+            page.new_client()
+
+    def find(self) -> None:
+        page = self.tabs.currentWidget()
+        if not hasattr(page, "focus_search") and self.ctx.can("clients", "view"):
+            page = self.open_section("clients")
+        if hasattr(page, "focus_search"):
+            page.focus_search()
+
+    def refresh(self) -> None:
+        page = self.tabs.currentWidget()
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    def preferences(self) -> None:
+        from .preferences_dialog import PreferencesDialog
+
+        PreferencesDialog(self).exec()
+
+    def switch_firm(self) -> None:
+        def load(_control):
+            return auth.memberships(self.ctx)
+
+        run_job(load, on_done=self._choose_firm, on_error=self._show_error)
+
+    def _choose_firm(self, memberships: list[auth.Membership]) -> None:
+        others = [m for m in memberships if m.tenant_id != self.ctx.tenant_id]
+        if not others:
+            QMessageBox.information(self, "Switch firm", "You are a member of this firm only.")
+            return
+        labels = [f"{m.tenant_name} — {m.role_name}" for m in others]
+        label, ok = QInputDialog.getItem(self, "Switch firm", "Sign in to:", labels, 0, False)
+        if not ok:
+            return
+        chosen = others[labels.index(label)]
+        old = self.ctx
+
+        def enter(_control):
+            return auth.switch_tenant(old, chosen)
+
+        run_job(enter, on_done=self.set_context, on_error=self._show_error,
+                description=f"Switching to {chosen.tenant_name}…")  # fmt: skip
+
+    def set_context(self, ctx: Context) -> None:
+        """Re-open the window's pages for another firm (or role)."""
+        for index in reversed(range(self.tabs.count())):
+            self.close_tab(index)
+        self._stop_uploads()
+        self.ctx = ctx
+        self.monitor.ctx = ctx
+        self._start_uploads()
+        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
+        self.who_label.setText(f"{ctx.user_name} · {ctx.tenant_name} · {ctx.role_name}")
+        self.new_action.setVisible(ctx.can("clients", "create"))
+        self._populate_navigation()
+        self._open_first_section()
+        self.contextChanged.emit(ctx)
+
+    def sign_out(self) -> None:
+        self._signing_out = True
+        self.close()
+
+    def _about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(
+            self,
+            "About GCMC Desktop",
+            f"<b>GCMC Desktop</b> {__version__}<br>Compliance work for GRA, NIS and DCRA clients.",
+        )
+
+    def _show_error(self, message: str) -> None:
+        QMessageBox.warning(self, "GCMC Desktop", message)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _jobs_changed(self, active: int) -> None:
+        self.jobs_bar.setVisible(active > 0)
+        if not active:
+            self.jobs_label.clear()
+
+    def _connection_changed(self, online: bool, message: str) -> None:
+        self.connection_label.setText(("● " if online else "○ ") + message)
+        if online:
+            self.refresh()
+            if self.uploads is not None:
+                self.uploads.resume()  # uploads that waited for the server go now
+
+    def _open_first_section(self) -> None:
+        keys = self.section_keys()
+        if not keys:
+            return
+        start = "clients" if "clients" in keys else keys[0]
+        self.nav.setCurrentRow(keys.index(start))
+        self.open_section(start)
+
+    def _restore_state(self) -> None:
+        store = app_settings.settings()
+        geometry = store.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1200, 760)
+        QTimer.singleShot(0, self._open_first_section)
+
+    def _remember_layouts(self, widget: QWidget) -> None:
+        if hasattr(widget, "header_state") and widget is self._section_tabs.get("clients"):
+            app_settings.settings().setValue("clients/header", QByteArray(widget.header_state()))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        store = app_settings.settings()
+        store.setValue("mainWindow/geometry", self.saveGeometry())
+        for index in range(self.tabs.count()):
+            self._remember_layouts(self.tabs.widget(index))
+        store.sync()
+        self.monitor.stop()
+        self._stop_uploads()
+        signing_out = getattr(self, "_signing_out", False)
+        super().closeEvent(event)
+        if signing_out:
+            self._end_session(forget=True)
+            if self._on_sign_out is not None:
+                self._on_sign_out()
+        else:
+            self._end_session(forget=False)
+            if self._on_close is not None:
+                self._on_close()
+
+    def _end_session(self, *, forget: bool) -> None:
+        """Signing out ends the session (and any remembered device); quitting keeps a
+        remembered sign-in for next time."""
+        try:
+            if forget:
+                auth.sign_out(self.ctx)
+            else:
+                self.ctx.session.close()
+        except Exception:  # the server may be gone; the window closes regardless
+            self.ctx.session.close()
