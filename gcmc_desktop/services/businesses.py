@@ -60,13 +60,7 @@ def _as_datetime(value: Any) -> datetime | None:
 def validate_business(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check business fields (status is free text, DOMAIN.md §2); raises
     ValidationError with a message per field."""
-    cleaned: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in BUSINESS_FIELDS:
-            raise ValueError(f"unknown business field {key!r}")
-        if isinstance(value, str):
-            value = value.strip() or None
-        cleaned[key] = value
+    cleaned = records.clean_fields(data, BUSINESS_FIELDS, "business")
     errors: dict[str, str] = {}
     if (not partial or "name" in cleaned) and not cleaned.get("name"):
         errors["name"] = "Enter the business name."

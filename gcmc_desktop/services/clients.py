@@ -37,13 +37,7 @@ PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in CLIENT_FIELDS:
-            raise ValueError(f"unknown client field {key!r}")
-        if isinstance(value, str):
-            value = value.strip() or None
-        cleaned[key] = value
+    cleaned = records.clean_fields(data, CLIENT_FIELDS, "client")
     if cleaned.get("tin"):
         cleaned["tin"] = re.sub(r"[\s-]", "", cleaned["tin"])
     if cleaned.get("nis_number"):

@@ -41,13 +41,7 @@ def clean_tags(value: str | Iterable[str] | None) -> list[str] | None:
 
 def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check document type fields; raises ValidationError with a message per field."""
-    cleaned: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in DOCUMENT_TYPE_FIELDS:
-            raise ValueError(f"unknown document type field {key!r}")
-        if isinstance(value, str) and key != "tags":
-            value = value.strip() or None
-        cleaned[key] = value
+    cleaned = records.clean_fields(data, DOCUMENT_TYPE_FIELDS, "document type", untrimmed=("tags",))
     if "tags" in cleaned:
         cleaned["tags"] = clean_tags(cleaned["tags"])
     errors: dict[str, str] = {}

@@ -171,13 +171,7 @@ def expiry_state(expiry_date: date | datetime | None, today: date | None = None)
 
 
 def _clean_document(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in DOCUMENT_FIELDS:
-            raise ValueError(f"unknown document field {key!r}")
-        if isinstance(value, str) and key != "tags":
-            value = value.strip() or None
-        cleaned[key] = value
+    cleaned = records.clean_fields(data, DOCUMENT_FIELDS, "document", untrimmed=("tags",))
     if "tags" in cleaned:
         cleaned["tags"] = clean_tags(cleaned["tags"])
     errors: dict[str, str] = {}
@@ -640,3 +634,23 @@ def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQ
         id_column=Document.id,
         sort_key="title",
     )
+
+
+def save_text_layer(ctx: Context, version_id: int, text: str) -> bool:
+    """Record a version's extracted text (`ocrText`) for search. False when the version is
+    gone."""
+    require(ctx, "documents", "edit")
+    version = ctx.session.scalars(
+        select(DocumentVersion)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.id == version_id)
+    ).one_or_none()
+    if version is None:
+        return False
+    try:
+        version.ocr_text = text or None
+        ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return True

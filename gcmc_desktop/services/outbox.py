@@ -734,23 +734,3 @@ def _duplicate_outcome(
 
 # --------------------------------------------------------------------------------------------
 # The text layer, written after the upload
-
-
-def save_text_layer(ctx: Context, version_id: int, text: str) -> bool:
-    """Record a version's extracted text (`ocrText`) for search. False when the version is
-    gone. (A documents-service concern kept here until documents.py grows it.)"""
-    require(ctx, "documents", "edit")
-    version = ctx.session.scalars(
-        select(DocumentVersion)
-        .join(Document, Document.id == DocumentVersion.document_id)
-        .where(DocumentVersion.id == version_id)
-    ).one_or_none()
-    if version is None:
-        return False
-    try:
-        version.ocr_text = text or None
-        ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
-    return True

@@ -3,7 +3,7 @@ on `updatedAt`, integrity errors turned into messages, and plain-dict snapshots 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -33,6 +33,22 @@ def guarded(session: Session) -> Iterator[Session]:
             raise
         session.rollback()
         raise PermissionDenied("The database refused this change for your account.") from exc
+
+
+def clean_fields(
+    data: dict[str, Any], allowed: Iterable[str], kind: str, *, untrimmed: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Form input for a service: only known fields (a programming error otherwise), strings
+    trimmed and blank ones made None — except fields listed in `untrimmed` (e.g. tag lists)."""
+    allowed, untrimmed = set(allowed), set(untrimmed)
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in allowed:
+            raise ValueError(f"unknown {kind} field {key!r}")
+        if isinstance(value, str) and key not in untrimmed:
+            value = value.strip() or None
+        cleaned[key] = value
+    return cleaned
 
 
 def snapshot(obj: Base) -> dict[str, Any]:

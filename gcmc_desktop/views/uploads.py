@@ -27,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ..services.context import Context
+from ..services.documents import save_text_layer
 from ..services.errors import ServiceError
 from ..services.file_checks import DEFAULT_MAX_BYTES, PDF, check_file, extract_pdf_text
 from ..services.outbox import (
@@ -36,7 +37,6 @@ from ..services.outbox import (
     UploadDeferred,
     UploadRefused,
     UploadTarget,
-    save_text_layer,
 )
 from ..services.storage import StorageCancelled, StorageProvider
 from .workers import Job, JobCancelled, JobControl, run_job
