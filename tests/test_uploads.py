@@ -526,3 +526,30 @@ def test_entries_of_other_users_wait_for_them(
     outbox.resume_all(officer, store)
     assert outbox.get(entry.id) is None
     assert DONE  # the state name exists for entries that crash between done and removal
+
+
+def test_uploads_panel_shows_each_file_and_cancels(
+    qtbot: QtBot, officer: Context, store: LocalFolderStorage, outbox: Outbox, firms: Firms,
+    doc_type: int, tmp_path: Path,
+) -> None:  # fmt: skip
+    from gcmc_desktop.views.uploads_panel import UploadsPanel
+
+    manager = UploadManager(officer, store, outbox=outbox, concurrency=1, extract_text=False)
+    panel = UploadsPanel(manager)
+    qtbot.addWidget(panel)
+    first = pdf_file(tmp_path / "in", "first.pdf", "First certificate")
+    second = pdf_file(tmp_path / "in", "second.pdf", "Second certificate")
+    names = manager.add_files([first, second], new_doc_target(firms, doc_type))
+    assert [panel.tree.topLevelItem(i).text(0) for i in range(2)] == names  # rows at once
+    manager.cancel(names[1])  # still waiting its turn: cancelled before it starts
+    qtbot.waitUntil(lambda: not manager.busy, timeout=20_000)
+    done, cancelled = (panel.row(n) for n in names)
+    assert panel.progress_of(names[0]) == 1000 and "Uploaded" in done.text(2)
+    assert cancelled.text(2) == CANCELLED
+    assert len(versions_of_title(officer, "second")) == 0
+    panel.clear_finished()
+    assert panel.tree.topLevelItemCount() == 0
+
+
+def versions_of_title(ctx: Context, title: str) -> list[Document]:
+    return list(ctx.session.scalars(select(Document).where(Document.title == title)))

@@ -4,16 +4,18 @@ administrator connection: the CLI's `gcmc maintenance …` verbs call these."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from ..db import session_factory
+from ..models import Document, DocumentVersion, Tenant
 from .auth import delete_expired_sessions
 from .documents import refresh_document_statuses
 
 log = logging.getLogger(__name__)
 
-__all__ = ["delete_expired_sessions", "refresh_statuses"]
+__all__ = ["delete_expired_sessions", "refresh_statuses", "remove_orphaned_files"]
 
 
 def refresh_statuses(engine: Engine) -> int:
@@ -25,3 +27,31 @@ def refresh_statuses(engine: Engine) -> int:
         session.commit()
     log.info("Document status refresh: %d document(s) marked expired", changed)
     return changed
+
+
+def remove_orphaned_files(
+    engine: Engine, provider, *, older_than: timedelta, dry_run: bool = False
+) -> dict[int, list[str]]:
+    """Objects in the store that no document version refers to, per firm, older than
+    `older_than` (younger ones may be uploads whose row is about to be written). Removes them
+    unless `dry_run`; returns what was (or would be) removed by tenant id."""
+    from .storage import canonical_provider_name, find_orphans, remove_orphans, tenant_prefix
+
+    with session_factory(engine)() as session:
+        tenants = list(session.scalars(select(Tenant.id)))
+        rows = session.execute(
+            select(
+                Document.tenant_id, DocumentVersion.file_url, DocumentVersion.storage_provider
+            ).join(Document, Document.id == DocumentVersion.document_id)
+        ).all()
+    known: dict[int, set[str]] = {t: set() for t in tenants}
+    wanted = canonical_provider_name(provider.name)
+    for tenant_id, key, provider_name in rows:
+        if canonical_provider_name(provider_name) == wanted:
+            known[tenant_id].add(key)
+    act = find_orphans if dry_run else remove_orphans
+    found = {t: act(provider, keys, tenant_prefix(t), older_than) for t, keys in known.items()}
+    log.info(
+        "Orphaned files %s: %d", "found" if dry_run else "removed", sum(map(len, found.values()))
+    )
+    return {t: keys for t, keys in found.items() if keys}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -147,6 +148,11 @@ class MainWindow(QMainWindow):
         self.monitor.start()
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
+        self.uploads_dock = QDockWidget("Uploads", self)
+        self.uploads_dock.setObjectName("uploadsDock")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.uploads_dock)
+        self.uploads_dock.hide()
+        self.view_menu.addAction(self.uploads_dock.toggleViewAction())
         self._start_uploads()
         self._restore_state()
 
@@ -213,7 +219,7 @@ class MainWindow(QMainWindow):
             self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         )
 
-        view_menu = menus.addMenu("&View")
+        view_menu = self.view_menu = menus.addMenu("&View")
         view_menu.addAction(
             self._action("&Refresh", self.refresh, "F5", QKeySequence.StandardKey.Refresh)
         )
@@ -282,6 +288,11 @@ class MainWindow(QMainWindow):
         self.uploads.fileFinished.connect(
             lambda name, message: self.statusBar().showMessage(f"{name}: {message}", 5_000)
         )
+        from .uploads_panel import UploadsPanel
+
+        self.uploads_panel = UploadsPanel(self.uploads)
+        self.uploads_dock.setWidget(self.uploads_panel)
+        self.uploads.fileQueued.connect(lambda _name: self.uploads_dock.show())
         self.uploads.start()
 
     def _stop_uploads(self) -> None:

@@ -99,6 +99,7 @@ class _Tracker:
 class UploadManager(QObject):
     """Takes files, sends them through the outbox, and reports per file and per batch."""
 
+    fileQueued = Signal(str)  # name: the upload is accepted and waits its turn
     fileProgress = Signal(str, "qint64", "qint64")  # name, bytes done, bytes total
     overallProgress = Signal("qint64", "qint64")  # bytes done, total of the current batch
     fileFinished = Signal(str, str)  # name, what happened ("Uploaded … as version 2 …")
@@ -242,6 +243,7 @@ class UploadManager(QObject):
         self._queue.append(upload)
         if not self._tick.isActive():
             self._tick.start()
+        self.fileQueued.emit(upload.name)
 
     def _resumed(self, entries: list[OutboxEntry]) -> None:
         if self._stopped:
