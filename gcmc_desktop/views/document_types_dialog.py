@@ -94,10 +94,14 @@ class DocumentTypeForm(RecordDialog):
             combo([("Choose…", None), *((category_label(c), c) for c in DOCUMENT_CATEGORIES)]),
         )
         authority = self.add_field(
-            "authority", FIELD_LABELS["authority"], combo([("", None), *((a, a) for a in AUTHORITIES)])
+            "authority",
+            FIELD_LABELS["authority"],
+            combo([("", None), *((a, a) for a in AUTHORITIES)]),
         )
         for index, code in enumerate(AUTHORITIES, start=1):
-            authority.setItemData(index, AUTHORITY_NAMES.get(code, code), Qt.ItemDataRole.ToolTipRole)
+            authority.setItemData(
+                index, AUTHORITY_NAMES.get(code, code), Qt.ItemDataRole.ToolTipRole
+            )
         tags = self.add_field("tags", FIELD_LABELS["tags"], QLineEdit())
         tags.setPlaceholderText("Comma-separated, e.g. tax, annual")
         description = self.add_field("description", FIELD_LABELS["description"], QPlainTextEdit())
@@ -116,6 +120,33 @@ class DocumentTypeForm(RecordDialog):
         self, ctx: Context, record_id: int, values: dict[str, Any], expected: datetime | None
     ) -> dict[str, Any]:
         return type_snapshot(update_document_type(ctx, record_id, values, expected))
+
+    def show_field_errors(self, errors: dict[str, str]) -> None:
+        # The service lists the stored values; people pick from the combos' labels.
+        friendly = dict(errors)
+        if "category" in friendly:
+            friendly["category"] = "Choose a category."
+        if "authority" in friendly:
+            friendly["authority"] = "Choose an authority from the list, or leave it empty."
+        super().show_field_errors(friendly)
+        self._fit()
+
+    def show_banner(self, message: str) -> None:
+        super().show_banner(message)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow (never shrink) to the height the messages now need, so they don't squeeze the
+        fields and buttons together."""
+        layout = self.layout()
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _show_conflict(self, theirs: dict[str, Any]) -> None:
         # The conflict carries the raw row: show (and take) its tags as text like the form.

@@ -215,6 +215,8 @@ class MainWindow(QMainWindow):
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self._action("&Find…", self.find, "Ctrl+F"))
         edit_menu.addSeparator()
+        self.document_types_action = self._action("&Document types…", self.document_types)
+        edit_menu.addAction(self.document_types_action)
         edit_menu.addAction(
             self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         )
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, 30))
             self.nav.addItem(item)
         self.switch_action.setEnabled(True)
+        self.document_types_action.setVisible(self.ctx.can("documents", "view"))
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -292,8 +295,14 @@ class MainWindow(QMainWindow):
 
         self.uploads_panel = UploadsPanel(self.uploads)
         self.uploads_dock.setWidget(self.uploads_panel)
-        self.uploads.fileQueued.connect(lambda _name: self.uploads_dock.show())
+        self.uploads.fileQueued.connect(self._show_uploads)
         self.uploads.start()
+
+    def _show_uploads(self) -> None:
+        if not self.uploads_dock.isVisible():
+            self.uploads_dock.show()
+            # A strip along the bottom, not half the window.
+            self.resizeDocks([self.uploads_dock], [170], Qt.Orientation.Vertical)
 
     def _stop_uploads(self) -> None:
         if self.uploads is not None:
@@ -405,6 +414,15 @@ class MainWindow(QMainWindow):
         page = self.tabs.currentWidget()
         if hasattr(page, "refresh"):
             page.refresh()
+
+    def document_types(self) -> None:
+        from .document_types_dialog import DocumentTypesDialog
+
+        dialog = DocumentTypesDialog(self.ctx, self)
+        documents = self._section_tabs.get("documents")
+        if documents is not None and hasattr(documents, "refresh"):
+            dialog.changed.connect(documents.refresh)
+        dialog.exec()
 
     def preferences(self) -> None:
         from .preferences_dialog import PreferencesDialog
