@@ -319,6 +319,13 @@ class SlowStorage(LocalFolderStorage):
         return super().put_file(key, path, progress=slow, cancelled=cancelled, **kwargs)
 
 
+def slow_upload_setup(tmp_path: Path) -> tuple[Path, SlowStorage, Path]:
+    """A store that pauses mid-transfer, and a 1 MiB file to send to it."""
+    root = tmp_path / "store"
+    root.mkdir()
+    return root, SlowStorage(root), big_text_file(tmp_path / "in", "ledger.txt", 1024 * 1024)
+
+
 def test_cancel_during_transfer_stores_and_records_nothing(
     qtbot: QtBot,
     firms: Firms,
@@ -328,10 +335,7 @@ def test_cancel_during_transfer_stores_and_records_nothing(
     engine,
     tmp_path,
 ) -> None:
-    root = tmp_path / "store"
-    root.mkdir()
-    storage = SlowStorage(root)
-    path = big_text_file(tmp_path / "in", "ledger.txt", 1024 * 1024)
+    root, storage, path = slow_upload_setup(tmp_path)
     manager, seen = make_manager(qtbot, officer, storage, outbox)
     with qtbot.waitSignal(manager.idle, timeout=TIMEOUT):
         manager.add_files([path], new_doc_target(firms, doc_type))
@@ -355,10 +359,7 @@ def test_shutdown_mid_transfer_keeps_the_entry_for_next_start(
     engine,
     tmp_path,
 ) -> None:
-    root = tmp_path / "store"
-    root.mkdir()
-    storage = SlowStorage(root)
-    path = big_text_file(tmp_path / "in", "ledger.txt", 1024 * 1024)
+    root, storage, path = slow_upload_setup(tmp_path)
     manager, _seen = make_manager(qtbot, officer, storage, outbox)
     with qtbot.waitSignal(manager.idle, timeout=TIMEOUT):
         manager.add_files([path], new_doc_target(firms, doc_type))

@@ -1205,11 +1205,7 @@ class _Seeder:
         doc_types: dict[str, DocumentType],
         filing_types: dict[str, FilingType],
     ) -> None:
-        existing = set(
-            self.s.scalars(
-                select(RequirementBundle.name).where(RequirementBundle.tenant_id == tenant.id)
-            )
-        )
+        existing = self.names_in(RequirementBundle, tenant)
         for spec in ref.REQUIREMENT_BUNDLES:
             if spec["name"] in existing:
                 continue
@@ -1242,11 +1238,7 @@ class _Seeder:
         doc_types: dict[str, DocumentType],
         filing_types: dict[str, FilingType],
     ) -> None:
-        existing = set(
-            self.s.scalars(
-                select(ComplianceRuleSet.name).where(ComplianceRuleSet.tenant_id == tenant.id)
-            )
-        )
+        existing = self.names_in(ComplianceRuleSet, tenant)
         for spec in ref.RULE_SETS:
             if spec["name"] in existing:
                 continue
@@ -1306,6 +1298,10 @@ class _Seeder:
             )
 
     # --- clients ---------------------------------------------------------------------------
+
+    def names_in(self, model: type, tenant: Tenant) -> set[str]:
+        """Names the tenant already has for `model`: the seed adds only what is missing."""
+        return set(self.s.scalars(select(model.name).where(model.tenant_id == tenant.id)))
 
     def client_names(self, tenant: Tenant) -> dict[str, Client]:
         found: dict[str, Client] = {}
