@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import Client, Document, DocumentType, DocumentVersion, utcnow
 from gcmc_desktop.services import users
-from gcmc_desktop.services.auth import ServerProfile, set_gateway_password
+from gcmc_desktop.services.auth import ServerProfile, set_gateway_password, sign_in
 from gcmc_desktop.services.tenancy import create_tenant
 
 PASSWORD = "Correct-Horse-42"
@@ -29,12 +29,11 @@ class Firms:
     emails: dict[str, str]  # role name -> e-mail in Alpha
 
     def user_url(self, email: str, password: str = PASSWORD) -> URL:
-        from sqlalchemy import create_engine, text
-
-        gateway = create_engine(self.profile.gateway_url)
-        with gateway.connect() as conn:
-            role = conn.scalar(text("SELECT gcmc_login_role(:e)"), {"e": email})
-        gateway.dispose()
+        """The user's own PostgreSQL login, found by signing in through the real gateway (the
+        gateway no longer tells anyone which role an e-mail has)."""
+        signed = sign_in(self.profile, email, password)
+        role = signed.engine.url.username
+        signed.engine.dispose()
         return self.profile.user_url(role, password)
 
 

@@ -446,6 +446,7 @@ def test_refresh_with_a_context_is_audited(
                 AuditLog.entity_type == "document",
                 AuditLog.entity_id == doc.id,
                 AuditLog.action == "update",
+                AuditLog.changes.has_key("status"),
             )
         ).one()
     assert row.changes["status"] == ["valid", "expired"]

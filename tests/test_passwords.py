@@ -112,9 +112,32 @@ def test_non_text_password_never_verifies():
     assert verify_password(None, f"{VECTOR_SALT}:{VECTOR_KEY}") is False  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("password", ["12345678", "x" * 128, "pässwörd", "\U0001f600" * 4])
-def test_validate_accepts_8_to_128(password):
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Abcdef12",
+        "Pässwörd-1",
+        "x" * 100 + "Y1!",
+        "\U0001f600\U0001f600aB34",
+        "correct horse battery staple",  # a passphrase needs no symbols
+    ],
+)
+def test_validate_accepts_8_to_128_hard_to_guess(password):
     validate_password(password)  # does not raise
+
+
+@pytest.mark.parametrize(
+    "password", ["12345678", "password", "x" * 128, "pässwörd", "aaaaaaaaaaaaaaaaaaaa"]
+)
+def test_validate_rejects_easy_to_guess(password):
+    with pytest.raises(ValueError, match="too easy to guess"):
+        validate_password(password)
+
+
+def test_validate_rejects_the_email_in_the_password():
+    with pytest.raises(ValueError, match="e-mail"):
+        validate_password("Jane.Doe-2026", "jane.doe@firm.gy")
+    validate_password("Jane.Doe-2026", "someone@firm.gy")
 
 
 @pytest.mark.parametrize(

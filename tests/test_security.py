@@ -323,7 +323,7 @@ def test_firm_admin_provisions_users_through_the_database_function(firms: Firms,
             conn, firms.alpha, "new@alpha.gy", "New Person", "FilingClerk", "Fresh-Pass-99"
         )
         with pytest.raises(NotFoundError):  # Beta's roles are invisible from Alpha
-            users.create_user(conn, firms.beta, "spy@beta.gy", "Spy", "FirmAdmin", "Spy-Pass-999")
+            users.create_user(conn, firms.beta, "spy@beta.gy", "Spy", "FirmAdmin", "Agent-Pass-999")
     with engine.begin() as conn, pytest.raises(DBAPIError) as refused:
         conn.execute(  # and the database refuses even with Beta's real role id
             text("SELECT gcmc_provision_user(:t, 'spy@beta.gy', 'Spy', :r, :v, NULL)"),

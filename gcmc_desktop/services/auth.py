@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from ..db import make_engine, session_factory
 from ..models import Permission, User, utcnow
 from ..models import Session as LoginSession
-from . import passwords
+from . import passwords, users
 from .audit import enable_audit
 from .context import Context
 from .errors import ServiceError
@@ -110,10 +110,8 @@ def new_token() -> str:
 def scram_verifier(engine: Engine, password: str) -> str:
     """The SCRAM-SHA-256 verifier of `password`, computed by libpq on this side so the plain
     password never travels to the server in a statement."""
-    from .users import scram_for
-
     with engine.connect() as conn:
-        return scram_for(conn, password)
+        return users.scram_for(conn, password)
 
 
 def _unreachable(exc: OperationalError) -> bool:
@@ -126,59 +124,52 @@ def _gateway(profile: ServerProfile) -> Engine:
 
 
 def sign_in(profile: ServerProfile, email: str, password: str) -> SignedIn:
-    """Verify the password by connecting as the user's own role. Wrong e-mail and wrong
-    password give the same message; five failures in 15 minutes lock the e-mail for 15."""
+    """Verify the password and connect as the user's own role.
+
+    The gateway's `gcmc_sign_in` compares scrypt(password, salt) with the Better-Auth hash —
+    the hash never leaves the server — counts failures itself (five in 15 minutes lock the
+    e-mail for 15) and only then names the login role, whose password it keeps equal to the
+    web password. Wrong e-mail and wrong password give the same message and the same work."""
     email = normalize_email(email)
     gateway = _gateway(profile)
     try:
         with gateway.begin() as conn:
-            locked_until = conn.scalar(text("SELECT gcmc_login_locked_until(:e)"), {"e": email})
-            if locked_until is not None:
-                raise LockedOut(locked_until)
-            role = conn.scalar(text("SELECT gcmc_login_role(:e)"), {"e": email})
-        if role is None:
-            role = _enable_web_user(gateway, email, password)
-        engine = make_engine(profile.user_url(role, password), pool_size=2, max_overflow=2)
-        try:
-            with engine.connect() as conn:
-                user_id = conn.scalar(text("SELECT gcmc_current_user_id()"))
-        except OperationalError as exc:
-            engine.dispose()
-            if _unreachable(exc):
-                raise ServerUnreachable() from exc
-            _record(gateway, email, success=False)
-            raise LoginFailed() from exc
-        _record(gateway, email, success=True)
+            salt = conn.scalar(text("SELECT gcmc_credential_salt(:e)"), {"e": email})
+            key = passwords.derive_key(password, salt)
+            verifier = users.scram_for(conn, password)
+            role, locked_until, tries_left = conn.execute(
+                text("SELECT * FROM gcmc_sign_in(:e, :k, :v)"),
+                {"e": email, "k": key, "v": verifier},
+            ).one()
     except OperationalError as exc:
         raise ServerUnreachable() from exc
     finally:
         gateway.dispose()
-    with engine.connect() as conn:
-        name = conn.scalar(select(User.name).where(User.id == user_id))
+    if locked_until is not None:
+        raise LockedOut(locked_until)
+    if role is None:
+        raise LoginFailed(_failed_message(tries_left))
+    engine = make_engine(profile.user_url(role, password), pool_size=2, max_overflow=2)
+    try:
+        with engine.connect() as conn:
+            user_id = conn.scalar(text("SELECT gcmc_current_user_id()"))
+            name = conn.scalar(select(User.name).where(User.id == user_id))
+    except OperationalError as exc:
+        engine.dispose()
+        if _unreachable(exc):
+            raise ServerUnreachable() from exc
+        raise LoginFailed() from exc
     return SignedIn(profile, engine, user_id, name or email, email, _memberships(engine))
 
 
-def _record(gateway: Engine, email: str, *, success: bool) -> None:
-    with gateway.begin() as conn:
-        conn.execute(text("SELECT gcmc_record_login(:e, :s)"), {"e": email, "s": success})
-
-
-def _enable_web_user(gateway: Engine, email: str, password: str) -> str:
-    """A user the web platform created has a Better-Auth hash but no login role yet: prove the
-    password against the hash (the server compares; it never hands the hash out) and create
-    the role. Unknown e-mails take the same path and fail the same way."""
-    with gateway.begin() as conn:
-        salt = conn.scalar(text("SELECT gcmc_credential_salt(:e)"), {"e": email})
-    key = passwords.derive_key(password, salt)
-    verifier = scram_verifier(gateway, password)
-    with gateway.begin() as conn:
-        enabled = conn.scalar(
-            text("SELECT gcmc_enable_desktop(:e, :k, :v)"), {"e": email, "k": key, "v": verifier}
-        )
-        role = conn.scalar(text("SELECT gcmc_login_role(:e)"), {"e": email}) if enabled else None
-    if role is None:
-        raise LoginFailed()
-    return role
+def _failed_message(tries_left: int | None) -> str:
+    """Warn before the lockout rather than after (the count is the same for unknown e-mails)."""
+    if tries_left is None or tries_left > 2:
+        return BAD_CREDENTIALS
+    if tries_left == 0:
+        return f"{BAD_CREDENTIALS} Sign-in is now locked for 15 minutes."
+    tries = "1 more try" if tries_left == 1 else f"{tries_left} more tries"
+    return f"{BAD_CREDENTIALS} {tries} before sign-in is locked for 15 minutes."
 
 
 def effective_permissions(session, role_id: int, role_name: str) -> frozenset[tuple[str, str]]:

@@ -24,6 +24,7 @@ SCRYPT_MAXMEM = 64 * 1024 * 1024
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+PASSPHRASE_LENGTH = 16
 
 _HEX = frozenset(string.hexdigits)
 
@@ -81,8 +82,21 @@ def password_length(password: str) -> int:
     return len(password.encode("utf-16-le")) // 2
 
 
-def validate_password(password: str) -> None:
-    """Raise ValueError with a message for the user unless the platform would accept it."""
+def _character_classes(password: str) -> int:
+    kinds = (str.islower, str.isupper, str.isdigit)
+    found = {i for ch in password for i, kind in enumerate(kinds) if kind(ch)}
+    if any(not (ch.islower() or ch.isupper() or ch.isdigit()) for ch in password):
+        found.add(len(kinds))
+    return len(found)
+
+
+def validate_password(password: str, email: str | None = None) -> None:
+    """Raise ValueError with a message for the user unless the password is one the platform
+    accepts (8–128 characters) and hard to guess: three of lower case, upper case, digits and
+    other characters, or a passphrase of 16 or more characters; never built on the e-mail.
+
+    PostgreSQL has no lockout of its own, so a staff login role's password is what stands
+    between a guesser with psql and the firm's data: the desktop asks more than the web."""
     if not isinstance(password, str):
         raise ValueError("The password must be text.")
     length = password_length(password)
@@ -90,3 +104,15 @@ def validate_password(password: str) -> None:
         raise ValueError(f"The password is too short: use at least {MIN_LENGTH} characters.")
     if length > MAX_LENGTH:
         raise ValueError(f"The password is too long: use at most {MAX_LENGTH} characters.")
+    if "\x00" in password:
+        raise ValueError("The password cannot contain a NUL character.")
+    passphrase = length >= PASSPHRASE_LENGTH and len(set(password.casefold())) >= 6
+    if not passphrase and _character_classes(password) < 3:
+        raise ValueError(
+            "The password is too easy to guess: mix upper and lower case letters, digits and "
+            f"symbols (three of the four), or use a passphrase of {PASSPHRASE_LENGTH} or more "
+            "characters."
+        )
+    local = (email or "").split("@")[0].casefold()
+    if len(local) >= 3 and local in password.casefold():
+        raise ValueError("The password must not contain your e-mail address.")

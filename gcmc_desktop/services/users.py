@@ -47,7 +47,7 @@ def _validate_new(email: str, name: str, password: str) -> None:
     if not name.strip():
         errors["name"] = "Enter the person's name."
     try:
-        passwords.validate_password(password)
+        passwords.validate_password(password, email)
     except ValueError as exc:
         errors["password"] = str(exc)
     if errors:
@@ -72,7 +72,10 @@ def role_id(conn: Connection, tenant_id: int, role_name: str) -> int:
 def create_user(
     conn: Connection, tenant_id: int, email: str, name: str, role: str, password: str
 ) -> str:
-    """Create a staff user with their own login role, or add an existing user to the tenant."""
+    """Create a staff user with their own login role, or invite an existing user to the tenant.
+
+    An existing user (of this or another firm, or of the web platform) only gets the
+    membership: their password and login are theirs, and never set or reset here."""
     email = email.strip().lower()
     _validate_new(email, name, password)
     rid = role_id(conn, tenant_id, role)
