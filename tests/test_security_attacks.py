@@ -650,3 +650,21 @@ def test_gateway_password_alone_reads_nothing(firms) -> None:
         for table in ("clients", '"user"', "account", "tenant_users", "audit_logs"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"SELECT 1 FROM {table} LIMIT 1")
+
+
+def test_staff_cannot_ask_about_other_users_or_create_objects(firms, engine) -> None:
+    boss = user_id(engine, "boss@beta.gy")
+    with staff(firms, "FirmAdmin") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # who holds what, elsewhere
+            conn.execute(
+                "SELECT gcmc_user_has_permission(%s, %s, 'users', 'edit')", (boss, firms.beta)
+            )
+        assert one(conn, "SELECT gcmc_has_permission('clients', 'delete')") is True  # own
+        for ddl in (
+            "CREATE TABLE public.stash (x text)",
+            "CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql AS 'SELECT $1'",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(ddl)
+    with staff(firms, "Viewer") as conn:
+        assert one(conn, "SELECT gcmc_has_permission('clients', 'delete')") is False

@@ -422,6 +422,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           AND rp.module IN (p_module, '*') AND rp.action IN (p_action, '*'))
 $$;
 
+-- The connected user's own permission in the chosen firm. SECURITY DEFINER so staff need not
+-- (and cannot) ask about other users or firms through gcmc_user_has_permission.
+CREATE OR REPLACE FUNCTION gcmc_has_permission(p_module text, p_action text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT gcmc_user_has_permission(gcmc_current_user_id(), gcmc_tenant(), p_module, p_action)
+$$;
+
 -- Does p_user hold, in p_tenant, every permission of role p_role?
 CREATE FUNCTION gcmc__role_within(p_role integer, p_user text, p_tenant integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -861,6 +868,9 @@ REVOKE EXECUTE ON FUNCTION gcmc_login_locked_until(text), gcmc_record_login(text
     FROM gcmc_login, gcmc_staff;
 GRANT EXECUTE ON FUNCTION gcmc_credential_salt(text), gcmc_sign_in(text, text, text)
     TO gcmc_login, gcmc_staff;
+REVOKE EXECUTE ON FUNCTION gcmc_user_has_permission(text, integer, text, text) FROM gcmc_staff;
+-- Staff create nothing in the schema (older servers let PUBLIC create in "public").
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 -- Evaluated as the querying user by the "user" update policy.
 GRANT EXECUTE ON FUNCTION gcmc__may_manage(text, text) TO gcmc_staff;
 """.replace("@DAYS@", str(MAX_SESSION_DAYS))
