@@ -392,6 +392,16 @@ def test_nobody_grants_a_role_beyond_their_own(firms, engine) -> None:
             (role_id(engine, firms.alpha, "DocumentOfficer"), viewer),
         )
         assert changed.rowcount == 1
+    with staff(firms, "FirmAdmin") as conn:  # the firm's administrator gives the Admin role
+        conn.execute(
+            'UPDATE tenant_users SET "roleId" = %s WHERE "userId" = %s',
+            (role_id(engine, firms.alpha, "Admin"), viewer),
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # but never SuperAdmin
+            conn.execute(
+                'UPDATE tenant_users SET "roleId" = %s WHERE "userId" = %s',
+                (role_id(engine, firms.alpha, "SuperAdmin"), viewer),
+            )
 
 
 def test_membership_role_must_belong_to_the_same_firm(firms, engine) -> None:
@@ -412,12 +422,11 @@ def test_roles_cannot_be_escalated_by_rows_or_by_names(firms, engine) -> None:
                 "VALUES (%s, '*', '*', true, now())",
                 (viewer_role,),
             )
-        # Emptying a role makes it fall back to its name's built-in table: the Admin's holds
-        # system:manage, which the FirmAdmin does not.
+        # Emptying a role makes it fall back to its name's built-in table: SuperAdmin's is *:*.
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(
                 'DELETE FROM permissions WHERE "roleId" = %s',
-                (role_id(engine, firms.alpha, "Admin"),),
+                (role_id(engine, firms.alpha, "SuperAdmin"),),
             )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # their own role
             conn.execute(

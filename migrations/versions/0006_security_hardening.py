@@ -429,12 +429,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT gcmc_user_has_permission(gcmc_current_user_id(), gcmc_tenant(), p_module, p_action)
 $$;
 
--- Does p_user hold, in p_tenant, every permission of role p_role?
+-- Does p_user hold, in p_tenant, every permission of role p_role? A firm administrator (users:edit
+-- and settings:edit: the platform's "admin" is SuperAdmin or FirmAdmin) counts as holding every
+-- named permission, so the built-in table's Admin role, whose rights are not a subset of the
+-- FirmAdmin's, stays theirs to give; wildcards ("*", SuperAdmin) and plans never are. Client
+-- portal rights reach only a client's own records and need no staff right to grant.
 CREATE FUNCTION gcmc__role_within(p_role integer, p_user text, p_tenant integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT p_user IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM gcmc__role_permissions(p_role) rp
-        WHERE NOT gcmc_user_has_permission(p_user, p_tenant, rp.module, rp.action))
+        WHERE rp.module <> 'client_portal'
+          AND NOT gcmc_user_has_permission(p_user, p_tenant, rp.module, rp.action)
+          AND NOT (rp.module NOT IN ('*', 'subscriptions') AND rp.action <> '*'
+                   AND gcmc_user_has_permission(p_user, p_tenant, 'users', 'edit')
+                   AND gcmc_user_has_permission(p_user, p_tenant, 'settings', 'edit')))
 $$;
 
 -- The firm of a row of a tenant-scoped table (child tables through their parent). NULL when
