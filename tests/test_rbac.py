@@ -14,7 +14,7 @@ from .security_fixtures import PASSWORD, build_firms
 def test_role_administration(engine, database_url) -> None:
     firms = build_firms(engine, database_url, ("FirmAdmin", "Viewer", "SuperAdmin"))
     admin = auth.open_context(auth.sign_in(firms.profile, firms.emails["FirmAdmin"], PASSWORD))
-    names = {role.name: members for role, members in rbac.list_roles(admin)}
+    names = {role.name: role.members for role in rbac.list_roles(admin)}
     assert names["FirmAdmin"] == 1 and names["Viewer"] == 1 and names["Admin"] == 0
 
     role = rbac.create_role(admin, "Intern", "Reads clients", [("clients", "view")])
@@ -24,7 +24,7 @@ def test_role_administration(engine, database_url) -> None:
     with pytest.raises(ValidationError):
         rbac.create_role(admin, " ", None, [])
 
-    viewer_role = next(r for r, _ in rbac.list_roles(admin) if r.name == "Viewer")
+    viewer_role = next(r for r in rbac.list_roles(admin) if r.name == "Viewer")
     # FirmAdmin holds settings view/edit but not delete (DOMAIN.md: only SuperAdmin deletes).
     with pytest.raises(PermissionDenied):
         rbac.delete_role(admin, role.id)

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
-from sqlalchemy import func, select
-
 from ..db import session_factory
-from ..models import Permission, Role, TenantUser
-from ..services import users
+from ..services import rbac, users
 from ..services.errors import ServiceError
 from .common import CommandError, engine_for
 
@@ -35,30 +32,23 @@ def _tenant(session, code: str) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with engine_for(args) as engine, session_factory(engine)() as session:
-        tenant = _tenant(session, args.tenant)
-        members = select(func.count()).where(TenantUser.role_id == Role.id).scalar_subquery()
-        grants = select(func.count()).where(Permission.role_id == Role.id).scalar_subquery()
-        rows = session.execute(
-            select(Role.name, members, grants, Role.description)
-            .where(Role.tenant_id == tenant)
-            .order_by(Role.name)
-        ).all()
+        roles = rbac.role_summaries(session, _tenant(session, args.tenant))
     print(f"{'ROLE':20} {'MEMBERS':>7} {'GRANTS':>6}  DESCRIPTION")
-    for name, member_count, grant_count, description in rows:
-        print(f"{name:20} {member_count:>7} {grant_count:>6}  {description or ''}")
+    for role in roles:
+        print(f"{role.name:20} {role.members:>7} {role.grants:>6}  {role.description or ''}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     with engine_for(args) as engine, session_factory(engine)() as session:
         tenant = _tenant(session, args.tenant)
-        role = session.scalar(select(Role).where(Role.tenant_id == tenant, Role.name == args.name))
-        if role is None:
-            raise CommandError(f'There is no role "{args.name}" in {args.tenant}.')
-        by_module: dict[str, list[str]] = defaultdict(list)
-        for permission in sorted(role.permissions, key=lambda p: (p.module, p.action)):
-            if permission.allowed:
-                by_module[permission.module].append(permission.action)
+        try:
+            role, grants = rbac.role_permissions(session, tenant, args.name)
+        except ServiceError as exc:
+            raise CommandError(f'There is no role "{args.name}" in {args.tenant}.') from exc
+    by_module: dict[str, list[str]] = defaultdict(list)
+    for module, action in sorted(grants):
+        by_module[module].append(action)
     print(f"{role.name}: {role.description or ''}")
     if not by_module:
         print("  (no permission rows: the built-in table for this role name applies)")

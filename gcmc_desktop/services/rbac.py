@@ -4,23 +4,58 @@ permissions are guarded by `settings`; deleting a role needs `settings:delete`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..models import Permission, Role, TenantUser
 from . import records
 from .context import Context, require
-from .errors import InUseError, ValidationError
+from .errors import InUseError, NotFoundError, ValidationError
 
 Grant = tuple[str, str]
 
 
-def list_roles(ctx: Context) -> list[tuple[Role, int]]:
+@dataclass(frozen=True)
+class RoleSummary:
+    id: int
+    name: str
+    description: str | None
+    members: int
+    grants: int  # permission rows; 0 = the built-in table for the role's name applies
+
+
+def role_summaries(session: Session, tenant_id: int) -> list[RoleSummary]:
+    """A tenant's roles with member and permission-row counts (for the CLI's administrator
+    connection and, gated, for signed-in users)."""
+    members = select(func.count()).where(TenantUser.role_id == Role.id).scalar_subquery()
+    grants = select(func.count()).where(Permission.role_id == Role.id).scalar_subquery()
+    rows = session.execute(
+        select(Role.id, Role.name, Role.description, members, grants)
+        .where(Role.tenant_id == tenant_id)
+        .order_by(Role.name)
+    ).all()
+    return [RoleSummary(*row) for row in rows]
+
+
+def role_permissions(session: Session, tenant_id: int, name: str) -> tuple[RoleSummary, set[Grant]]:
+    """One role and its allowed permission rows; NotFoundError if the tenant has no such role."""
+    summary = next((r for r in role_summaries(session, tenant_id) if r.name == name), None)
+    if summary is None:
+        raise NotFoundError(f'There is no role "{name}" in this firm.')
+    rows = session.execute(
+        select(Permission.module, Permission.action).where(
+            Permission.role_id == summary.id, Permission.allowed
+        )
+    )
+    return summary, {(m, a) for m, a in rows}
+
+
+def list_roles(ctx: Context) -> list[RoleSummary]:
     """Roles of the tenant with their member counts."""
     require(ctx, "settings", "view")
-    members = select(func.count()).where(TenantUser.role_id == Role.id).scalar_subquery()
-    rows = ctx.session.execute(select(Role, members).order_by(Role.name)).all()
-    return [(role, count) for role, count in rows]
+    return role_summaries(ctx.session, ctx.tenant_id)
 
 
 def role_grants(ctx: Context, role_id: int) -> set[Grant]:
