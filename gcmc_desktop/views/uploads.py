@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from ..services.context import Context
 from ..services.documents import save_text_layer
 from ..services.errors import ServiceError
-from ..services.file_checks import DEFAULT_MAX_BYTES, PDF, check_file, extract_pdf_text
+from ..services.file_checks import DEFAULT_MAX_BYTES, PDF, BadFile, check_file, extract_pdf_text
 from ..services.outbox import (
     Outbox,
     OutboxEntry,
@@ -290,7 +290,9 @@ class UploadManager(QObject):
                     raise
                 except UploadDeferred as exc:
                     return "deferred", exc.message
-                except UploadRefused as exc:
+                except (UploadRefused, BadFile) as exc:
+                    # An expected outcome (a bad file, a rule the server enforces): the row
+                    # shows the reason; no traceback in the log.
                     return "refused", exc.message
 
         job = run_job(
@@ -328,6 +330,7 @@ class UploadManager(QObject):
                     self._extract_text(outcome)
         else:
             upload.error = value
+            log.info("Upload of %s %s: %s", upload.name, kind, value)
             self.fileFailed.emit(upload.name, value)
             if kind == "deferred" and not self._stopped:
                 self._retry.start()
