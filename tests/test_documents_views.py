@@ -35,6 +35,7 @@ from gcmc_desktop.views.documents_page import (
     DocumentsPage,
 )
 from gcmc_desktop.views.uploads import UploadManager
+from gcmc_desktop.views.uploads_panel import ERROR_COLOUR, NAME, PROGRESS, STATUS, UploadsPanel
 
 from .security_fixtures import PASSWORD, Firms, build_firms
 from .test_file_checks import text_pdf
@@ -602,3 +603,60 @@ def test_no_system_viewer_offers_save_a_copy(
     assert len(offered) == 1 and "No program" in offered[0]
     assert "tin-certificate.pdf" in offered[0]
     assert target.read_bytes() == pdf.read_bytes()
+
+
+# ------------------------------------------------------------- issue 9: uploads panel (#15)
+
+
+def test_uploads_panel_marks_refused_files_and_totals_what_rows_show(
+    qtbot: QtBot, uploads: UploadManager, firms: Firms, doc_type: int, tmp_path
+) -> None:
+    manager = uploads
+    panel = UploadsPanel(manager)
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    totals: list[tuple[int, int]] = []
+    overall: list[tuple[int, int]] = []
+    panel.totalChanged.connect(lambda d, t: totals.append((d, t)))
+    manager.overallProgress.connect(lambda d, t: overall.append((d, t)))
+    pdf, _png = files(tmp_path)
+    fake = png_file(tmp_path / "scan-of-the-certificate-of-incorporation.pdf")
+    target = UploadTarget(client_id=firms.alpha_client, document_type_id=doc_type)
+    with qtbot.waitSignal(manager.idle, timeout=TIMEOUT):
+        refused_name, good_name = manager.add_files([fake, pdf], target)
+
+    refused = panel.row(refused_name)
+    assert panel.state(refused_name) == "refused"
+    # Not a bar at 0% that looks queued: the state in words, error colour and icon.
+    assert panel.tree.itemWidget(refused, PROGRESS) is None
+    assert refused.text(PROGRESS) == "Refused"
+    assert refused.foreground(STATUS).color() == ERROR_COLOUR
+    assert refused.foreground(PROGRESS).color() == ERROR_COLOUR
+    assert not refused.icon(NAME).isNull()
+    reason = refused.toolTip(STATUS)  # the full reason; the row shows it without the name
+    assert reason.startswith(refused_name) and "content is a PNG image" in reason
+    assert refused.text(STATUS).startswith("It is named")
+    assert refused.text(STATUS).lower() in reason.lower()
+    assert panel.tree.wordWrap()
+    assert panel.state(good_name) == "done" and panel.progress_of(good_name) == 1000
+
+    # The refused file's bytes are no part of the total: the batch ends at the good file's size.
+    size = pdf.stat().st_size
+    assert totals[-1] == (size, size) == panel.total()
+    assert overall[-1] == (size, size)
+    panel.grab().save("/tmp/uploads-panel.png")
+
+
+def test_uploads_panel_total_agrees_with_the_only_active_row(qtbot: QtBot, uploads) -> None:
+    panel = UploadsPanel(uploads)
+    qtbot.addWidget(panel)
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        uploads.fileQueued.emit(name)
+    uploads.fileProgress.emit("b.pdf", 0, 9_000_000)
+    uploads.fileEnded.emit("b.pdf", "refused", "b.pdf cannot be uploaded: it is too large.")
+    uploads.fileEnded.emit("c.pdf", "cancelled", "Cancelled.")
+    with qtbot.waitSignal(panel.totalChanged) as total:
+        uploads.fileProgress.emit("a.pdf", 150, 1000)
+    assert panel.progress_of("a.pdf") == 150
+    assert total.args == [150, 1000]  # 15%, as the only active row shows

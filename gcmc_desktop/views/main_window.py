@@ -284,7 +284,6 @@ class MainWindow(QMainWindow):
         from .uploads import UploadManager
 
         self.uploads = UploadManager(self.ctx, self.storage, parent=self)
-        self.uploads.overallProgress.connect(self._upload_progress)
         self.uploads.fileFailed.connect(
             lambda name, reason: self.statusBar().showMessage(f"{name}: {reason}", 10_000)
         )
@@ -294,6 +293,8 @@ class MainWindow(QMainWindow):
         from .uploads_panel import UploadsPanel
 
         self.uploads_panel = UploadsPanel(self.uploads)
+        # The status bar's total is the panel's: summed from the numbers its rows show.
+        self.uploads_panel.totalChanged.connect(self._upload_progress)
         self.uploads_dock.setWidget(self.uploads_panel)
         self.uploads.fileQueued.connect(self._show_uploads)
         self.uploads.start()
@@ -313,6 +314,8 @@ class MainWindow(QMainWindow):
         if total <= 0 or done >= total:
             self.jobs_bar.setRange(0, 0)
             self.jobs_bar.setVisible(monitor().active > 0)
+            if self.jobs_label.text().startswith("Uploading…"):
+                self.jobs_label.clear()  # a finished batch leaves no stale percentage
             return
         # Byte counts can pass 2 GB; the bar shows per mille.
         self.jobs_bar.setRange(0, 1000)
