@@ -59,7 +59,7 @@ from ..services.reference_data import AUTHORITIES, DOCUMENT_STATUSES
 from ..services.storage import StorageProvider, canonical_provider_name, provider_for
 from .date_field import OptionalDateField
 from .guards import alive, run_for
-from .table_model import PagedTableModel
+from .table_model import PagedTableModel, fit_columns_on_load
 from .uploads import UploadManager
 from .workers import JobControl
 
@@ -141,7 +141,9 @@ def document_table(model: PagedTableModel) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setSortingEnabled(True)
     header.setSortIndicator(model.query.column_index("title"), Qt.SortOrder.AscendingOrder)
-    view.setColumnWidth(0, 260)
+    view.setColumnWidth(0, 200)
+    # Dates, statuses and types are never cut: columns widen to what the rows show.
+    fit_columns_on_load(view, model)
     return view
 
 
@@ -650,7 +652,7 @@ class _DocumentsView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         # Stretch factors apply only to extra space: start the list at about two thirds.
-        splitter.setSizes([650, 350])
+        splitter.setSizes([700, 300])
         status_row = QHBoxLayout()
         status_row.addWidget(self.count_label)
         status_row.addWidget(self.status, 1)
