@@ -78,7 +78,8 @@ class OptionalDateField(QWidget):
         self.edit.setClearButtonEnabled(True)
         self.edit.setToolTip(f"Type a date as {display_format.lower()}, or leave it empty.")
         self.calendar_button = QToolButton()
-        self.calendar_button.setText("📅")
+        # An arrow, not an emoji: every style draws it, whatever fonts are installed.
+        self.calendar_button.setArrowType(Qt.ArrowType.DownArrow)
         self.calendar_button.setToolTip("Pick a date")
         self.calendar_button.setAccessibleName("Pick a date")
         self.calendar_button.clicked.connect(self.open_calendar)

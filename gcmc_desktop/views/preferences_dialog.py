@@ -96,7 +96,11 @@ class PreferencesDialog(QDialog):
         self.save_button.setEnabled(True)
         if not ok and not self.confirm_save_anyway(self, message):
             self.message.setStyleSheet(f"color: {FAIL_COLOUR};")
-            self.message.setText(f"Not saved: {message}")
+            # The reason is shown by the test result just above: don't repeat it.
+            self.message.setText(
+                "Not saved: these settings failed the test above. Correct them, or press Save "
+                "again and choose “Save anyway”."
+            )
             return
         values, secret = self._pending
         try:
