@@ -162,6 +162,7 @@ def test_delete_unused_type(qtbot, admin: Context) -> None:
     dialog.confirm = lambda _parent, _title, text: asked.append(text) or False
     dialog.select_id(doomed)
     dialog.delete_selected()
+    qtbot.waitUntil(lambda: asked != [], timeout=WAIT)  # after checking that nothing uses it
     assert asked == ['Delete document type "Remove me"?']
     assert dialog.type_names() == ["Keep me", "Remove me"]  # cancelled: nothing happened
 
@@ -183,11 +184,16 @@ def test_deleting_type_in_use_shows_message(qtbot, firms: Firms, admin: Context)
     )
     admin.session.commit()
     dialog = open_dialog(qtbot, admin)
+    asked: list[str] = []
+    dialog.confirm = lambda _parent, _title, text: asked.append(text) or True
     dialog.select_id(type_id)
     dialog.delete_selected()
     qtbot.waitUntil(lambda: dialog.message_text() != "", timeout=WAIT)
     assert "still used by 1 document" in dialog.message_text()
     assert '"Alpha passport"' in dialog.message_text()
+    # Checked first: no "cannot be undone" question for a delete that would be refused.
+    assert asked == []
+    assert not dialog.busy
     assert dialog.type_names() == ["Passport"]
     assert dialog.delete_button.isEnabled()
 

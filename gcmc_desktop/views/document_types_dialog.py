@@ -3,8 +3,9 @@ background), with Add…, Edit… and Delete for roles whose `documents` permiss
 
 The edit form is a `RecordDialog` (see `client_dialog.py`): validation messages sit next to
 their fields, other errors (a duplicate name in the category, a stale edit) show in its banner,
-and nothing typed is lost. A delete blocked because documents still use the type shows the
-service's message in this dialog's message label.
+and nothing typed is lost. Delete first checks whether documents still use the type: if they
+do, the message says by how many (and which) and no "cannot be undone" question is asked for a
+delete that would be refused anyway.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..services.document_types import (
     create_document_type,
     delete_document_type,
     get_document_type,
+    in_use_error,
     list_document_types,
     update_document_type,
 )
@@ -367,13 +369,40 @@ class DocumentTypesDialog(QDialog):
             self.form = None
 
     def delete_selected(self) -> None:
-        """Ask, then delete the selected type in the background; a type still used by
-        documents stays, and the message says which documents use it."""
+        """Check that no document uses the selected type, then ask, then delete it in the
+        background. A type still in use is not offered for deletion: the message says how
+        many documents (and which) use it."""
         type_id = self.selected_id()
         if type_id is None or self.busy or not self.ctx.can("documents", "delete"):
             return
-        name = self.rows[self.row_of(type_id)]["name"]
         self.clear_message()
+        self.busy = True
+        self.status.setText("Checking…")
+        self._update_buttons()
+
+        def usage(wctx: Context) -> str | None:
+            blocked = in_use_error(wctx, get_document_type(wctx, type_id))
+            return None if blocked is None else blocked.message
+
+        run_service(
+            self.ctx,
+            usage,
+            owner=self,
+            on_done=lambda blocked: self._usage_checked(type_id, blocked),
+            on_error=self._delete_failed,
+        )
+
+    def _usage_checked(self, type_id: int, blocked: str | None) -> None:
+        self.busy = False
+        self.status.clear()
+        self._update_buttons()
+        if blocked is not None:
+            self.show_message(blocked)
+            return
+        row = self.row_of(type_id)
+        if row < 0:
+            return
+        name = self.rows[row]["name"]
         if not self.confirm(self, "Delete document type", f'Delete document type "{name}"?'):
             return
         self.busy = True

@@ -7,6 +7,7 @@ a background job into a temporary folder owned by the widget."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from datetime import date
@@ -20,7 +21,6 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import settings as app_settings
 from ..services.context import Context
 from ..services.document_types import list_document_types
 from ..services.documents import (
@@ -50,13 +52,18 @@ from ..services.documents import (
     expiry_state,
     version_history,
 )
+from ..services.file_checks import BadFile, check_file
 from ..services.outbox import UploadTarget
 from ..services.paging import PagedQuery, format_value
 from ..services.reference_data import AUTHORITIES, DOCUMENT_STATUSES
 from ..services.storage import StorageProvider, canonical_provider_name, provider_for
-from .table_model import PagedTableModel
+from .date_field import OptionalDateField
+from .guards import alive, run_for
+from .table_model import PagedTableModel, fit_columns_on_load
 from .uploads import UploadManager
-from .workers import JobControl, run_job
+from .workers import JobControl
+
+log = logging.getLogger(__name__)
 
 _BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
 _DISPLAY = Qt.ItemDataRole.DisplayRole.value
@@ -77,6 +84,8 @@ EXPIRY_LABELS = {
     "expiring_60": "expires within 60 days",
     "expiring_90": "expires within 90 days",
 }
+REFUSED_COLOUR = "#b3261e"
+LAST_TYPE_KEY = "documents/lastTypeId"
 PREVIEW_IMAGES = ("image/png", "image/jpeg", "image/tiff")
 PDF = "application/pdf"
 
@@ -132,7 +141,9 @@ def document_table(model: PagedTableModel) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setSortingEnabled(True)
     header.setSortIndicator(model.query.column_index("title"), Qt.SortOrder.AscendingOrder)
-    view.setColumnWidth(0, 260)
+    view.setColumnWidth(0, 200)
+    # Dates, statuses and types are never cut: columns widen to what the rows show.
+    fit_columns_on_load(view, model)
     return view
 
 
@@ -169,9 +180,10 @@ class DocumentDetail(QWidget):
         self._temp = Path(tempfile.mkdtemp(prefix="gcmc-docs-"))
         self.destroyed.connect(lambda *_: shutil.rmtree(self._temp, ignore_errors=True))
         self._generation = 0
-        # Seams for tests: the desktop hand-off and the save dialog.
+        # Seams for tests: the desktop hand-off, the save dialog and the "no viewer" box.
         self.open_url = QDesktopServices.openUrl
         self.ask_save_path = self._ask_save_path
+        self.offer_save_copy = self._offer_save_copy
 
         self.history = QTableWidget(0, 6)
         self.history.setHorizontalHeaderLabels(
@@ -254,7 +266,8 @@ class DocumentDetail(QWidget):
                     for r in version_history(wctx, document_id)
                 ]
 
-        run_job(
+        run_for(
+            self,
             load,
             on_done=lambda rows: self._history_loaded(generation, rows),
             on_error=self.message.emit,
@@ -319,8 +332,12 @@ class DocumentDetail(QWidget):
             provider.download_to(version["key"], target)
             return target
 
-        run_job(
-            download, on_done=then, on_error=self._failed, description=f"Opening {version['name']}"
+        run_for(
+            self,
+            download,
+            on_done=then,
+            on_error=self._failed,
+            description=f"Opening {version['name']}",
         )
 
     def _failed(self, message: str) -> None:
@@ -366,7 +383,31 @@ class DocumentDetail(QWidget):
     def open_external(self) -> None:
         version = self.selected_version()
         if version is not None:
-            self._fetch(version, lambda path: self.open_url(QUrl.fromLocalFile(str(path))))
+            self._fetch(version, lambda path: self._hand_off(version, path))
+
+    def _hand_off(self, version: dict[str, Any], path: Path) -> None:
+        # openUrl returns False when the desktop has no program for this kind of file: say so
+        # and offer the one thing that still works, instead of doing nothing.
+        if self.open_url(QUrl.fromLocalFile(str(path))):
+            return
+        text = (
+            f"No program on this computer opens “{version['name']}”. "
+            "Save a copy and open it with a program of your choice."
+        )
+        self.message.emit(text)
+        if self.offer_save_copy(text):
+            self.save_copy()
+
+    def _offer_save_copy(self, text: str) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Open with system viewer")
+        box.setText(text)
+        save = box.addButton("Save a copy…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setDefaultButton(save)
+        box.exec()
+        return box.clickedButton() is save
 
     def _ask_save_path(self, suggested: str) -> str:
         path, _filter = QFileDialog.getSaveFileName(self, "Save a copy", suggested)
@@ -386,7 +427,8 @@ class DocumentDetail(QWidget):
             provider.download_to(version["key"], destination)
             return destination
 
-        run_job(
+        run_for(
+            self,
             save,
             on_done=lambda path: self.message.emit(f"Saved a copy as {path}."),
             on_error=self.message.emit,
@@ -399,7 +441,12 @@ class DocumentDetail(QWidget):
 
 class AddDocumentsDialog(QDialog):
     """What the dropped or chosen files are: a type and title (new documents) or just the new
-    version's dates and number (a new version of `document_title`)."""
+    version's dates and number (a new version of `document_title`).
+
+    `paths` are files that already passed the file checks; `refused` (name, reason) are the
+    ones that did not, listed at the top so the user knows what will not be added. The type
+    is never guessed: the one used last is preselected (QSettings), otherwise the user must
+    choose one before Upload is enabled."""
 
     def __init__(
         self,
@@ -409,6 +456,7 @@ class AddDocumentsDialog(QDialog):
         *,
         document_id: int | None = None,
         document_title: str = "",
+        refused: list[tuple[str, str]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -416,6 +464,7 @@ class AddDocumentsDialog(QDialog):
         self.client_id = client_id
         self.paths = paths
         self.document_id = document_id
+        self.refused = refused or []
         names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         if document_id is None:
             self.setWindowTitle("Add documents")
@@ -425,18 +474,25 @@ class AddDocumentsDialog(QDialog):
             heading = f'New version of "{document_title}": {names}'
         self.heading = QLabel(heading)
         self.heading.setWordWrap(True)
+        self.refused_label = QLabel(refused_text(self.refused))
+        self.refused_label.setWordWrap(True)
+        self.refused_label.setTextFormat(Qt.TextFormat.PlainText)  # file names are not markup
+        self.refused_label.setStyleSheet(f"color: {REFUSED_COLOUR};")
+        self.refused_label.setVisible(bool(self.refused))
         self.type_combo = QComboBox()
+        self.type_combo.setPlaceholderText("Choose a type…")
+        self.type_combo.currentIndexChanged.connect(self._update_ok)
         self.title_edit = QLineEdit()
         if len(paths) == 1:
             self.title_edit.setText(paths[0].stem)
         else:
             self.title_edit.setPlaceholderText("Each file's name")
-        self.issue_edit = self._date_edit()
-        self.expiry_edit = self._date_edit()
+        self.issue_edit = OptionalDateField()
+        self.expiry_edit = OptionalDateField()
         self.number_edit = QLineEdit()
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: palette(highlight);")
+        self.error.setStyleSheet(f"color: {REFUSED_COLOUR};")
         form = QFormLayout()
         if document_id is None:
             form.addRow("Document type:", self.type_combo)
@@ -447,26 +503,20 @@ class AddDocumentsDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Upload")
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Upload")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.refused_label)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
         if document_id is None:
             self._load_types()
-
-    def _date_edit(self) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        # The minimum shows as blank ("no date"): most documents have no issue or expiry date.
-        edit.setMinimumDate(edit.minimumDate())
-        edit.setSpecialValueText(" ")
-        edit.setDate(edit.minimumDate())
-        return edit
+        self._update_ok()
 
     def _load_types(self) -> None:
         ctx = self.ctx
@@ -476,24 +526,33 @@ class AddDocumentsDialog(QDialog):
             with ctx.worker() as wctx:
                 return [(t.id, t.name) for t in list_document_types(wctx)]
 
-        run_job(load, on_done=self._types_loaded, on_error=self.error.setText)
+        run_for(self, load, on_done=self._types_loaded, on_error=self.error.setText)
 
     def _types_loaded(self, types: list[tuple[int, str]]) -> None:
         self.type_combo.clear()
         for type_id, name in types:
             self.type_combo.addItem(name, type_id)
+        last = app_settings.settings().value(LAST_TYPE_KEY)
+        try:
+            index = self.type_combo.findData(int(last)) if last is not None else -1
+        except (TypeError, ValueError):
+            index = -1
+        self.type_combo.setCurrentIndex(index)  # -1: the placeholder, nothing chosen
         self.type_combo.setEnabled(True)
+        if not types:
+            self.error.setText("There are no document types yet: add one in Edit → Document types.")
+        self._update_ok()
 
-    @staticmethod
-    def _date(edit: QDateEdit) -> date | None:
-        if edit.date() == edit.minimumDate():
-            return None
-        return edit.date().toPython()
+    def type_chosen(self) -> bool:
+        return self.document_id is not None or self.type_combo.currentData() is not None
+
+    def _update_ok(self, *_args: Any) -> None:
+        self.ok_button.setEnabled(bool(self.paths) and self.type_chosen())
 
     def target(self) -> UploadTarget:
         common = {
-            "issue_date": self._date(self.issue_edit),
-            "expiry_date": self._date(self.expiry_edit),
+            "issue_date": self.issue_edit.date(),
+            "expiry_date": self.expiry_edit.date(),
             "document_number": self.number_edit.text().strip() or None,
         }
         if self.document_id is not None:
@@ -507,14 +566,45 @@ class AddDocumentsDialog(QDialog):
         )
 
     def accept(self) -> None:
-        if self.document_id is None and self.type_combo.currentData() is None:
+        if not self.type_chosen():
             self.error.setText("Choose the document type.")
             return
-        issued, expires = self._date(self.issue_edit), self._date(self.expiry_edit)
+        # Both fields show their own errors; a date that is not one is never dropped.
+        dates_ok = all([self.issue_edit.validate(), self.expiry_edit.validate()])
+        if not dates_ok:
+            self.error.setText("Correct the dates marked above, or clear them.")
+            return
+        issued, expires = self.issue_edit.date(), self.expiry_edit.date()
         if issued and expires and expires < issued:
             self.error.setText("The expiry date cannot be before the issue date.")
             return
+        if self.document_id is None:
+            app_settings.settings().setValue(LAST_TYPE_KEY, self.type_combo.currentData())
         super().accept()
+
+
+def refused_text(refused: list[tuple[str, str]]) -> str:
+    """ "Not added: name — reason" lines for files the checks refused."""
+    if not refused:
+        return ""
+    lines = [f"• {name} — {reason}" for name, reason in refused]
+    noun = "file" if len(refused) == 1 else "files"
+    return f"{len(refused)} {noun} cannot be added:\n" + "\n".join(lines)
+
+
+def check_paths(paths: list[Path], max_bytes: int) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files that pass the checks, and (name, reason) for those that do not. Runs in a
+    background job: the checks read the files."""
+    good: list[Path] = []
+    refused: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            check_file(path, max_bytes=max_bytes)
+        except BadFile as exc:
+            refused.append((path.name, exc.reason[:1].upper() + exc.reason[1:]))
+        else:
+            good.append(path)
+    return good, refused
 
 
 # -- shared list widget -----------------------------------------------------------------------
@@ -562,7 +652,7 @@ class _DocumentsView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         # Stretch factors apply only to extra space: start the list at about two thirds.
-        splitter.setSizes([650, 350])
+        splitter.setSizes([700, 300])
         status_row = QHBoxLayout()
         status_row.addWidget(self.count_label)
         status_row.addWidget(self.status, 1)
@@ -579,11 +669,18 @@ class _DocumentsView(QWidget):
         self.detail.message.connect(self.status.setText)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(lambda: self.detail.show_document(None))
-        uploads.documentUploaded.connect(self._uploaded)
-        uploads.overallProgress.connect(self._overall)
-        uploads.fileFinished.connect(lambda n, m: self.status.setText(m))
-        uploads.fileFailed.connect(lambda n, m: self.status.setText(f"{n}: {m}"))
+        # The upload manager outlives this tab: its signals must not reach a closed tab.
+        uploads.documentUploaded.connect(alive(self, self._uploaded))
+        uploads.overallProgress.connect(alive(self, self._overall))
+        uploads.fileFinished.connect(alive(self, lambda n, m: self.status.setText(m)))
+        uploads.fileFailed.connect(alive(self, lambda n, m: self.status.setText(f"{n}: {m}")))
         self.model.refresh()
+
+    def set_storage(self, storage: StorageProvider) -> None:
+        """Use another document store from now on (Preferences changed it)."""
+        self.storage = storage
+        self.detail.storage = storage
+        self.detail.show_document(self.detail.document_id)
 
     def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -662,7 +759,7 @@ class DocumentsPage(_DocumentsView):
             for type_id, name in types:
                 self.type_filter.addItem(name, type_id)
 
-        run_job(load, on_done=loaded, on_error=self.status.setText)
+        run_for(self, load, on_done=loaded, on_error=self.status.setText)
 
     def _apply_filters(self) -> None:
         self.model.set_filters(
@@ -685,12 +782,14 @@ class DocumentsPage(_DocumentsView):
             with ctx.worker() as wctx:
                 return get_document(wctx, document_id).client_id
 
-        run_job(load, on_done=self.openClientRequested.emit, on_error=self.status.setText)
+        run_for(self, load, on_done=self.openClientRequested.emit, on_error=self.status.setText)
 
 
 class ClientDocumentsTab(_DocumentsView):
     """One client's documents, for the client workspace: "Add…", drag-and-drop of files (onto
     the selected row: a new version of it; anywhere else: new documents)."""
+
+    checked = Signal()  # the file checks of an add are over (a dialog may be open now)
 
     def __init__(
         self,
@@ -714,8 +813,10 @@ class ClientDocumentsTab(_DocumentsView):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
         self.setAcceptDrops(can_add or ctx.can("documents", "edit"))
-        # Seam for tests: the native file dialog cannot be driven offscreen.
+        # Seams for tests: the native file dialog cannot be driven offscreen, and the box
+        # saying that none of the files can be added would block.
         self.choose_files = self._choose_files
+        self.show_refused = self._show_refused
         hint = QLabel("Drop files here to add them (onto the selected document: a new version).")
         hint.setEnabled(False)
         self.main_layout.insertWidget(1, hint)
@@ -728,19 +829,57 @@ class ClientDocumentsTab(_DocumentsView):
         paths, _filter = QFileDialog.getOpenFileNames(self, "Add documents")
         return paths
 
-    def add_files(self) -> AddDocumentsDialog | None:
+    def add_files(self) -> None:
         paths = self.choose_files()
-        return self.ask([Path(p) for p in paths]) if paths else None
+        if paths:
+            self.ask([Path(p) for p in paths])
 
-    def add_version(self) -> AddDocumentsDialog | None:
+    def add_version(self) -> None:
         document_id = self.selected_id()
         if document_id is None:
-            return None
+            return
         paths = self.choose_files()
-        return self.ask([Path(p) for p in paths], document_id) if paths else None
+        if paths:
+            self.ask([Path(p) for p in paths], document_id)
 
-    def ask(self, paths: list[Path], document_id: int | None = None) -> AddDocumentsDialog:
-        """Open the small dialog for `paths`; on Upload they go to the upload manager."""
+    def ask(self, paths: list[Path], document_id: int | None = None) -> None:
+        """Check `paths` first (in the background: the checks read the files), then ask for
+        the details of those that pass; refused files are named with their reasons before
+        the user types anything for them. `checked` fires when the checks are over."""
+        max_bytes = self.uploads.max_bytes
+        self.status.setText(f"Checking {len(paths)} file{'s' if len(paths) != 1 else ''}…")
+
+        def check(_control: JobControl) -> tuple[list[Path], list[tuple[str, str]]]:
+            return check_paths(paths, max_bytes)
+
+        run_for(
+            self,
+            check,
+            on_done=lambda result: self._checked(*result, document_id),
+            on_error=self.status.setText,
+        )
+
+    def _checked(
+        self, good: list[Path], refused: list[tuple[str, str]], document_id: int | None
+    ) -> None:
+        self.status.setText(refused_text(refused).replace("\n", " "))
+        for name, reason in refused:
+            log.info("Not adding %s: %s", name, reason)
+        if not good:
+            self.show_refused(refused_text(refused))
+            self.checked.emit()
+            return
+        self._open_dialog(good, document_id, refused)
+        self.checked.emit()
+
+    def _show_refused(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Add documents", text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _open_dialog(
+        self, paths: list[Path], document_id: int | None, refused: list[tuple[str, str]]
+    ) -> AddDocumentsDialog:
         title = ""
         if document_id is not None:
             row = self.model.row_of(document_id)
@@ -751,10 +890,11 @@ class ClientDocumentsTab(_DocumentsView):
             paths,
             document_id=document_id,
             document_title=title,
+            refused=refused,
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.uploads.add_files(paths, dialog.target()))
+        dialog.accepted.connect(lambda: self.uploads.add_files(dialog.paths, dialog.target()))
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()

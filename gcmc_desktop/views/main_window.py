@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGridLayout,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +33,7 @@ from .. import settings as app_settings
 from ..services import auth
 from ..services.context import Context
 from .connection_monitor import ConnectionMonitor
+from .table_model import fit_columns_on_load
 from .workers import monitor, run_job
 
 
@@ -79,6 +83,41 @@ class ComingSoonPage(QWidget):
         layout.addStretch(2)
 
 
+class StartPage(QWidget):
+    """What the window shows with every tab closed: a way back in, not a blank area."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel("Nothing is open. Choose a section on the left, or open one here:")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        self.grid = QGridLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(hint)
+        layout.addLayout(self.grid)
+        layout.addStretch(2)
+
+    def set_sections(
+        self, tenant_name: str, sections: list[Section], open_section: Callable[[str], object]
+    ) -> None:
+        self.title.setText(f"<h2>{tenant_name}</h2>")
+        for button in self.buttons.values():
+            self.grid.removeWidget(button)
+            button.deleteLater()
+        self.buttons = {}
+        for n, section in enumerate(sections):
+            button = QPushButton(section.title)
+            button.setMinimumWidth(140)
+            button.clicked.connect(lambda _checked=False, key=section.key: open_section(key))
+            self.grid.addWidget(button, n // 4, n % 4)
+            self.buttons[section.key] = button
+
+
 class _MessagePage(QWidget):
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
@@ -87,6 +126,11 @@ class _MessagePage(QWidget):
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(text)
+
+
+DEFAULT_SIZE = QSize(1280, 800)
+NAV_WIDTH = (150, 220)  # the navigation pane's narrowest and widest
+TAB_TITLE_WIDTH = 220  # pixels; longer tab titles are elided (full title in the tooltip)
 
 
 def _open_storage():  # -> tuple[StorageProvider | None, str | None]
@@ -123,22 +167,38 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(220)
-        self.nav.setMinimumWidth(150)
+        self.nav.setMinimumWidth(NAV_WIDTH[0])
+        self.nav.setMaximumWidth(NAV_WIDTH[1])
         self.nav.itemActivated.connect(self._nav_activated)
         self.nav.currentItemChanged.connect(lambda item, _prev: item and self._nav_activated(item))
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.setMovable(True)
+        # Many tabs scroll (arrows at the end of the bar) at their full width, rather than
+        # all shrinking to unreadable stubs; only long titles are elided (`_set_tab_title`).
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.tabs.currentChanged.connect(self._sync_navigation)
-        splitter = QSplitter()
+        self.tabs.currentChanged.connect(self._show_start_page_if_empty)
+        self.start_page = StartPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.start_page)
+        self.splitter = splitter = QSplitter()
+        splitter.setObjectName("mainSplitter")
         splitter.addWidget(self.nav)
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.pages)
+        # Extra width goes to the pages, never to the navigation (which would grow each time).
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
+        # The width the user gave the navigation; kept whenever the window has room for it.
+        self._nav_width = NAV_WIDTH[0]
+        splitter.splitterMoved.connect(self._nav_moved)
+        splitter.installEventFilter(self)
 
         self._build_status_bar()
         self._build_menus()
@@ -241,6 +301,11 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, section)
             item.setSizeHint(QSize(0, 30))
             self.nav.addItem(item)
+        self.start_page.set_sections(
+            self.ctx.tenant_name,
+            [s for s in visible_sections(self.ctx) if not s.coming],
+            self.open_section,
+        )
         self.switch_action.setEnabled(True)
         self.document_types_action.setVisible(self.ctx.can("documents", "view"))
 
@@ -272,9 +337,21 @@ class MainWindow(QMainWindow):
             section = next(s for s in SECTIONS if s.key == key)
             page = self._make_page(section)
             self._section_tabs[key] = page
-            self.tabs.addTab(page, section.title)
+            self._set_tab_title(self.tabs.addTab(page, ""), section.title)
         self.tabs.setCurrentWidget(page)
         return page
+
+    def _show_start_page_if_empty(self, *_args: object) -> None:
+        self.pages.setCurrentWidget(self.tabs if self.tabs.count() else self.start_page)
+
+    def _set_tab_title(self, index: int, title: str) -> None:
+        """Long titles (client names) are elided to a fixed width, the full title in the
+        tooltip: one long name must not push the other tabs out of sight."""
+        metrics = self.tabs.tabBar().fontMetrics()
+        shown = metrics.elidedText(title, Qt.TextElideMode.ElideRight, TAB_TITLE_WIDTH)
+        # "&" would turn the next letter into a shortcut.
+        self.tabs.setTabText(index, shown.replace("&", "&&"))
+        self.tabs.setTabToolTip(index, title)
 
     def _start_uploads(self) -> None:
         """One upload manager per signed-in firm: it resumes the outbox (uploads left over from
@@ -284,7 +361,6 @@ class MainWindow(QMainWindow):
         from .uploads import UploadManager
 
         self.uploads = UploadManager(self.ctx, self.storage, parent=self)
-        self.uploads.overallProgress.connect(self._upload_progress)
         self.uploads.fileFailed.connect(
             lambda name, reason: self.statusBar().showMessage(f"{name}: {reason}", 10_000)
         )
@@ -294,6 +370,8 @@ class MainWindow(QMainWindow):
         from .uploads_panel import UploadsPanel
 
         self.uploads_panel = UploadsPanel(self.uploads)
+        # The status bar's total is the panel's: summed from the numbers its rows show.
+        self.uploads_panel.totalChanged.connect(self._upload_progress)
         self.uploads_dock.setWidget(self.uploads_panel)
         self.uploads.fileQueued.connect(self._show_uploads)
         self.uploads.start()
@@ -313,6 +391,8 @@ class MainWindow(QMainWindow):
         if total <= 0 or done >= total:
             self.jobs_bar.setRange(0, 0)
             self.jobs_bar.setVisible(monitor().active > 0)
+            if self.jobs_label.text().startswith("Uploading…"):
+                self.jobs_label.clear()  # a finished batch leaves no stale percentage
             return
         # Byte counts can pass 2 GB; the bar shows per mille.
         self.jobs_bar.setRange(0, 1000)
@@ -339,6 +419,7 @@ class MainWindow(QMainWindow):
             state = app_settings.settings().value("clients/header")
             if isinstance(state, QByteArray | bytes):
                 page.restore_header_state(bytes(state))
+            fit_columns_on_load(page.table, page.model)
             return page
         return ComingSoonPage(section)
 
@@ -359,7 +440,7 @@ class MainWindow(QMainWindow):
             page.titleChanged.connect(lambda title, p=page: self._retitle(p, title))
             page.clientChanged.connect(self._client_changed)
             self._client_tabs[client_id] = page
-            self.tabs.addTab(page, page.title())
+            self._set_tab_title(self.tabs.addTab(page, ""), page.title())
         self.tabs.setCurrentWidget(page)
         return page
 
@@ -380,7 +461,7 @@ class MainWindow(QMainWindow):
     def _retitle(self, page: QWidget, title: str) -> None:
         index = self.tabs.indexOf(page)
         if index >= 0:
-            self.tabs.setTabText(index, title)
+            self._set_tab_title(index, title)
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -425,9 +506,52 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def preferences(self) -> None:
+        self.preferences_dialog().exec()
+
+    def preferences_dialog(self) -> QWidget:
+        """The Preferences dialog, wired so saved storage settings apply at once."""
         from .preferences_dialog import PreferencesDialog
 
-        PreferencesDialog(self).exec()
+        dialog = PreferencesDialog(self)
+        dialog.storageSaved.connect(self.apply_storage)
+        return dialog
+
+    def apply_storage(self) -> None:
+        """Switch to the storage the settings now name, without signing out: the uploads,
+        open documents lists and client documents tabs use it from now on."""
+        from .documents_page import ClientDocumentsTab, DocumentsPage
+
+        self.storage, self.storage_error = _open_storage()
+        if self.storage is None:
+            self._stop_uploads()
+        elif self.uploads is None:
+            self._start_uploads()
+        else:
+            self.uploads.storage = self.storage
+            self.uploads.resume()  # uploads that waited for a working storage go now
+        documents = self._section_tabs.get("documents")
+        if documents is not None and self.tabs.indexOf(documents) >= 0:
+            if isinstance(documents, DocumentsPage) and self.storage is not None:
+                documents.set_storage(self.storage)
+            else:  # the page explaining the old problem, or a page for a storage now gone
+                self._replace_section("documents")
+        if self.storage is not None:
+            for workspace in self._client_tabs.values():
+                for tab in workspace.findChildren(ClientDocumentsTab):
+                    tab.set_storage(self.storage)
+
+    def _replace_section(self, key: str) -> None:
+        old = self._section_tabs.pop(key)
+        index = self.tabs.indexOf(old)
+        current = self.tabs.currentIndex() == index
+        section = next(s for s in SECTIONS if s.key == key)
+        page = self._make_page(section)
+        self._section_tabs[key] = page
+        self.tabs.removeTab(index)
+        self._set_tab_title(self.tabs.insertTab(index, page, ""), section.title)
+        if current:
+            self.tabs.setCurrentIndex(index)
+        old.deleteLater()
 
     def switch_firm(self) -> None:
         def load(_control):
@@ -509,11 +633,44 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         store = app_settings.settings()
         geometry = store.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(QByteArray(geometry))
-        else:
-            self.resize(1200, 760)
+        if not (
+            isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(QByteArray(geometry))
+        ):
+            self.resize(self._default_size())
+        # The navigation's width is stored as a number and clamped, not as splitter state:
+        # splitter state replayed into a differently sized window drifted wider each session.
+        try:
+            nav_width = int(store.value("mainWindow/navWidth", NAV_WIDTH[0]))
+        except (TypeError, ValueError):
+            nav_width = NAV_WIDTH[0]
+        self._nav_width = max(NAV_WIDTH[0], min(NAV_WIDTH[1], nav_width))
+        self._keep_nav_width()
+        self._show_start_page_if_empty()
         QTimer.singleShot(0, self._open_first_section)
+
+    def _nav_moved(self, *_args: object) -> None:
+        self._nav_width = self.splitter.sizes()[0]
+
+    def _keep_nav_width(self) -> None:
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[0] != self._nav_width:
+            total = sum(sizes) or self.width()
+            self.splitter.setSizes([self._nav_width, max(1, total - self._nav_width)])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # After the splitter has shared out a new size (a narrow window may have squeezed the
+        # navigation), give the navigation back the width the user chose.
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._keep_nav_width)
+        return super().eventFilter(watched, event)
+
+    def _default_size(self) -> QSize:
+        """1280×800, or the screen's available area when smaller."""
+        screen = self.screen()
+        if screen is None:
+            return DEFAULT_SIZE
+        available = screen.availableGeometry().size()
+        return DEFAULT_SIZE.boundedTo(available).expandedTo(self.minimumSize())
 
     def _remember_layouts(self, widget: QWidget) -> None:
         if hasattr(widget, "header_state") and widget is self._section_tabs.get("clients"):
@@ -522,6 +679,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         store = app_settings.settings()
         store.setValue("mainWindow/geometry", self.saveGeometry())
+        store.setValue("mainWindow/navWidth", self._nav_width)
         for index in range(self.tabs.count()):
             self._remember_layouts(self.tabs.widget(index))
         store.sync()

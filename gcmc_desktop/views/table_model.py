@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtWidgets import QTableView
 from sqlalchemy.orm import Session
 
 from ..services.paging import Cursor, Page, PagedQuery
@@ -343,3 +344,31 @@ class PagedTableModel(QAbstractTableModel):
 
     def _pool_to_use(self) -> QThreadPool:
         return self._pool or query_pool()
+
+
+MAX_FITTED_WIDTH = 360
+
+
+def fit_columns(view: QTableView, *, cap: int = MAX_FITTED_WIDTH) -> None:
+    """Widen each visible column that is narrower than its header and the rows shown (up to
+    `cap` pixels: one long title must not push every other column off screen). Never narrows
+    a column: a width the user chose wider stays."""
+    header = view.horizontalHeader()
+    model = view.model()
+    if model is None:
+        return
+    last = header.count() - 1
+    for column in range(model.columnCount()):
+        if view.isColumnHidden(column):
+            continue
+        if column == last and header.stretchLastSection():
+            continue  # it takes the remaining space anyway
+        wanted = min(max(view.sizeHintForColumn(column), header.sectionSizeHint(column)), cap)
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
+
+
+def fit_columns_on_load(view: QTableView, model: PagedTableModel) -> None:
+    """Fit the columns (see `fit_columns`) whenever a page of rows arrives, so values such as
+    statuses and dates are never cut."""
+    model.pageLoaded.connect(lambda _rows: shiboken6.isValid(view) and fit_columns(view))

@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from ..services.context import Context
 from ..services.documents import save_text_layer
 from ..services.errors import ServiceError
-from ..services.file_checks import DEFAULT_MAX_BYTES, PDF, check_file, extract_pdf_text
+from ..services.file_checks import DEFAULT_MAX_BYTES, PDF, BadFile, check_file, extract_pdf_text
 from ..services.outbox import (
     Outbox,
     OutboxEntry,
@@ -104,6 +104,9 @@ class UploadManager(QObject):
     overallProgress = Signal("qint64", "qint64")  # bytes done, total of the current batch
     fileFinished = Signal(str, str)  # name, what happened ("Uploaded … as version 2 …")
     fileFailed = Signal(str, str)  # name, reason
+    # name, how it ended ("done", "refused", "deferred", "failed" or "cancelled"), message:
+    # the uploads panel colours refusals apart from a cancel or a retry later.
+    fileEnded = Signal(str, str, str)
     documentUploaded = Signal(int, int)  # document id, client id: lists refresh
     textExtracted = Signal(int)  # version id whose text layer was saved
     idle = Signal()  # the batch is over: nothing queued or running
@@ -197,8 +200,9 @@ class UploadManager(QObject):
         if upload.job is None:
             self._queue.remove(upload)
             self._queued_bytes -= upload.size
-            self._end(upload)
+            self._end(upload, succeeded=False)
             self.fileFailed.emit(upload.name, CANCELLED)
+            self.fileEnded.emit(upload.name, "cancelled", CANCELLED)
             self._after()
         else:
             upload.job.control.cancel()
@@ -215,7 +219,7 @@ class UploadManager(QObject):
         while self._queue:
             upload = self._queue.popleft()
             self._queued_bytes -= upload.size
-            self._end(upload)
+            self._end(upload, succeeded=False)
         for upload in self._running.values():
             upload.keep = True
             if upload.job is not None:
@@ -290,7 +294,9 @@ class UploadManager(QObject):
                     raise
                 except UploadDeferred as exc:
                     return "deferred", exc.message
-                except UploadRefused as exc:
+                except (UploadRefused, BadFile) as exc:
+                    # An expected outcome (a bad file, a rule the server enforces): the row
+                    # shows the reason; no traceback in the log.
                     return "refused", exc.message
 
         job = run_job(
@@ -305,30 +311,36 @@ class UploadManager(QObject):
 
     # -- endings (GUI thread) -------------------------------------------------------------------
 
-    def _end(self, upload: Upload) -> None:
+    def _end(self, upload: Upload, *, succeeded: bool) -> None:
         self._running.pop(upload.name, None)
         self._names.pop(upload.name, None)
         if upload.entry is not None:
             self._entry_ids.discard(upload.entry.id)
         upload.finished = True
         upload.job = None
-        self._batch_finished += upload.size
+        # A refused or cancelled file is no part of the work done: counting its bytes as done
+        # would put the batch total far ahead of the rows still uploading.
+        if succeeded:
+            self._batch_finished += upload.size
 
     def _job_done(self, upload: Upload, result: tuple[str, Any]) -> None:
         kind, value = result
-        self._end(upload)
-        self.fileProgress.emit(upload.name, upload.size, upload.size)
+        self._end(upload, succeeded=kind == "done")
         if kind == "done":
+            self.fileProgress.emit(upload.name, upload.size, upload.size)
             outcome: Outcome = value
             upload.outcome = outcome
             self.fileFinished.emit(upload.name, outcome.message)
+            self.fileEnded.emit(upload.name, "done", outcome.message)
             if not outcome.duplicate and outcome.document_id is not None:
                 self.documentUploaded.emit(outcome.document_id, outcome.client_id or 0)
                 if self.extract_text and outcome.entry.mime_type == PDF and outcome.version_id:
                     self._extract_text(outcome)
         else:
             upload.error = value
+            log.info("Upload of %s %s: %s", upload.name, kind, value)
             self.fileFailed.emit(upload.name, value)
+            self.fileEnded.emit(upload.name, kind, value)
             if kind == "deferred" and not self._stopped:
                 self._retry.start()
         self._after()
@@ -336,17 +348,19 @@ class UploadManager(QObject):
     def _job_failed(self, upload: Upload, message: str) -> None:
         # A bad file (refused by the check: nothing was copied) or an outbox that cannot be
         # written; either way the original file is untouched.
-        self._end(upload)
+        self._end(upload, succeeded=False)
         upload.error = message
         self.fileFailed.emit(upload.name, message)
+        self.fileEnded.emit(upload.name, "failed", message)
         self._after()
 
     def _job_cancelled(self, upload: Upload) -> None:
-        self._end(upload)
+        self._end(upload, succeeded=False)
         if upload.entry is not None and not upload.keep:
             self.outbox.discard(upload.entry)
         upload.error = CANCELLED
         self.fileFailed.emit(upload.name, CANCELLED)
+        self.fileEnded.emit(upload.name, "cancelled", CANCELLED)
         self._after()
 
     def _after(self) -> None:
