@@ -30,7 +30,7 @@ class Application:
 
         if profile.embedded:
             if self._local is None:
-                self._local = default_profile()
+                self._local = default_profile(storage=_configured_storage())
             return self._local[0]
         return server_profile(profile.host, profile.port, profile.database, gateway)
 
@@ -90,6 +90,18 @@ class Application:
         app_settings.delete_secret(app_settings.remembered_secret_name(profile))
         self.window = None
         self.show_login()
+
+
+def _configured_storage():  # -> StorageProvider | None
+    """This workstation's document store, for the demo documents' files; None when it is not
+    usable (the main window explains why once signed in)."""
+    from .services.storage import StorageError, storage_from_settings
+
+    values, secret = app_settings.load_storage()
+    try:
+        return storage_from_settings(values, secret)
+    except StorageError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
