@@ -40,7 +40,8 @@ def prepare_database(
     any that went missing are written again). Without one, the demo rows are loaded alone."""
     progress("Connecting to the database…")
     target = resolve_database_url()
-    engine = make_engine(target.url)
+    # Migrating and seeding are long maintenance work: no statement time limit.
+    engine = make_engine(target.url, statement_timeout=None)
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
     if target.embedded:
