@@ -573,3 +573,19 @@ def test_reseeding_restores_missing_demo_files(db, seeded, demo_storage, tmp_pat
     db.rollback()
     assert summary.files == 1 and summary.total == 1
     assert demo_storage.exists(lost)
+
+
+def test_cli_seed_writes_the_demo_files_to_the_chosen_folder(database_url, tmp_path, capsys):
+    from gcmc_desktop.cli import main
+
+    raw = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    assert main(["--database-url", raw, "seed", "demo", "--folder", str(tmp_path)]) == 0
+    assert "files" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            keys = session.scalars(select(DocumentVersion.file_url)).all()
+    finally:
+        engine.dispose()
+    store = LocalFolderStorage(tmp_path)
+    assert keys and all(store.exists(key) for key in keys)

@@ -25,9 +25,7 @@ PING_TIMEOUT_MS = 8_000
 
 CONNECTED = "Connected"
 OFFLINE = "Offline — reconnecting… (your unsaved edits are kept)"
-NOT_ANSWERING = (
-    "Not answering — the server does not respond; retrying… (your unsaved edits are kept)"
-)
+NOT_ANSWERING = "Server not answering — retrying… (your unsaved edits are kept)"
 
 _TIMEOUT_WORDS = ("timeout expired", "timed out", "statement timeout", "canceling statement")
 
