@@ -123,7 +123,7 @@ def test_demo_credentials_are_valid_passwords():
     # Issue 9 #19: the login dialog's list shows a user who can switch firms, with a password.
     label, email, password = credentials[-1]
     assert (email, password) == (TWO_FIRM_USER["email"], TWO_FIRM_USER["password"])
-    assert "Two firms" in label
+    assert label == "Both firms"
 
 
 # --------------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ TWO_FIRM_USER: dict[str, Any] = {
     "name": "Sharda Ramsaroop",
     "password": "Demo-TwoFirms-2024!",
     "roles": {"demo": "ComplianceManager", "second-firm": "FirmAdmin"},
-    "label": "Two firms: ComplianceManager / FirmAdmin",
+    "label": "Both firms",  # the Role column of the login dialog's demo list
 }
 
 
@@ -258,8 +258,10 @@ def demo_pdf(
     regenerates the same bytes (and thus the same content-addressed key)."""
     lines = [
         f"Document number: {number or '-'}",
-        f"Issued: {issued:%d %B %Y}" if issued else "Issued: -",
-        f"Expires: {expires:%d %B %Y}" if expires else "Expires: no expiry",
+        # ISO dates: month names would follow the process locale (Qt sets it), and the same
+        # row must give the same bytes in the app, the CLI and the tests.
+        f"Issued: {issued:%Y-%m-%d}" if issued else "Issued: -",
+        f"Expires: {expires:%Y-%m-%d}" if expires else "Expires: no expiry",
     ]
     if authority:
         lines.append(f"Issuing authority: {authority}")
