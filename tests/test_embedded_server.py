@@ -162,3 +162,41 @@ def test_app_restarts_its_embedded_server_when_it_stops(qtbot, own_dir, monkeypa
             signed_in.engine.dispose()
         stop_server(server)
     assert not _running(data / "pgdata")
+
+
+_APP_SCRIPT = """
+import sys
+from gcmc_desktop.db.embedded import data_dir, start_server
+from gcmc_desktop.app import main
+server = start_server(data_dir() / "pgdata")
+print(server.get_pid(), flush=True)
+sys.exit(main(["gcmc-desktop"]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_terminating_the_app_stops_its_embedded_server(own_dir):
+    """SIGTERM (logging out of the desktop, `kill`) quits like File → Quit: the server the app
+    started is stopped instead of being left running."""
+    import signal
+
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "QT_QPA_PLATFORM": "offscreen",
+        "GCMC_DATA_DIR": str(own_dir / "data"),
+        "XDG_CONFIG_HOME": str(own_dir / "config"),  # the app's settings file
+    }
+    env.pop("DATABASE_URL", None)
+    app = subprocess.Popen(
+        [sys.executable, "-c", _APP_SCRIPT], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        postmaster = int(app.stdout.readline())
+        time.sleep(2.0)  # the login dialog is up and the event loop runs
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert _postmaster_gone(postmaster), "the app's server must stop when the app is terminated"
