@@ -215,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(args)
+    app_settings.apply_connection_limits()
     _quit_on_signals(app)
     app.setApplicationName("GCMC Desktop")
     app.setOrganizationName("GCMC")

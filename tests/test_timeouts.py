@@ -226,3 +226,20 @@ def test_monitor_keeps_retrying_a_central_server_until_it_is_back(qtbot, proxy, 
         monitor.stop()
         ctx.session.close()
         engine.dispose()
+
+
+def test_limits_can_be_configured_in_the_settings_file(monkeypatch):
+    from gcmc_desktop import settings as app_settings
+    from gcmc_desktop.db.engine import connect_timeout, statement_timeout
+
+    monkeypatch.delenv("GCMC_STATEMENT_TIMEOUT", raising=False)
+    monkeypatch.delenv("GCMC_CONNECT_TIMEOUT", raising=False)
+    store = app_settings.settings()
+    store.setValue("database/statementTimeoutSeconds", "120")
+    store.setValue("database/connectTimeoutSeconds", "oops")
+    store.sync()
+    assert app_settings.apply_connection_limits() == {"GCMC_STATEMENT_TIMEOUT": "120"}
+    assert statement_timeout() == 120 and connect_timeout() == 5  # junk: the default
+    monkeypatch.setenv("GCMC_STATEMENT_TIMEOUT", "0")  # the environment wins, 0 = no limit
+    assert app_settings.apply_connection_limits() == {}
+    assert statement_timeout() is None
