@@ -8,8 +8,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QApplication, QDialog
-
 from . import settings as app_settings
 from .services.auth import RememberedLogin, ServerProfile
 
@@ -30,7 +28,13 @@ class Application:
 
         if profile.embedded:
             if self._local is None:
-                self._local = default_profile()
+                self._local = default_profile(storage=_configured_storage())
+            else:
+                from .db.embedded import revive
+
+                # The demo server may have stopped since (killed, crashed): start it again
+                # rather than fail every sign-in until the app is restarted.
+                revive(self._local[0].gateway_url)
             return self._local[0]
         return server_profile(profile.host, profile.port, profile.database, gateway)
 
@@ -69,6 +73,8 @@ class Application:
         self.dialog.show()
 
     def _login_finished(self, result: int) -> None:
+        from PySide6.QtWidgets import QApplication, QDialog
+
         dialog = self.dialog
         if result != QDialog.DialogCode.Accepted or dialog is None or dialog.context is None:
             QApplication.quit()
@@ -92,8 +98,125 @@ class Application:
         self.show_login()
 
 
+def _configured_storage():  # -> StorageProvider | None
+    """This workstation's document store, for the demo documents' files; None when it is not
+    usable (the main window explains why once signed in)."""
+    from .services.storage import StorageError, storage_from_settings
+
+    values, secret = app_settings.load_storage()
+    try:
+        return storage_from_settings(values, secret)
+    except StorageError:
+        return None
+
+
+# What Qt's xcb platform plugin loads on Linux, and the packages that provide it. Without one,
+# Qt prints a plugin error that does not name what to install and aborts.
+XCB_LIBRARIES: tuple[tuple[str, str, str], ...] = (
+    # (soname, Debian/Ubuntu package, Fedora package): what libqxcb.so links against
+    ("libxcb-cursor.so.0", "libxcb-cursor0", "xcb-util-cursor"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4", "xcb-util-wm"),
+    ("libxcb-util.so.1", "libxcb-util1", "xcb-util"),
+    ("libxcb-image.so.0", "libxcb-image0", "xcb-util-image"),
+    ("libxcb-keysyms.so.1", "libxcb-keysyms1", "xcb-util-keysyms"),
+    ("libxcb-render-util.so.0", "libxcb-render-util0", "xcb-util-renderutil"),
+    ("libxcb-randr.so.0", "libxcb-randr0", "libxcb"),
+    ("libxcb-render.so.0", "libxcb-render0", "libxcb"),
+    ("libxcb-shape.so.0", "libxcb-shape0", "libxcb"),
+    ("libxcb-shm.so.0", "libxcb-shm0", "libxcb"),
+    ("libxcb-sync.so.1", "libxcb-sync1", "libxcb"),
+    ("libxcb-xfixes.so.0", "libxcb-xfixes0", "libxcb"),
+    ("libxcb-xkb.so.1", "libxcb-xkb1", "libxcb"),
+    ("libxcb.so.1", "libxcb1", "libxcb"),
+    ("libX11-xcb.so.1", "libx11-xcb1", "libX11-xcb"),
+    ("libX11.so.6", "libx11-6", "libX11"),
+    ("libxkbcommon.so.0", "libxkbcommon0", "libxkbcommon"),
+    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0", "libxkbcommon-x11"),
+    ("libGL.so.1", "libgl1", "libglvnd-glx"),
+    ("libEGL.so.1", "libegl1", "libglvnd-egl"),
+    ("libfontconfig.so.1", "libfontconfig1", "fontconfig"),
+    ("libfreetype.so.6", "libfreetype6", "freetype"),
+    ("libdbus-1.so.3", "libdbus-1-3", "dbus-libs"),
+)
+
+
+def _uses_xcb(argv: Sequence[str]) -> bool:
+    """Whether Qt will pick its xcb (X11) platform: on Linux unless told otherwise."""
+    if not sys.platform.startswith("linux"):
+        return False
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "-platform" and i + 1 < len(args):
+            platform = args[i + 1]
+        elif arg.startswith("-platform="):
+            platform = arg.split("=", 1)[1]
+    if platform:
+        return platform.split(":")[0].split(";")[0].strip() == "xcb"
+    # Qt 6 prefers Wayland in a Wayland session and falls back to xcb; check xcb only when
+    # it is the one that will be used.
+    return not os.environ.get("WAYLAND_DISPLAY")
+
+
+def missing_system_libraries(
+    loader=None,  # (soname) -> bool, for tests
+) -> list[tuple[str, str, str]]:
+    """The libraries of `XCB_LIBRARIES` this system cannot load."""
+    import ctypes
+
+    def loads(soname: str) -> bool:
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            return False
+        return True
+
+    check = loader or loads
+    return [entry for entry in XCB_LIBRARIES if not check(entry[0])]
+
+
+def missing_libraries_message(missing: list[tuple[str, str, str]]) -> str:
+    names = ", ".join(soname for soname, _deb, _rpm in missing)
+    debian = " ".join(dict.fromkeys(deb for _s, deb, _r in missing))
+    fedora = " ".join(dict.fromkeys(rpm for _s, _d, rpm in missing))
+    return (
+        "GCMC Desktop cannot open its window: this system lacks libraries that Qt needs "
+        f"to show windows on X11 ({names}).\n"
+        "Install them, then start the app again:\n"
+        f"  Debian/Ubuntu:  sudo apt install {debian}\n"
+        f"  Fedora:         sudo dnf install {fedora}\n"
+    )
+
+
+def _quit_on_signals(app) -> None:
+    """SIGTERM/SIGHUP (logging out, `kill`) end the run like File → Quit, so the embedded
+    database server is stopped at exit instead of being left running."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: app.quit())
+    # Python runs signal handlers only when it gets control; Qt's event loop is C++.
+    ticker = QTimer(app)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(500)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    app = QApplication(list(argv if argv is not None else sys.argv))
+    args = list(argv if argv is not None else sys.argv)
+    if _uses_xcb(args):
+        missing = missing_system_libraries()
+        if missing:
+            print(missing_libraries_message(missing), file=sys.stderr)
+            return 1
+    # Imported only now: loading Qt's GUI libraries fails outright when some are missing.
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(args)
+    app_settings.apply_connection_limits()
+    _quit_on_signals(app)
     app.setApplicationName("GCMC Desktop")
     app.setOrganizationName("GCMC")
     app.setQuitOnLastWindowClosed(False)  # signing out closes the window but not the app

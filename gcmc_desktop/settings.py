@@ -138,3 +138,30 @@ def save_storage(values, secret: str | None) -> None:
 
 def storage_secret_name(values) -> str:
     return f"s3:{values.endpoint_url or 'aws'}:{values.bucket}:{values.access_key}"
+
+
+# Connection limits (seconds; 0 = no limit), for sites whose server or network is slow. The
+# database layer reads them from the environment (it has no Qt): `apply_connection_limits`
+# copies the [database] settings there unless the environment already sets them.
+CONNECTION_LIMITS = {
+    "database/connectTimeoutSeconds": "GCMC_CONNECT_TIMEOUT",
+    "database/statementTimeoutSeconds": "GCMC_STATEMENT_TIMEOUT",
+}
+
+
+def apply_connection_limits() -> dict[str, str]:
+    """Export the configured limits to the environment; returns what was exported."""
+    import os
+
+    store = settings()
+    exported: dict[str, str] = {}
+    for key, variable in CONNECTION_LIMITS.items():
+        value = store.value(key)
+        if value in (None, "") or os.environ.get(variable):
+            continue
+        try:
+            seconds = float(str(value))
+        except ValueError:
+            continue  # a typo in the settings file must not stop the app
+        os.environ[variable] = exported[variable] = f"{seconds:g}"
+    return exported

@@ -49,3 +49,43 @@ def test_sign_in_main_window_sign_out(qtbot, template_url, monkeypatch) -> None:
     finally:
         engine.dispose()
         drop_database(server, "gcmc_test_app_start")
+
+
+def test_missing_x11_libraries_are_named_instead_of_a_qt_plugin_error(monkeypatch, capsys):
+    """Issue 9 #21: on Linux with xcb, a missing libxcb-cursor0 is named with the packages
+    to install, and Qt is never started."""
+    import ctypes
+
+    from gcmc_desktop import app
+
+    def fake_cdll(name, *args, **kwargs):
+        if name == "libxcb-cursor.so.0":
+            raise OSError(f"{name}: cannot open shared object file")
+        return object()
+
+    monkeypatch.setattr(ctypes, "CDLL", fake_cdll)
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert app.main(["gcmc-desktop"]) == 1
+    err = capsys.readouterr().err
+    assert "libxcb-cursor.so.0" in err
+    assert "sudo apt install libxcb-cursor0" in err
+    assert "sudo dnf install xcb-util-cursor" in err
+    assert "Traceback" not in err and "plugin" not in err
+
+
+def test_library_check_only_when_qt_uses_xcb(monkeypatch):
+    from gcmc_desktop import app
+
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not app._uses_xcb(["gcmc-desktop"])
+    assert app._uses_xcb(["gcmc-desktop", "-platform", "xcb"])
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert app._uses_xcb(["gcmc-desktop"])
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert not app._uses_xcb(["gcmc-desktop"])
+    monkeypatch.setattr(app.sys, "platform", "darwin")
+    assert not app._uses_xcb(["gcmc-desktop", "-platform", "xcb"])
+    assert app.missing_system_libraries(lambda _soname: True) == []

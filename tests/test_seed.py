@@ -39,7 +39,14 @@ from gcmc_desktop.models import (
 )
 from gcmc_desktop.services import reference_data as ref
 from gcmc_desktop.services.passwords import validate_password, verify_password
-from gcmc_desktop.services.seed import SeedSummary, demo_credentials, seed_demo
+from gcmc_desktop.services.seed import (
+    TWO_FIRM_USER,
+    SeedSummary,
+    demo_credentials,
+    seed_demo,
+    write_demo_files,
+)
+from gcmc_desktop.services.storage import LocalFolderStorage, object_key
 
 # --------------------------------------------------------------------------------------------
 # Reference data (no database)
@@ -107,12 +114,16 @@ def test_reference_names_resolve():
 
 def test_demo_credentials_are_valid_passwords():
     credentials = demo_credentials(include_second_firm=True)
-    assert len(credentials) == 10
+    assert len(credentials) == 11
     assert credentials[1] == ("FirmAdmin", "firmadmin@demo.gcmc.gy", "Demo-FirmAdmin-2024!")
     for _role, email, password in credentials:
         assert email == email.lower()
         validate_password(password)
-    assert len({email for _, email, _ in credentials}) == 10
+    assert len({email for _, email, _ in credentials}) == 11
+    # Issue 9 #19: the login dialog's list shows a user who can switch firms, with a password.
+    label, email, password = credentials[-1]
+    assert (email, password) == (TWO_FIRM_USER["email"], TWO_FIRM_USER["password"])
+    assert label == "Both firms"
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +132,14 @@ def test_demo_credentials_are_valid_passwords():
 
 
 @pytest.fixture(scope="module")
-def seeded(server_url: URL, template_url: URL) -> Iterator[tuple[Engine, SeedSummary]]:
+def demo_storage(tmp_path_factory: pytest.TempPathFactory) -> LocalFolderStorage:
+    return LocalFolderStorage(tmp_path_factory.mktemp("demo-files"))
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    server_url: URL, template_url: URL, demo_storage: LocalFolderStorage
+) -> Iterator[tuple[Engine, SeedSummary]]:
     name = f"gcmc_test_seeded_{os.getpid()}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -131,7 +149,7 @@ def seeded(server_url: URL, template_url: URL) -> Iterator[tuple[Engine, SeedSum
         )
     engine = make_engine(server_url.set(database=name))
     with session_factory(engine)() as session:
-        summary = seed_demo(session)
+        summary = seed_demo(session, storage=demo_storage)
     yield engine, summary
     engine.dispose()
     with admin.connect() as conn:
@@ -155,8 +173,8 @@ def test_seed_is_fast_and_reports_what_it_did(seeded):
     assert summary.seconds < 10
     assert summary.tenants == 2
     assert summary.roles == 18
-    assert summary.users == 10
-    assert summary.accounts == 10
+    assert summary.users == 11
+    assert summary.accounts == 11
     assert "clients" in str(summary)
     assert summary.total == sum(summary.counts().values())
 
@@ -180,6 +198,7 @@ def test_one_user_per_role(db):
         .join(User, User.id == TenantUser.user_id)
         .where(TenantUser.tenant_id == tenant.id)
     ).all()
+    rows = [r for r in rows if r.email != TWO_FIRM_USER["email"]]
     assert sorted(r.name for r in rows) == sorted(ref.ROLE_NAMES)
     assert all(r.email_verified for r in rows)
     assert {r.email for r in rows} == {u["email"] for u in ref.DEMO_USERS}
@@ -387,7 +406,10 @@ def test_second_tenant_is_separate(db):
         .join(Role, Role.id == TenantUser.role_id)
         .where(TenantUser.tenant_id == second.id)
     ).all()
-    assert [tuple(m) for m in membership] == [("admin@second.gcmc.gy", "FirmAdmin", second.id)]
+    assert sorted(tuple(m) for m in membership) == [
+        ("admin@second.gcmc.gy", "FirmAdmin", second.id),
+        (TWO_FIRM_USER["email"], "FirmAdmin", second.id),  # the one user in both firms
+    ]
     roles = db.scalars(select(Role.name).where(Role.tenant_id == second.id)).all()
     assert sorted(roles) == sorted(ref.ROLE_NAMES)
 
@@ -459,3 +481,111 @@ def test_reseeding_inserts_only_what_is_missing(session):
     assert not session.scalar(
         select(func.count()).where(Permission.role_id == viewer.id, Permission.module == "tasks")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 9 #19: a demo user in two firms; #5: demo documents have real files
+# --------------------------------------------------------------------------------------------
+
+
+def test_one_demo_user_belongs_to_both_firms(db):
+    rows = db.execute(
+        select(Tenant.code, Role.name)
+        .join(TenantUser, TenantUser.tenant_id == Tenant.id)
+        .join(Role, Role.id == TenantUser.role_id)
+        .join(User, User.id == TenantUser.user_id)
+        .where(User.email == TWO_FIRM_USER["email"])
+    ).all()
+    assert dict(rows) == TWO_FIRM_USER["roles"]
+    assert set(TWO_FIRM_USER["roles"]) == {"demo", "second-firm"}
+
+
+def test_two_firm_user_can_sign_in_and_switch_firm(seeded):
+    from gcmc_desktop.services import auth
+    from gcmc_desktop.services.users import ensure_login_roles
+
+    engine = seeded[0]
+    with engine.begin() as conn:
+        ensure_login_roles(conn, demo_credentials(True))
+    url = engine.url
+    profile = auth.ServerProfile(
+        database_url=url.set(username=None, password=None), gateway_url=url
+    )
+    signed_in = auth.sign_in(profile, TWO_FIRM_USER["email"], TWO_FIRM_USER["password"])
+    try:
+        names = sorted(m.tenant_name for m in signed_in.memberships)
+        assert names == ["Demo Company", "Second Firm"]
+        first = next(m for m in signed_in.memberships if m.tenant_code == "demo")
+        ctx = auth.open_context(signed_in, first)
+        other = next(m for m in auth.memberships(ctx) if m.tenant_code == "second-firm")
+        switched = auth.switch_tenant(ctx, other)
+        assert (switched.tenant_name, switched.role_name) == ("Second Firm", "FirmAdmin")
+        for c in (ctx, switched):
+            c.session.close()
+    finally:
+        signed_in.engine.dispose()
+
+
+def _demo_versions(db: Session) -> list[tuple[DocumentVersion, Document]]:
+    return db.execute(
+        select(DocumentVersion, Document)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.meta["demo"].as_boolean().is_(True))
+    ).all()
+
+
+def test_every_demo_version_has_a_real_pdf_under_its_content_key(db, seeded, demo_storage):
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    versions = _demo_versions(db)
+    assert len(versions) > 100
+    assert seeded[1].files == len(versions)
+    for version, document in versions:
+        with demo_storage.open_read(version.file_url) as stream:
+            content = stream.read()
+        sha = hashlib.sha256(content).hexdigest()
+        assert version.file_url == object_key(document.tenant_id, document.id, sha)
+        assert version.meta["sha256"] == sha
+        assert version.file_size == len(content)
+        assert version.storage_provider == "local"
+    # Each one is a PDF a viewer can open, one page showing the document's title.
+    for version, document in versions[:5]:
+        with demo_storage.open_read(version.file_url) as stream:
+            reader = PdfReader(io.BytesIO(stream.read()), strict=True)
+        assert len(reader.pages) == 1
+        shown = " ".join(reader.pages[0].extract_text().split())
+        assert " ".join(document.title.split()) in shown
+
+
+def test_reseeding_restores_missing_demo_files(db, seeded, demo_storage, tmp_path):
+    versions = _demo_versions(db)
+    lost = versions[3][0].file_url
+    demo_storage.delete(lost)
+    assert not demo_storage.exists(lost)
+    # A database seeded before the files existed, read by a workstation with an empty store.
+    empty = LocalFolderStorage(tmp_path)
+    assert write_demo_files(db, empty) == len(versions)
+    assert write_demo_files(db, empty) == 0
+    summary = seed_demo(db, storage=demo_storage, commit=False)
+    db.rollback()
+    assert summary.files == 1 and summary.total == 1
+    assert demo_storage.exists(lost)
+
+
+def test_cli_seed_writes_the_demo_files_to_the_chosen_folder(database_url, tmp_path, capsys):
+    from gcmc_desktop.cli import main
+
+    raw = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    assert main(["--database-url", raw, "seed", "demo", "--folder", str(tmp_path)]) == 0
+    assert "files" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            keys = session.scalars(select(DocumentVersion.file_url)).all()
+    finally:
+        engine.dispose()
+    store = LocalFolderStorage(tmp_path)
+    assert keys and all(store.exists(key) for key in keys)

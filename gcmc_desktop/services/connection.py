@@ -7,13 +7,17 @@ from sqlalchemy.engine import URL
 from ..db import to_sqlalchemy_url
 from .auth import ServerProfile
 from .startup import Progress, prepare_database
+from .storage import StorageProvider
 
 
-def default_profile(progress: Progress = lambda _: None) -> tuple[ServerProfile, str]:
+def default_profile(
+    progress: Progress = lambda _: None, storage: StorageProvider | None = None
+) -> tuple[ServerProfile, str]:
     """$DATABASE_URL's server, else the embedded one (started, migrated and seeded on first
-    use). Its administrator credentials serve as the sign-in gateway; staff still sign in with
-    their own roles. Returns the profile and a description of where it is."""
-    ready = prepare_database(progress)
+    use; the demo documents' files go to `storage`). Its administrator credentials serve as
+    the sign-in gateway; staff still sign in with their own roles. Returns the profile and a
+    description of where it is."""
+    ready = prepare_database(progress, storage)
     url = ready.target.url
     ready.engine.dispose()
     profile = ServerProfile(database_url=url.set(username=None, password=None), gateway_url=url)

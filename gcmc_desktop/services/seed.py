@@ -12,21 +12,31 @@ re-grants a permission an administrator removed.
 
 The client data comes from `random.Random(2024)` and is planned in full before anything is
 written, so the same clients always get the same data; dates are relative to today.
+
+Every demo document version has a real file: a one-page PDF with the document's title, stored
+in the document storage (the local folder store by default) under the content-addressed key
+the app itself uses (`tenants/{t}/documents/{d}/{sha256}`). The PDF depends only on what the
+version row records, so re-seeding recreates any demo file that has gone missing — also for
+databases seeded before the files existed — without touching the rows.
 """
 
 from __future__ import annotations
 
 import calendar
 import copy
+import hashlib
 import random
 import re
+import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -65,7 +75,16 @@ from ..models import (
     utcnow,
 )
 from . import reference_data as ref
+from .demo_pdf import one_page_pdf
+from .errors import ServiceError
 from .passwords import hash_password
+from .storage import (
+    StorageProvider,
+    StorageSettings,
+    canonical_provider_name,
+    object_key,
+    storage_from_settings,
+)
 
 SEED = 2024
 CLIENT_COUNT = 50
@@ -119,6 +138,7 @@ class SeedSummary:
     conversations: int = 0
     messages: int = 0
     notifications: int = 0
+    files: int = 0  # demo document files written to the document storage
     seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
@@ -170,26 +190,164 @@ _SUMMARY_FIELD: dict[type, str] = {
 }
 
 
+# A demo user who belongs to both demo firms, so "Switch firm" can be tried: tenant code →
+# role in that firm.
+TWO_FIRM_USER: dict[str, Any] = {
+    "email": "partner@demo.gcmc.gy",
+    "name": "Sharda Ramsaroop",
+    "password": "Demo-TwoFirms-2024!",
+    "roles": {"demo": "ComplianceManager", "second-firm": "FirmAdmin"},
+    "label": "Both firms",  # the Role column of the login dialog's demo list
+}
+
+
 def demo_credentials(include_second_firm: bool = False) -> list[tuple[str, str, str]]:
-    """(role, e-mail, password) of every demo user, for the login dialog and the README."""
+    """(role, e-mail, password) of every demo user, for the login dialog and the README.
+    With `include_second_firm`, also the Second Firm's administrator and the user who is a
+    member of both firms (its "role" is a label naming both)."""
     rows = [(u["role"], u["email"], ref.demo_password(u["role"])) for u in ref.DEMO_USERS]
     if include_second_firm:
         admin = ref.SECOND_FIRM_ADMIN
         rows.append((admin["role"], admin["email"], admin["password"]))
+        two = TWO_FIRM_USER
+        rows.append((two["label"], two["email"], two["password"]))
     return rows
 
 
-def seed_demo(session: Session, *, commit: bool = True) -> SeedSummary:
-    """Insert whatever demo data is missing; with `commit=False` only flush."""
+def default_storage() -> StorageProvider:
+    """The local folder store under the data directory: where the app keeps files unless a
+    workstation is configured otherwise."""
+    return storage_from_settings(StorageSettings(), None)
+
+
+def seed_demo(
+    session: Session,
+    *,
+    commit: bool = True,
+    storage: StorageProvider | None = None,
+    files: bool = True,
+) -> SeedSummary:
+    """Insert whatever demo data is missing; with `commit=False` only flush.
+
+    The demo documents' files go to `storage` (default: the local folder store); `files=False`
+    writes rows only, naming `storage`'s kind of store (their files can be added later by
+    `write_demo_files`). Files are stored before the rows are committed, as every upload is."""
     started = time.perf_counter()
-    seeder = _Seeder(session)
+    if files and storage is None:
+        storage = default_storage()
+    seeder = _Seeder(session, storage)
     seeder.run()
+    if files and storage is not None:
+        session.flush()
+        seeder.summary.files = write_demo_files(session, storage)
     if commit:
         session.commit()
     else:
         session.flush()
     seeder.summary.seconds = time.perf_counter() - started
     return seeder.summary
+
+
+def demo_pdf(
+    title: str,
+    number: str | None,
+    issued: datetime | None,
+    expires: datetime | None,
+    authority: str | None,
+) -> bytes:
+    """The demo file of a version: only what its row records goes in, so the same row always
+    regenerates the same bytes (and thus the same content-addressed key)."""
+    lines = [
+        f"Document number: {number or '-'}",
+        # ISO dates: month names would follow the process locale (Qt sets it), and the same
+        # row must give the same bytes in the app, the CLI and the tests.
+        f"Issued: {issued:%Y-%m-%d}" if issued else "Issued: -",
+        f"Expires: {expires:%Y-%m-%d}" if expires else "Expires: no expiry",
+    ]
+    if authority:
+        lines.append(f"Issuing authority: {authority}")
+    lines += ["", "Demo document generated by GCMC Desktop - not an official record."]
+    return one_page_pdf(title, lines)
+
+
+_CONTENT_KEY = re.compile(r"tenants/\d+/documents/\d+/(?P<sha>[0-9a-f]{64})")
+
+
+def write_demo_files(session: Session, storage: StorageProvider) -> int:
+    """Store the file of every demo version kept in `storage`'s kind of store whose file is
+    missing there; returns how many were written. Rows are never changed, so a version whose
+    title or dates were edited after seeding (its file would no longer match its
+    content-addressed key) is left alone."""
+    rows = session.execute(
+        select(
+            DocumentVersion.file_url,
+            DocumentVersion.storage_provider,
+            DocumentVersion.meta,
+            DocumentVersion.issue_date,
+            DocumentVersion.expiry_date,
+            DocumentVersion.issuing_authority,
+            Document.title,
+        )
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.meta["demo"].as_boolean().is_(True))
+        .order_by(DocumentVersion.id)
+    ).all()
+    mine = []
+    for row in rows:
+        try:
+            if canonical_provider_name(row.storage_provider) == storage.name:
+                mine.append(row)
+        except ServiceError:
+            continue
+    # One listing per folder of keys instead of one existence check per file.
+    prefixes = {_listing_prefix(row.file_url) for row in mine}
+    present: set[str] = set()
+    for prefix in sorted(prefixes):
+        present.update(storage.list_keys(prefix))
+    missing: list[tuple[str, bytes, str]] = []
+    for row in mine:
+        if row.file_url in present:
+            continue
+        meta = row.meta if isinstance(row.meta, dict) else {}
+        content = demo_pdf(
+            row.title,
+            meta.get("documentNumber"),
+            row.issue_date,
+            row.expiry_date,
+            row.issuing_authority,
+        )
+        sha = hashlib.sha256(content).hexdigest()
+        match = _CONTENT_KEY.fullmatch(row.file_url)
+        if (match and match["sha"] != sha) or meta.get("sha256") not in (None, sha):
+            continue
+        present.add(row.file_url)
+        missing.append((row.file_url, content, sha))
+    if not missing:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="gcmc-demo-") as folder:
+
+        def store(item: tuple[int, tuple[str, bytes, str]]) -> None:
+            number, (key, content, sha) = item
+            scratch = Path(folder) / f"{number}.pdf"
+            scratch.write_bytes(content)
+            storage.put_file(
+                key, scratch, sha256=sha, size=len(content), content_type="application/pdf"
+            )
+            scratch.unlink()
+
+        # Each stored file is synced to disk (or is a network round trip for S3): waiting for
+        # them one by one made seeding several seconds slower. Providers are thread-safe.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in pool.map(store, enumerate(missing)):
+                pass
+    return len(missing)
+
+
+def _listing_prefix(key: str) -> str:
+    parts = key.split("/")
+    if len(parts) > 2 and parts[0] == "tenants":
+        return f"tenants/{parts[1]}/"
+    return parts[0] + "/"
 
 
 # --------------------------------------------------------------------------------------------
@@ -950,9 +1108,12 @@ def _steps_of(definition: Any) -> list[dict[str, Any]]:
 
 
 class _Seeder:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, storage: StorageProvider | None = None) -> None:
         self.s = session
         self.summary = SeedSummary()
+        # The versions record where their files live; without a store, the default folder.
+        self.provider_name = storage.name if storage is not None else "local"
+        self._document_ids: list[int] = []
         self.now = utcnow()
         self.today = datetime(self.now.year, self.now.month, self.now.day)
 
@@ -990,6 +1151,10 @@ class _Seeder:
         self.user(
             second, second_roles[admin["role"]], admin["email"], admin["name"], admin["password"]
         )
+        two = TWO_FIRM_USER
+        for firm, firm_roles in ((tenant, roles), (second, second_roles)):
+            role = firm_roles[two["roles"][firm.code]]
+            self.user(firm, role, two["email"], two["name"], two["password"])
         existing = self.client_names(second)
         for i, spec in enumerate(_SECOND_FIRM_CLIENTS):
             if spec["name"] not in existing:
@@ -1333,6 +1498,19 @@ class _Seeder:
         ):
             self.template_by_service.setdefault(template.service_id, template)
         created: list[tuple[_ClientPlan, Client, _Built]] = []
+        # Document ids are drawn up front: a version's storage key contains its document's id,
+        # and knowing it before the flush spares an UPDATE per version.
+        wanted = sum(len(p.documents) for p in plans if p.name not in existing)
+        self._document_ids = list(
+            self.s.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('documents', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": wanted},
+            )
+        )
+        self._document_ids.reverse()
         for plan in plans:
             if plan.name in existing:
                 continue
@@ -1516,13 +1694,19 @@ class _Seeder:
         )
         holder = on_business.name if on_business else client.name
         file_name = f"{_slug(doc.type_name)}-{issue.year}.pdf"
+        title = f"{doc.type_name} - {holder}"
+        authority = ref.AUTHORITY_NAMES.get(doc_type.authority or "", None)
+        content = demo_pdf(title, number, issue, expiry, authority)
+        sha = hashlib.sha256(content).hexdigest()
+        document_id = self._document_ids.pop()
         document = self.add(
             Document(
+                id=document_id,
                 tenant_id=tenant_id,
                 client=client,
                 client_business=on_business,
                 document_type=doc_type,
-                title=f"{doc.type_name} - {holder}",
+                title=title,
                 description=doc_type.description,
                 status=status,
                 authority=doc_type.authority,
@@ -1532,14 +1716,19 @@ class _Seeder:
         version = self.add(
             DocumentVersion(
                 document=document,
-                file_url=f"demo/{_slug(client.name)}/{file_name}",
-                storage_provider="local",
-                file_size=40_000 + doc.number * 7,
+                file_url=object_key(tenant_id, document_id, sha),
+                storage_provider=self.provider_name,
+                file_size=len(content),
                 mime_type="application/pdf",
                 issue_date=issue,
                 expiry_date=expiry,
-                issuing_authority=ref.AUTHORITY_NAMES.get(doc_type.authority or "", None),
-                meta={"documentNumber": number, "originalName": file_name, "demo": True},
+                issuing_authority=authority,
+                meta={
+                    "documentNumber": number,
+                    "originalName": file_name,
+                    "sha256": sha,
+                    "demo": True,
+                },
                 uploaded_by_id=users["DocumentOfficer"].id,
                 uploaded_at=uploaded,
                 is_latest=True,

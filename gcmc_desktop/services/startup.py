@@ -7,6 +7,7 @@ to ask an administrator to run `gcmc db upgrade`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,8 +16,11 @@ from sqlalchemy import Engine, select
 from ..db import DatabaseTarget, make_engine, migrate, resolve_database_url, session_factory
 from ..models import Tenant
 from .errors import ServiceError
+from .storage import StorageError, StorageProvider
 
 Progress = Callable[[str], None]
+
+_log = logging.getLogger(__name__)
 
 
 class SchemaOutdated(ServiceError):
@@ -29,10 +33,15 @@ class ReadyDatabase:
     engine: Engine
 
 
-def prepare_database(progress: Progress = lambda _: None) -> ReadyDatabase:
+def prepare_database(
+    progress: Progress = lambda _: None, storage: StorageProvider | None = None
+) -> ReadyDatabase:
+    """`storage` is the workstation's document store: the demo documents' files go there (and
+    any that went missing are written again). Without one, the demo rows are loaded alone."""
     progress("Connecting to the database…")
     target = resolve_database_url()
-    engine = make_engine(target.url)
+    # Migrating and seeding are long maintenance work: no statement time limit.
+    engine = make_engine(target.url, statement_timeout=None)
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
     if target.embedded:
@@ -45,9 +54,12 @@ def prepare_database(progress: Progress = lambda _: None) -> ReadyDatabase:
                 from .seed import demo_credentials, seed_demo
                 from .users import ensure_login_roles
 
-                seed_demo(session)
+                # Rows first, files after: an unreachable store must not stop the demo.
+                seed_demo(session, storage=storage, files=False, commit=False)
                 ensure_login_roles(session.connection(), demo_credentials(True))
                 session.commit()
+            if storage is not None:
+                _restore_demo_files(session, storage, progress)
     elif current != head:
         engine.dispose()
         state = "has no GCMC schema" if current is None else f"is at schema {current}"
@@ -57,3 +69,17 @@ def prepare_database(progress: Progress = lambda _: None) -> ReadyDatabase:
         )
     progress("Ready.")
     return ReadyDatabase(target, engine)
+
+
+def _restore_demo_files(session, storage: StorageProvider, progress: Progress) -> None:
+    """Demo files missing from the store (deleted, or a database seeded before the seed wrote
+    files) are written again; a store that cannot be reached must not block signing in."""
+    from .seed import write_demo_files
+
+    try:
+        written = write_demo_files(session, storage)
+    except StorageError as exc:
+        _log.warning("Demo files not restored: %s", exc.message)
+        return
+    if written:
+        progress(f"Restored {written} demo document file(s).")

@@ -1,17 +1,39 @@
 """Watches the database connection: a cheap background ping, every few seconds while offline
 and every half minute while online. The window shows the state; dialogs keep what the user
-typed, and saves fail with a clear message until the server is back."""
+typed, and saves fail with a clear message until the server is back.
+
+Three states: connected; offline (the server refuses or is gone: "Offline — reconnecting…");
+not answering (it accepts connections but does not reply in time: a hung or overloaded
+server). A ping that hangs is given up on after `PING_TIMEOUT_MS`: the status bar says "Not
+answering" at once, and the ping's own result still counts when it finally arrives. The
+embedded demo server is started again when it stopped; a central server is just retried.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ..db.embedded import revive
 from ..services.context import Context
 from .workers import run_job
 
 ONLINE_INTERVAL_MS = 30_000
 OFFLINE_INTERVAL_MS = 3_000
+PING_TIMEOUT_MS = 8_000
+
+CONNECTED = "Connected"
+OFFLINE = "Offline — reconnecting… (your unsaved edits are kept)"
+NOT_ANSWERING = "Server not answering — retrying… (your unsaved edits are kept)"
+
+_TIMEOUT_WORDS = ("timeout expired", "timed out", "statement timeout", "canceling statement")
+
+
+def _state_of(exc: Exception) -> str:
+    """OFFLINE or NOT_ANSWERING for a failed ping (never shown raw: it may hold SQL)."""
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return NOT_ANSWERING if any(w in message for w in _TIMEOUT_WORDS) else OFFLINE
 
 
 class ConnectionMonitor(QObject):
@@ -21,15 +43,24 @@ class ConnectionMonitor(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.online = True
+        self.message = CONNECTED
         self._busy = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check_now)
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.timeout.connect(self._ping_hangs)
+        # Its own thread: a ping stuck on a hung server must not hold one of the shared pool's
+        # few threads that the pages load their data with.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
 
     def start(self) -> None:
         self._timer.start(ONLINE_INTERVAL_MS)
 
     def stop(self) -> None:
         self._timer.stop()
+        self._watchdog.stop()
 
     def check_now(self) -> None:
         if self._busy:
@@ -37,23 +68,49 @@ class ConnectionMonitor(QObject):
         self._busy = True
         ctx = self.ctx
 
-        def ping(_control) -> bool:
-            with ctx.reading() as session:
-                session.execute(text("SELECT 1"))
-            return True
+        def ping(_control) -> str:
+            try:
+                _ping(ctx)
+                return CONNECTED
+            except (OperationalError, DBAPIError) as exc:
+                state = _state_of(exc)
+            # The embedded demo server is ours: start it again if it stopped, then re-check.
+            if state == OFFLINE and revive(ctx.session.get_bind().url):
+                try:
+                    _ping(ctx)
+                    return CONNECTED
+                except (OperationalError, DBAPIError) as exc:
+                    return _state_of(exc)
+            return state
 
+        self._watchdog.start(PING_TIMEOUT_MS)
         run_job(
-            ping, on_done=lambda _ok: self._report(True), on_error=lambda _m: self._report(False)
+            ping,
+            on_done=self._report,
+            on_error=lambda _m: self._report(OFFLINE),
+            pool=self._pool,
         )
 
-    def _report(self, online: bool) -> None:
+    def _ping_hangs(self) -> None:
+        if self._busy:
+            self._show(NOT_ANSWERING)
+
+    def _report(self, state: str) -> None:
         self._busy = False
-        if online == self.online:
+        self._watchdog.stop()
+        self._show(state)
+
+    def _show(self, state: str) -> None:
+        online = state == CONNECTED
+        if online == self.online and state == self.message:
             return
-        self.online = online
-        if online:
-            self._timer.start(ONLINE_INTERVAL_MS)
-            self.stateChanged.emit(True, "Connected")
-        else:
-            self._timer.start(OFFLINE_INTERVAL_MS)
-            self.stateChanged.emit(False, "Offline — reconnecting… (your unsaved edits are kept)")
+        was_online = self.online
+        self.online, self.message = online, state
+        if online != was_online:
+            self._timer.start(ONLINE_INTERVAL_MS if online else OFFLINE_INTERVAL_MS)
+        self.stateChanged.emit(online, state)
+
+
+def _ping(ctx: Context) -> None:
+    with ctx.reading() as session:
+        session.execute(text("SELECT 1"))
