@@ -9,6 +9,7 @@ user typed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,9 +17,10 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QDate, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -117,6 +120,8 @@ class Field:
 def combo(options: Sequence[tuple[str, Any]], *, editable: bool = False) -> QComboBox:
     box = QComboBox()
     box.setEditable(editable)
+    # Enter in an editable combo saves the form; it must not also add the text as an item.
+    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     for text, value in options:
         box.addItem(text, value)
     return box
@@ -286,6 +291,7 @@ class RecordDialog(QDialog):
         self.conflict_dialog: ConflictDialog | None = None
         self.is_loaded = record_id is None
         self.saving = False
+        self._focus_after_failure: QWidget | None = None
         # Injectable so tests (and other front ends) never block on a modal question.
         self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
 
@@ -301,7 +307,12 @@ class RecordDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button.setDefault(True)  # Enter saves
+        # Enter saves (see keyPressEvent); Save is drawn as the default button. Neither button
+        # is auto-default: Qt would otherwise make a focused Cancel the default and Enter in a
+        # field would then cancel ("Discard changes?") instead of saving.
+        self.save_button.setDefault(True)
+        for button in (self.save_button, self.cancel_button):
+            button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         self.status = QLabel()
@@ -342,8 +353,10 @@ class RecordDialog(QDialog):
     def start(self) -> None:
         """Call at the end of the subclass constructor: loads the record when editing."""
         self.setWindowTitle(f"New {self.noun}" if self.record_id is None else f"Edit {self.noun}")
+        self._set_tab_order()
         if self.record_id is None:
             self.original = self.values()
+            self.focus_first_field()
             return
         self._set_enabled(False)
         self.status.setText("Loading…")
@@ -355,6 +368,49 @@ class RecordDialog(QDialog):
             on_done=self._loaded,
             on_error=self._load_failed,
         )
+
+    def _set_tab_order(self) -> None:
+        """Tab walks the form top to bottom, then Save and Cancel (the buttons are created
+        before the fields, so Qt's default order would start with them)."""
+        chain = [field.widget for field in self.fields.values()]
+        chain += [self.save_button, self.cancel_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def first_field(self) -> QWidget | None:
+        return next(
+            (f.widget for f in self.fields.values() if f.widget.isEnabled()),
+            None,
+        )
+
+    def focus_first_field(self) -> None:
+        """The first keystroke goes into the first field, not to a button."""
+        widget = self.first_field()
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter saves from any field (a multi-line field keeps Enter for new lines; a focused
+        button is pressed); Esc goes through `reject`, which asks before discarding edits."""
+        key = event.key()
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = QApplication.focusWidget()
+            if isinstance(focused, QPushButton) and focused.window() is self:
+                if focused.isEnabled():
+                    focused.click()
+            elif self.save_button.isEnabled():
+                self.save()
+            event.accept()
+            return
+        if plain and key == Qt.Key.Key_Escape:
+            event.accept()
+            self.reject()
+            return
+        super().keyPressEvent(event)
 
     # -- subclass hooks -----------------------------------------------------------------------
 
@@ -395,6 +451,7 @@ class RecordDialog(QDialog):
         self.is_loaded = True
         self.status.clear()
         self._set_enabled(True)
+        self.focus_first_field()
         self.loaded.emit()
 
     def _load_failed(self, error: ServiceError) -> None:
@@ -442,6 +499,13 @@ class RecordDialog(QDialog):
         if self.saving or not self.is_loaded:
             return
         self.clear_errors()
+        focused = QApplication.focusWidget()
+        # Disabling Save below moves the focus on (to Cancel); a failed save brings it back.
+        self._focus_after_failure = (
+            focused
+            if any(focused is f.widget for f in self.fields.values())
+            else self.first_field()
+        )
         values = self.values()
         record_id = self.record_id
         expected_at = expected if overwrite else self.updated_at
@@ -478,6 +542,9 @@ class RecordDialog(QDialog):
     def _save_failed(self, error: ServiceError) -> None:
         # The form is left exactly as it was: nothing typed is lost.
         self._finish_saving()
+        back = self._focus_after_failure
+        if back is not None and shiboken6.isValid(back):
+            back.setFocus(Qt.FocusReason.OtherFocusReason)  # field errors may move it again
         if isinstance(error, ValidationError):
             if error.field_errors:
                 self.show_banner(error.message)
