@@ -671,7 +671,7 @@ def test_workspace_businesses_crud_and_audit(qtbot, contexts, firms, admin_sessi
     assert audit.model.row_values(1)["actor"] == "FirmAdmin User"
     audit.table.selectRow(1)
     qtbot.waitUntil(lambda: audit.detail.rowCount() == 1, timeout=WAIT)
-    assert [audit.detail.item(0, c).text() for c in range(3)] == ["status", "Active", "Dormant"]
+    assert [audit.detail.item(0, c).text() for c in range(3)] == ["Status", "Active", "Dormant"]
     assert "Update of client business" in audit.detail_title.text()
 
 

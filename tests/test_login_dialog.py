@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QSpinBox
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
@@ -159,3 +159,120 @@ def test_escape_cancels_and_missing_fields_are_named(qtbot, firms: Firms) -> Non
     assert dialog.banner.text() == "Enter your e-mail address and password."
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+# -- issue 9 #1, #6, #14 -------------------------------------------------------------------------
+
+
+def shown_active(qtbot, dialog: LoginDialog) -> LoginDialog:
+    # Offscreen, a new window is not activated by itself; keyboard focus needs an active one.
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def tab_chain(dialog: LoginDialog, start) -> list:
+    """The visible, enabled widgets Tab visits from `start`, once round."""
+    chain, widget = [start], start.nextInFocusChain()
+    while widget is not start and len(chain) < 200:
+        if (
+            widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.isVisibleTo(dialog)
+            and widget.isEnabled()
+            and widget.window() is dialog
+            and not isinstance(widget.parentWidget(), QSpinBox)
+        ):
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    return chain
+
+
+def test_login_opens_on_the_email_and_tabs_down_the_form(qtbot, firms: Firms) -> None:
+    dialog = shown_active(qtbot, make_dialog(qtbot, firms.profile))
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.email_edit)
+    qtbot.keyClicks(QApplication.focusWidget(), "viewer@alpha.gy")
+    assert dialog.email_edit.text() == "viewer@alpha.gy"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.password_edit
+    # Top to bottom as the form reads, the buttons last, then round to the database choice.
+    assert tab_chain(dialog, dialog.local_radio) == [
+        dialog.local_radio,
+        dialog.server_radio,
+        dialog.email_edit,
+        dialog.password_edit,
+        dialog.remember_check,
+        dialog.demo_table,
+        dialog.ok_button,
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+    ]
+    dialog.server_radio.setChecked(True)
+    chain = tab_chain(dialog, dialog.local_radio)
+    assert chain[: chain.index(dialog.email_edit)] == [
+        dialog.local_radio,
+        dialog.server_radio,
+        dialog.host_edit,
+        dialog.port_spin,
+        dialog.database_edit,
+        dialog.gateway_edit,
+    ]
+
+
+def test_login_with_a_known_email_opens_on_the_password(qtbot, firms: Firms) -> None:
+    profile = app_settings.ConnectionProfile(last_email="viewer@alpha.gy")
+    dialog = LoginDialog(profile, lambda _p, _g: firms.profile)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shown_active(qtbot, dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password_edit)
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    with qtbot.waitSignal(dialog.signedIn, timeout=20_000):
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+
+
+@pytest.fixture
+def failing_keyring():
+    """A machine without a usable OS keyring: keyring's own 'fail' backend."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_remember_me_says_so_when_there_is_no_keyring(qtbot, firms: Firms, failing_keyring):
+    dialog = make_dialog(qtbot, firms.profile)
+    assert not dialog.keyring_note.isVisible()
+    qtbot.keyClick(dialog.remember_check, Qt.Key.Key_Space)
+    assert not dialog.remember_check.isChecked()
+    assert not dialog.remember_check.isEnabled()
+    assert dialog.keyring_note.isVisible()
+    assert "password store" in dialog.keyring_note.text()
+    # Signing in still works; nothing is remembered.
+    type_credentials(qtbot, dialog, "viewer@alpha.gy", PASSWORD)
+    with qtbot.waitSignal(dialog.signedIn, timeout=20_000):
+        dialog.ok_button.click()
+    assert dialog.remembered is None
+
+
+def test_remember_me_with_a_working_keyring_shows_no_note(qtbot, firms: Firms) -> None:
+    dialog = make_dialog(qtbot, firms.profile)
+    qtbot.keyClick(dialog.remember_check, Qt.Key.Key_Space)
+    assert dialog.remember_check.isChecked() and not dialog.keyring_note.isVisible()
+
+
+def test_switching_back_to_embedded_clears_the_server_error(qtbot) -> None:
+    nowhere = URL.create("postgresql+psycopg", host="127.0.0.1", port=1, database="x")
+    dialog = make_dialog(qtbot, ServerProfile(nowhere, nowhere.set(username="gcmc_login")))
+    dialog.server_radio.setChecked(True)
+    dialog.host_edit.setText("127.0.0.1")
+    dialog.database_edit.setText("x")
+    type_credentials(qtbot, dialog, "viewer@alpha.gy", PASSWORD)
+    dialog.ok_button.click()
+    wait_idle(qtbot, dialog)
+    assert dialog.banner.isVisible() and dialog.retry_button.isVisible()
+    dialog.local_radio.setChecked(True)
+    assert not dialog.banner.isVisible()
+    assert not dialog.retry_button.isVisible()
+    assert dialog.password_edit.text() == PASSWORD  # nothing typed is lost

@@ -9,15 +9,19 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -34,8 +38,8 @@ from ..services.clients import get_client
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
-from .business_dialog import BusinessDialog
-from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, run_service
+from .business_dialog import BusinessDialog, status_label
+from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, code_label, run_service
 from .table_model import PagedTableModel
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
@@ -53,6 +57,137 @@ OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
     ("updated_at", "Last changed"),
 )
 CAPITALIZED = {"type", "risk_level"}
+# Free text that may run to many lines: shown wrapped (anywhere, for unbroken strings) in a
+# scrollable box instead of one label line.
+MULTILINE = {"address", "notes"}
+FIELD_TITLES: dict[str, str] = {
+    **dict(OVERVIEW_FIELDS),
+    "registration_number": "Registration no.",
+    "registration_type": "Registration type",
+    "incorporation_date": "Incorporated",
+    "country": "Country",
+    "status": "Status",
+}
+# Fields whose stored codes the audit pane shows as labels ("company" -> "Company").
+CODED = {"type", "risk_level", "status", "category"}
+
+
+class ElidedLabel(QLabel):
+    """One line of text cut with "…" to the width it is given, the whole text in its tooltip,
+    so a 10,000-character name cannot push its neighbours off screen. `max_width` caps the
+    width it asks for."""
+
+    def __init__(self, text: str = "", *, max_width: int | None = None) -> None:
+        super().__init__()
+        self._full = ""
+        self._max_width = max_width
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text or ""
+        self.updateGeometry()
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left()
+        width += margins.right() + 4
+        if self._max_width is not None:
+            width = min(width, self._max_width)
+        return QSize(width, self.fontMetrics().height() + margins.top() + margins.bottom())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        return QSize(
+            min(hint.width(), self.fontMetrics().horizontalAdvance("M…") * 2), hint.height()
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width(), 0)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
+class LongText(QPlainTextEdit):
+    """Read-only text that wraps at word boundaries, or anywhere for an unbroken string, and
+    scrolls past a few lines."""
+
+    MAX_LINES = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setReadOnly(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it wraps
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QPlainTextEdit { background: transparent; }")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Flush with the one-line values above and below it.
+        self.document().setDocumentMargin(0)
+        self.document().contentsChanged.connect(self._fit)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        # As tall as its wrapped lines, up to MAX_LINES; beyond that it scrolls.
+        lines = max(1.0, self.document().documentLayout().documentSize().height())
+        shown = min(lines, self.MAX_LINES)
+        line = self.fontMetrics().lineSpacing()
+        margins = self.contentsMargins()
+        # A few pixels of slack: without them a one-line value already shows a scroll bar.
+        height = int(shown * line) + 6
+        self.setFixedHeight(height + margins.top() + margins.bottom())
+
+
+class LabelledTableModel(PagedTableModel):
+    """A paged list whose columns in `labels` show stored codes as labels ("active" ->
+    "Active")."""
+
+    def __init__(self, *args: Any, labels: dict[str, Callable[[Any], str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        keys = [spec.key for spec in self.query.columns]
+        self._labels = {keys.index(k): fn for k, fn in labels.items() if k in keys}
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        value = super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole and index.column() in self._labels and value:
+            return self._labels[index.column()](value)
+        return value
+
+
+def field_title(key: str) -> str:
+    return FIELD_TITLES.get(key) or code_label(key) or key
+
+
+def change_value(key: str, value: Any) -> str:
+    """A before/after value in the audit pane: codes of vocabularies as labels."""
+    if key in CODED and isinstance(value, str):
+        return status_label(value) if key == "status" else code_label(value)
+    return _cell(value)
 
 
 def list_view(model: PagedTableModel) -> QTableView:
@@ -95,7 +230,7 @@ class OverviewTab(QWidget):
         self.client_id = client_id
         self.values: dict[str, Any] = {}
         self.message = banner()
-        self.heading = QLabel()
+        self.heading = ElidedLabel()
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
@@ -103,25 +238,39 @@ class OverviewTab(QWidget):
         self.edit_button = QPushButton("Edit client…")
         self.edit_button.setVisible(ctx.can("clients", "edit"))
         self.edit_button.clicked.connect(self.editRequested)
-        self.labels: dict[str, QLabel] = {}
+        self.labels: dict[str, QLabel | LongText] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(16)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, title in OVERVIEW_FIELDS:
-            label = QLabel("…")
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
+            label: QLabel | LongText
+            if key in MULTILINE:
+                label = LongText()
+            else:
+                label = ElidedLabel("…")
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setObjectName(key)
             self.labels[key] = label
             form.addRow(f"{title}:", label)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        # The fields scroll as a whole when long notes and a small window meet.
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        layout.addWidget(scroll, 1)
 
     def refresh(self) -> None:
         client_id = self.client_id
@@ -163,7 +312,9 @@ class BusinessesTab(QWidget):
         self.dialog: BusinessDialog | None = None
         # No Qt parent: Python owns the model, so a page job still running when this
         # widget closes keeps it alive instead of calling into a deleted one.
-        self.model = PagedTableModel(business_list_query(ctx, client_id), ctx.reading)
+        self.model = LabelledTableModel(
+            business_list_query(ctx, client_id), ctx.reading, labels={"status": status_label}
+        )
         self.table = list_view(self.model)
         header = self.table.horizontalHeader()
         header.setSortIndicator(self.model.query.column_index("name"), Qt.SortOrder.AscendingOrder)
@@ -350,8 +501,11 @@ class AuditTab(QWidget):
         self.detail.setRowCount(len(changes))
         changed = QBrush(QColor("#fff3c4"))
         for i, (field, before, after) in enumerate(changes):
-            items = [QTableWidgetItem(field.replace("_", " ")), QTableWidgetItem(_cell(before))]
-            items.append(QTableWidgetItem(_cell(after)))
+            items = [
+                QTableWidgetItem(field_title(field)),
+                QTableWidgetItem(change_value(field, before)),
+                QTableWidgetItem(change_value(field, after)),
+            ]
             for column, item in enumerate(items):
                 if before != after and values.get("action") == "update":
                     item.setBackground(changed)
@@ -384,7 +538,8 @@ class ClientWorkspace(QTabWidget):
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show
         # rows of many kinds, not whose they are).
-        self.name_label = QLabel()
+        # Capped and elided: a very long name must not push the sub-tabs off screen.
+        self.name_label = ElidedLabel(max_width=360)
         self.name_label.setContentsMargins(8, 0, 8, 0)
         font = self.name_label.font()
         font.setBold(True)

@@ -9,8 +9,11 @@ membership, an expired remembered sign-in.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable
 
+import keyring
+from keyring.errors import KeyringError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -44,6 +47,31 @@ from .workers import UNREACHABLE, run_job
 
 ProfileResolver = Callable[[app_settings.ConnectionProfile, str], ServerProfile]
 
+NO_KEYRING = (
+    "This computer has no password store (keyring), so the sign-in cannot be remembered. "
+    "You will be asked for your password next time."
+)
+
+
+def keyring_problem() -> str | None:
+    """Why "remember me" cannot work here (None if the OS keyring is usable). keyring's
+    'fail' backend (no keyring at all) and 'null' backend (silently stores nothing) both count
+    as unusable; so does a backend that refuses a harmless read."""
+    try:
+        backend = keyring.get_keyring()
+    except Exception:
+        return NO_KEYRING
+    module = type(backend).__module__
+    if module.endswith((".fail", ".null")):
+        return NO_KEYRING
+    if getattr(backend, "backends", None) == []:  # a chainer with nothing to chain
+        return NO_KEYRING
+    try:
+        backend.get_password(app_settings.KEYRING_SERVICE, "availability-check")
+    except (KeyringError, RuntimeError):
+        return NO_KEYRING
+    return None
+
 
 class LoginDialog(QDialog):
     """`exec()` returns Accepted with `self.context` set to the signed-in Context."""
@@ -71,10 +99,6 @@ class LoginDialog(QDialog):
         self._signed_in: SignedIn | None = None
         self._job = None
 
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self._credentials_page(local_description, demo_users or []))
-        self.pages.addWidget(self._membership_page())
-
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setObjectName("errorBanner")
@@ -93,6 +117,10 @@ class LoginDialog(QDialog):
         self.busy.hide()
         self.status = QLabel()
         self.status.setObjectName("statusText")
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._credentials_page(local_description, demo_users or []))
+        self.pages.addWidget(self._membership_page())
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -115,6 +143,28 @@ class LoginDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reject)
+
+        # Tab follows the form top to bottom (database, who, demo users, buttons); the focus
+        # starts where the user types first. Set here, after the page is inside the dialog:
+        # focus given to a widget of a page that is not yet in the dialog is lost on reparenting.
+        chain = [
+            self.local_radio,
+            self.server_radio,
+            self.host_edit,
+            self.port_spin,
+            self.database_edit,
+            self.gateway_edit,
+            self.email_edit,
+            self.password_edit,
+            self.remember_check,
+            self.demo_table,
+            self.retry_button,
+            self.ok_button,
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+        (self.password_edit if self.profile.last_email else self.email_edit).setFocus()
 
         if notice:
             self.show_error(notice)
@@ -154,7 +204,7 @@ class LoginDialog(QDialog):
         where_layout.addWidget(self.server_box)
         layout.addWidget(where)
         (self.local_radio if self.profile.embedded else self.server_radio).setChecked(True)
-        self.local_radio.toggled.connect(self._where_changed)
+        self.local_radio.toggled.connect(self._database_choice_changed)
         self._where_changed()
 
         who = QFormLayout()
@@ -163,12 +213,19 @@ class LoginDialog(QDialog):
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember_check = QCheckBox("&Remember me on this computer (7 days)")
+        self.remember_check.toggled.connect(self._remember_toggled)
+        self.keyring_note = QLabel()
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setObjectName("keyringNote")
+        self.keyring_note.setStyleSheet("#keyringNote { color: palette(placeholder-text); }")
+        self.keyring_note.hide()
         # Enter submits from the fields themselves, whatever the platform's default-button rules.
         self.email_edit.returnPressed.connect(self._submit)
         self.password_edit.returnPressed.connect(self._submit)
         who.addRow("&E-mail:", self.email_edit)
         who.addRow("&Password:", self.password_edit)
         who.addRow("", self.remember_check)
+        who.addRow("", self.keyring_note)
         layout.addLayout(who)
 
         self.demo_box = QGroupBox("Demo users (this computer's demo database only)")
@@ -199,11 +256,6 @@ class LoginDialog(QDialog):
         self.demo_box.setVisible(self._has_demo and self.profile.embedded)
         layout.addWidget(self.demo_box)
 
-        # Natural focus order: e-mail, password, remember, then the database settings.
-        QWidget.setTabOrder(self.email_edit, self.password_edit)
-        QWidget.setTabOrder(self.password_edit, self.remember_check)
-        QWidget.setTabOrder(self.remember_check, self.local_radio)
-        (self.password_edit if self.profile.last_email else self.email_edit).setFocus()
         return page
 
     def _use_demo_user(self, item: QTableWidgetItem) -> None:
@@ -221,6 +273,26 @@ class LoginDialog(QDialog):
         self.membership_list.itemActivated.connect(lambda _item: self._submit())
         layout.addWidget(self.membership_list)
         return page
+
+    def _remember_toggled(self, checked: bool) -> None:
+        """Ticking "remember me" where the OS has no usable keyring would fail silently at
+        sign-in: say so now, untick it and leave it disabled."""
+        if not checked:
+            return
+        problem = keyring_problem()
+        if problem is None:
+            self.keyring_note.hide()
+            return
+        self.remember_check.setChecked(False)
+        self.remember_check.setEnabled(False)
+        self.keyring_note.setText(problem)
+        self.keyring_note.show()
+
+    def _database_choice_changed(self) -> None:
+        # An error (and Retry) about the other database no longer applies.
+        self.banner.hide()
+        self.retry_button.hide()
+        self._where_changed()
 
     def _where_changed(self) -> None:
         self.server_box.setVisible(self.server_radio.isChecked())
