@@ -28,6 +28,7 @@ from gcmc_desktop.services.errors import PermissionDenied, ValidationError
 from gcmc_desktop.views.client_dialog import ClientDialog, ConflictDialog
 from gcmc_desktop.views.client_workspace import ClientWorkspace
 from gcmc_desktop.views.clients_page import ClientsPage, confirm_delete, deletion_message
+from gcmc_desktop.views.kit.bus import change_bus
 from gcmc_desktop.views.table_model import query_pool
 
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -438,7 +439,8 @@ def test_delete_with_the_real_confirmation_box(qtbot, contexts, firms, admin_ses
         delete.click()
 
     QTimer.singleShot(0, answer)
-    with qtbot.waitSignal(page.clientDeleted, timeout=WAIT):
+    deleted = lambda changes: client_deleted(changes, firms.alpha_client)  # noqa: E731
+    with qtbot.waitSignal(change_bus().delivered, timeout=WAIT, check_params_cb=deleted):
         qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
     assert seen["text"] == (
         "Delete client Alpha Client? This also deletes 2 businesses, 1 document."
@@ -697,3 +699,9 @@ def test_workspace_edit_refreshes_overview_and_audit(qtbot, contexts, firms) -> 
     assert first["changes"]["name"] == ["Alpha Client", "Alpha Client Ltd"]
     assert records is not None  # the dialog went through the shared record plumbing
     _ = Filing  # deletion counts cover filings too (see clients.deletion_impact)
+
+
+def client_deleted(changes, client_id: int) -> bool:
+    """The change bus delivered the deletion of `client_id`."""
+    entity = changes.entities.get("client")
+    return entity is not None and client_id in entity.deleted

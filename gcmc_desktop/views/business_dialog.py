@@ -28,6 +28,7 @@ class BusinessDialog(RecordDialog):
     """A business of `client_id`: new when `business_id` is None."""
 
     noun = "business"
+    entity = "client_business"
     coded_fields = frozenset({"status"})
 
     def __init__(

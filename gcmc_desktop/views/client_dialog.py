@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,11 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..services import records
+from ..services.changes import ChangeSet
 from ..services.clients import create_client, get_client, update_client
 from ..services.context import Context
 from ..services.errors import ConflictError, ServiceError, ValidationError
 from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
-from .workers import Job, run_job
+from .kit.bus import change_bus
+from .kit.operations import run_operation
 
 ERROR_STYLE = "color: #b3261e;"
 BANNER_STYLE = (
@@ -57,44 +59,6 @@ NAME_MAX = 255
 EMAIL_MAX = 254  # the longest address SMTP allows
 SHORT_MAX = 64  # phone numbers, TIN, NIS and registration numbers
 NO_DATE = QDate(1900, 1, 1)  # a QDateEdit cannot be empty: its minimum stands for "no date"
-
-# -- background service calls -----------------------------------------------------------------
-
-
-def run_service(
-    ctx: Context,
-    fn: Callable[[Context], Any],
-    *,
-    owner: QObject,
-    on_done: Callable[[Any], None],
-    on_error: Callable[[ServiceError], None],
-    description: str | None = None,
-) -> Job:
-    """Run `fn(worker context)` in the background through `run_job`, and hand back its result or
-    the ServiceError *object* (workers.run_job passes only a message, but a conflict needs its
-    `.current` and a validation error its `.field_errors`). Callbacks are skipped once `owner`
-    has been deleted (a dialog closed while its job ran). A `description` shows the job in the
-    main window's progress area."""
-
-    def work(_control: Any) -> tuple[bool, Any]:
-        with ctx.worker() as wctx:
-            try:
-                return True, fn(wctx)
-            except ServiceError as exc:
-                wctx.session.rollback()
-                return False, exc
-
-    def done(result: tuple[bool, Any]) -> None:
-        if not shiboken6.isValid(owner):
-            return
-        ok, value = result
-        (on_done if ok else on_error)(value)
-
-    def failed(message: str) -> None:
-        if shiboken6.isValid(owner):
-            on_error(ServiceError(message))
-
-    return run_job(work, on_done=done, on_error=failed, description=description)
 
 
 def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
@@ -367,6 +331,7 @@ class RecordDialog(QDialog):
     loaded = Signal()
 
     noun = "record"
+    entity = ""  # the change bus's name for the record's type (client, client_business, …)
 
     def __init__(self, ctx: Context, record_id: int | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -449,7 +414,7 @@ class RecordDialog(QDialog):
         self._set_enabled(False)
         self.status.setText("Loading…")
         record_id = self.record_id
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: self.load_record(wctx, record_id),
             owner=self,
@@ -604,7 +569,7 @@ class RecordDialog(QDialog):
             call = lambda wctx: self.create_record(wctx, values)  # noqa: E731
         else:
             call = lambda wctx: self.update_record(wctx, record_id, values, expected_at)  # noqa: E731
-        run_service(
+        run_operation(
             self.ctx,
             call,
             owner=self,
@@ -694,9 +659,11 @@ class RecordDialog(QDialog):
             self.show_banner(
                 "Not saved: someone else changed this record. Your edits are still here."
             )
-        # The record did change (they saved it): lists and workspaces showing it refresh
-        # through the same signal as after our own save.
+        # The record did change (they saved it): whatever shows it refreshes, as after a save.
         if self.record_id is not None:
+            changed = ChangeSet()
+            changed.add(self.entity, "updated", [self.record_id])
+            change_bus().publish(changed)
             self.saved.emit(self.record_id)
 
     # -- closing ------------------------------------------------------------------------------
@@ -734,6 +701,7 @@ class ClientDialog(RecordDialog):
     `update_client`. `saved(id)` fires after a successful save, then the dialog accepts."""
 
     noun = "client"
+    entity = "client"
 
     def __init__(
         self, ctx: Context, client_id: int | None = None, parent: QWidget | None = None

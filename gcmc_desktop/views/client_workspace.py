@@ -34,12 +34,15 @@ from PySide6.QtWidgets import (
 from ..services import records
 from ..services.audit_trail import change_rows, client_audit_query
 from ..services.businesses import business_list_query, delete_business
+from ..services.changes import ChangeSet
 from ..services.clients import get_client
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
 from .business_dialog import BusinessDialog, status_label
-from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, code_label, run_service
+from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, code_label
+from .kit.bus import change_bus
+from .kit.operations import run_operation
 from .table_model import PagedTableModel
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
@@ -274,7 +277,7 @@ class OverviewTab(QWidget):
 
     def refresh(self) -> None:
         client_id = self.client_id
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: records.snapshot(get_client(wctx, client_id)),
             owner=self,
@@ -302,7 +305,9 @@ class OverviewTab(QWidget):
 
 
 class BusinessesTab(QWidget):
-    changed = Signal()
+    """The client's businesses; refreshes itself when the change bus reports businesses."""
+
+    LISTENS_TO = frozenset({"client_business"})
 
     def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,6 +360,7 @@ class BusinessesTab(QWidget):
         # widget is deleted, while the (Python-owned) model may still deliver a late page.
         self.model.totalChanged.connect(self._show_total)
         self.model.failed.connect(self._show_message)
+        change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.model.refresh())
         self._update_actions()
 
     def refresh(self) -> None:
@@ -384,26 +390,21 @@ class BusinessesTab(QWidget):
         name = self.model.row_values(row)["name"] if row is not None else "this business"
         if not self.confirm(self, "Delete business", f"Delete business {name}?"):
             return
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: delete_business(wctx, business_id),
             owner=self,
-            on_done=lambda _none: self._changed(),
+            on_done=lambda _none: show_in(self.message, ""),
             on_error=lambda e: show_in(self.message, e.message),
         )
 
     def _open_dialog(self, business_id: int | None) -> BusinessDialog:
         dialog = BusinessDialog(self.ctx, self.client_id, business_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(lambda _id: self._changed())
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
         return dialog
-
-    def _changed(self) -> None:
-        self.refresh()
-        self.changed.emit()
 
     def _show_total(self, total: int) -> None:
         self.count_label.setText(f"{total:,} business{'' if total == 1 else 'es'}")
@@ -517,11 +518,14 @@ class AuditTab(QWidget):
 
 
 class ClientWorkspace(QTabWidget):
-    """A client's tabs. `titleChanged(name)` fires when the client's name is (re)loaded;
-    `clientChanged(id)` after an edit or a change to its businesses."""
+    """A client's tabs. `titleChanged(name)` fires when the client's name is (re)loaded. The
+    overview and the audit trail refresh themselves when the change bus reports a change to
+    the client or to what belongs to it (its businesses, documents)."""
+
+    # What the client's own trail records (the businesses tab listens for itself).
+    LISTENS_TO = frozenset({"client", "client_business", "document", "document_version"})
 
     titleChanged = Signal(str)
-    clientChanged = Signal(int)
 
     def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -547,7 +551,7 @@ class ClientWorkspace(QTabWidget):
         self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
         self.overview.loaded.connect(self._loaded)
         self.overview.editRequested.connect(self.edit_client)
-        self.businesses.changed.connect(self._changed)
+        change_bus().subscribe(self, self.LISTENS_TO, self._on_changes)
         self.refresh()
 
     @property
@@ -568,7 +572,6 @@ class ClientWorkspace(QTabWidget):
             return None
         dialog = ClientDialog(self.ctx, self._client_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(lambda _id: self._changed())
         dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
         self.edit_dialog = dialog
         dialog.open()
@@ -582,10 +585,11 @@ class ClientWorkspace(QTabWidget):
             self._title = title
             self.titleChanged.emit(title)
 
-    def _changed(self) -> None:
-        self.overview.refresh()
+    def _on_changes(self, changes: ChangeSet) -> None:
+        clients = changes.ids("client")
+        if clients is None or self._client_id in clients:
+            self.overview.refresh()
         self.audit.refresh()
-        self.clientChanged.emit(self._client_id)
 
     def _failed(self, error: ServiceError) -> None:
         show_in(self.overview.message, error.message)

@@ -28,7 +28,9 @@ from ..services.clients import delete_client, deletion_impact
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
-from .client_dialog import BANNER_STYLE, ClientDialog, run_service
+from .client_dialog import BANNER_STYLE, ClientDialog
+from .kit.bus import change_bus
+from .kit.operations import run_operation
 from .table_model import PagedTableModel
 
 ConfirmDelete = Callable[[QWidget, str, str], bool]
@@ -61,12 +63,13 @@ def count_text(n: int, noun: str = "client") -> str:
 
 
 class ClientsPage(QWidget):
-    """The clients list. `openClient(id)` asks the main window to open a client's workspace;
-    `clientChanged(id)` / `clientDeleted(id)` tell other views what changed."""
+    """The clients list. `openClient(id)` asks the main window to open a client's workspace.
+    It refreshes itself whenever the change bus reports a client changed — here, in another
+    tab, or on another workstation."""
+
+    LISTENS_TO = frozenset({"client"})
 
     openClient = Signal(int)
-    clientChanged = Signal(int)
-    clientDeleted = Signal(int)
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +99,7 @@ class ClientsPage(QWidget):
         # No Qt parent: Python owns the model, so a page job still running when this
         # widget closes keeps it alive instead of calling into a deleted one.
         self.model = PagedTableModel(client_list_query(ctx), ctx.reading)
+        change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.refresh())
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -251,7 +255,7 @@ class ClientsPage(QWidget):
             return
         name = self.selected_name()
         self.delete_button.setEnabled(False)
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: deletion_impact(wctx, client_id).describe(),
             owner=self,
@@ -268,32 +272,23 @@ class ClientsPage(QWidget):
     def _open_dialog(self, client_id: int | None) -> ClientDialog:
         dialog = ClientDialog(self.ctx, client_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(self._client_saved)
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def _client_saved(self, client_id: int) -> None:
-        self.refresh()
-        self.clientChanged.emit(client_id)
-
     def _confirm_delete(self, client_id: int, name: str, impact_text: str) -> None:
         self._update_actions()
         if not self.confirm(self, "Delete client", deletion_message(name, impact_text)):
             return
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: delete_client(wctx, client_id),
             owner=self,
-            on_done=lambda _none: self._deleted(client_id),
+            on_done=lambda _none: self._update_actions(),
             on_error=self._failed,
             description=f"Deleting client {name}…",
         )
-
-    def _deleted(self, client_id: int) -> None:
-        self.refresh()
-        self.clientDeleted.emit(client_id)
 
     def _failed(self, error: ServiceError) -> None:
         self._update_actions()

@@ -43,8 +43,10 @@ from ..services.document_types import (
 )
 from ..services.errors import ServiceError
 from ..services.reference_data import AUTHORITIES, AUTHORITY_NAMES, DOCUMENT_CATEGORIES
-from .client_dialog import BANNER_STYLE, RecordDialog, combo, run_service
+from .client_dialog import BANNER_STYLE, RecordDialog, combo
 from .clients_page import confirm_delete
+from .kit.bus import change_bus
+from .kit.operations import run_operation
 
 Confirm = Callable[[QWidget, str, str], bool]
 
@@ -83,6 +85,7 @@ class DocumentTypeForm(RecordDialog):
     """Create (`type_id` None) or edit one document type."""
 
     noun = "document type"
+    entity = "document_type"
 
     def __init__(
         self, ctx: Context, type_id: int | None = None, parent: QWidget | None = None
@@ -156,9 +159,11 @@ class DocumentTypeForm(RecordDialog):
 
 
 class DocumentTypesDialog(QDialog):
-    """The document types admin. `changed` fires after a type was added, edited or deleted."""
+    """The document types admin; the list refreshes itself when the change bus reports a type
+    added, edited or deleted (here or on another workstation)."""
 
-    changed = Signal()
+    LISTENS_TO = frozenset({"document_type"})
+
     loaded = Signal()
 
     def __init__(
@@ -231,6 +236,7 @@ class DocumentTypesDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(820, 440)
         self._update_buttons()
+        change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.refresh())
         self.refresh()
 
     # -- loading ------------------------------------------------------------------------------
@@ -242,7 +248,7 @@ class DocumentTypesDialog(QDialog):
         self.is_loading = True
         self.status.setText("Loading…")
         self._update_buttons()
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: [type_snapshot(t) for t in list_document_types(wctx)],
             owner=self,
@@ -361,7 +367,6 @@ class DocumentTypesDialog(QDialog):
         return form
 
     def _form_saved(self, type_id: int) -> None:
-        self.changed.emit()
         self.refresh(select_id=type_id)
 
     def _form_closed(self, form: DocumentTypeForm) -> None:
@@ -384,7 +389,7 @@ class DocumentTypesDialog(QDialog):
             blocked = in_use_error(wctx, get_document_type(wctx, type_id))
             return None if blocked is None else blocked.message
 
-        run_service(
+        run_operation(
             self.ctx,
             usage,
             owner=self,
@@ -408,7 +413,7 @@ class DocumentTypesDialog(QDialog):
         self.busy = True
         self.status.setText("Deleting…")
         self._update_buttons()
-        run_service(
+        run_operation(
             self.ctx,
             lambda wctx: delete_document_type(wctx, type_id),
             owner=self,
@@ -419,7 +424,6 @@ class DocumentTypesDialog(QDialog):
 
     def _deleted(self) -> None:
         self.busy = False
-        self.changed.emit()
         self.table.clearSelection()
         self.refresh()
 

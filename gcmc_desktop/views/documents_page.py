@@ -58,7 +58,8 @@ from ..services.paging import PagedQuery, format_value
 from ..services.reference_data import AUTHORITIES, DOCUMENT_STATUSES
 from ..services.storage import StorageProvider, canonical_provider_name, provider_for
 from .date_field import OptionalDateField
-from .guards import alive, run_for
+from .kit.bus import change_bus
+from .kit.operations import alive, run_query
 from .table_model import PagedTableModel, fit_columns_on_load
 from .uploads import UploadManager
 from .workers import JobControl
@@ -266,7 +267,7 @@ class DocumentDetail(QWidget):
                     for r in version_history(wctx, document_id)
                 ]
 
-        run_for(
+        run_query(
             self,
             load,
             on_done=lambda rows: self._history_loaded(generation, rows),
@@ -332,7 +333,7 @@ class DocumentDetail(QWidget):
             provider.download_to(version["key"], target)
             return target
 
-        run_for(
+        run_query(
             self,
             download,
             on_done=then,
@@ -427,7 +428,7 @@ class DocumentDetail(QWidget):
             provider.download_to(version["key"], destination)
             return destination
 
-        run_for(
+        run_query(
             self,
             save,
             on_done=lambda path: self.message.emit(f"Saved a copy as {path}."),
@@ -526,7 +527,7 @@ class AddDocumentsDialog(QDialog):
             with ctx.worker() as wctx:
                 return [(t.id, t.name) for t in list_document_types(wctx)]
 
-        run_for(self, load, on_done=self._types_loaded, on_error=self.error.setText)
+        run_query(self, load, on_done=self._types_loaded, on_error=self.error.setText)
 
     def _types_loaded(self, types: list[tuple[int, str]]) -> None:
         self.type_combo.clear()
@@ -611,7 +612,11 @@ def check_paths(paths: list[Path], max_bytes: int) -> tuple[list[Path], list[tup
 
 
 class _DocumentsView(QWidget):
-    """A documents list with search, a detail pane and an upload status line."""
+    """A documents list with search, a detail pane and an upload status line. It refreshes
+    itself when the change bus reports documents, their versions or types (or client names,
+    which the firm's list shows) changed."""
+
+    LISTENS_TO = frozenset({"document", "document_version", "document_type", "client"})
 
     def __init__(
         self,
@@ -669,8 +674,8 @@ class _DocumentsView(QWidget):
         self.detail.message.connect(self.status.setText)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(lambda: self.detail.show_document(None))
+        change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.model.refresh())
         # The upload manager outlives this tab: its signals must not reach a closed tab.
-        uploads.documentUploaded.connect(alive(self, self._uploaded))
         uploads.overallProgress.connect(alive(self, self._overall))
         uploads.fileFinished.connect(alive(self, lambda n, m: self.status.setText(m)))
         uploads.fileFailed.connect(alive(self, lambda n, m: self.status.setText(f"{n}: {m}")))
@@ -697,10 +702,6 @@ class _DocumentsView(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
-
-    def _uploaded(self, _document_id: int, client_id: int) -> None:
-        if self.client_id is None or client_id == self.client_id:
-            self.model.refresh()
 
     def _overall(self, done: int, total: int) -> None:
         if total <= 0 or done >= total:
@@ -759,7 +760,7 @@ class DocumentsPage(_DocumentsView):
             for type_id, name in types:
                 self.type_filter.addItem(name, type_id)
 
-        run_for(self, load, on_done=loaded, on_error=self.status.setText)
+        run_query(self, load, on_done=loaded, on_error=self.status.setText)
 
     def _apply_filters(self) -> None:
         self.model.set_filters(
@@ -782,7 +783,7 @@ class DocumentsPage(_DocumentsView):
             with ctx.worker() as wctx:
                 return get_document(wctx, document_id).client_id
 
-        run_for(self, load, on_done=self.openClientRequested.emit, on_error=self.status.setText)
+        run_query(self, load, on_done=self.openClientRequested.emit, on_error=self.status.setText)
 
 
 class ClientDocumentsTab(_DocumentsView):
@@ -852,7 +853,7 @@ class ClientDocumentsTab(_DocumentsView):
         def check(_control: JobControl) -> tuple[list[Path], list[tuple[str, str]]]:
             return check_paths(paths, max_bytes)
 
-        run_for(
+        run_query(
             self,
             check,
             on_done=lambda result: self._checked(*result, document_id),

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from .. import settings as app_settings
 from ..services import auth
+from ..services.changes import ChangeListener, ChangeSet
 from ..services.context import Context
 from .connection_monitor import ConnectionMonitor
+from .kit.bus import change_bus
 from .table_model import fit_columns_on_load
 from .workers import monitor, run_job
 
@@ -206,6 +208,10 @@ class MainWindow(QMainWindow):
         self.monitor = ConnectionMonitor(ctx, parent=self)
         self.monitor.stateChanged.connect(self._connection_changed)
         self.monitor.start()
+        # Other workstations' commits arrive on the change bus, like this one's.
+        self.listener: ChangeListener | None = None
+        self._listen(ctx)
+        change_bus().subscribe(self, {"client"}, self._clients_changed)
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
@@ -414,8 +420,6 @@ class MainWindow(QMainWindow):
 
             page = ClientsPage(self.ctx)
             page.openClient.connect(self.open_client)
-            page.clientDeleted.connect(self._client_deleted)
-            page.clientChanged.connect(self._client_changed)
             state = app_settings.settings().value("clients/header")
             if isinstance(state, QByteArray | bytes):
                 page.restore_header_state(bytes(state))
@@ -438,25 +442,30 @@ class MainWindow(QMainWindow):
                     "Documents",
                 )
             page.titleChanged.connect(lambda title, p=page: self._retitle(p, title))
-            page.clientChanged.connect(self._client_changed)
             self._client_tabs[client_id] = page
             self._set_tab_title(self.tabs.addTab(page, ""), page.title())
         self.tabs.setCurrentWidget(page)
         return page
 
-    def _client_deleted(self, client_id: int) -> None:
-        page = self._client_tabs.get(client_id)
-        if page is not None and self.tabs.indexOf(page) >= 0:
-            self.close_tab(self.tabs.indexOf(page))
+    def _listen(self, ctx: Context) -> None:
+        """Subscribe to the firm's change channel on a connection of the user's own."""
+        self._stop_listening()
+        self.listener = ChangeListener(
+            ctx.session.get_bind().url, ctx.tenant_id, change_bus().publish
+        ).start()
 
-    def _client_changed(self, client_id: int) -> None:
-        """Keep the list and an open workspace of the same client in step."""
-        page = self._client_tabs.get(client_id)
-        if page is not None and self.sender() is not page:
-            page.refresh()
-        clients = self._section_tabs.get("clients")
-        if clients is not None and self.sender() is not clients:
-            clients.refresh()
+    def _stop_listening(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop(timeout=1.0)
+
+    def _clients_changed(self, changes: ChangeSet) -> None:
+        """A deleted client's workspace closes (deleted here or on another workstation)."""
+        deleted = changes.entities.get("client")
+        for client_id in deleted.deleted if deleted is not None else ():
+            page = self._client_tabs.get(client_id)
+            if page is not None and self.tabs.indexOf(page) >= 0:
+                self.close_tab(self.tabs.indexOf(page))
 
     def _retitle(self, page: QWidget, title: str) -> None:
         index = self.tabs.indexOf(page)
@@ -499,11 +508,7 @@ class MainWindow(QMainWindow):
     def document_types(self) -> None:
         from .document_types_dialog import DocumentTypesDialog
 
-        dialog = DocumentTypesDialog(self.ctx, self)
-        documents = self._section_tabs.get("documents")
-        if documents is not None and hasattr(documents, "refresh"):
-            dialog.changed.connect(documents.refresh)
-        dialog.exec()
+        DocumentTypesDialog(self.ctx, self).exec()
 
     def preferences(self) -> None:
         self.preferences_dialog().exec()
@@ -584,6 +589,7 @@ class MainWindow(QMainWindow):
         self._stop_uploads()
         self.ctx = ctx
         self.monitor.ctx = ctx
+        self._listen(ctx)
         self._start_uploads()
         self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
         self.who_label.setText(f"{ctx.user_name} · {ctx.tenant_name} · {ctx.role_name}")
@@ -684,6 +690,7 @@ class MainWindow(QMainWindow):
             self._remember_layouts(self.tabs.widget(index))
         store.sync()
         self.monitor.stop()
+        self._stop_listening()
         self._stop_uploads()
         signing_out = getattr(self, "_signing_out", False)
         super().closeEvent(event)

@@ -26,6 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from ..services.changes import ChangeSet
 from ..services.context import Context
 from ..services.documents import save_text_layer
 from ..services.errors import ServiceError
@@ -39,6 +40,7 @@ from ..services.outbox import (
     UploadTarget,
 )
 from ..services.storage import StorageCancelled, StorageProvider
+from .kit.bus import change_bus
 from .workers import Job, JobCancelled, JobControl, run_job
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,6 @@ class UploadManager(QObject):
     # name, how it ended ("done", "refused", "deferred", "failed" or "cancelled"), message:
     # the uploads panel colours refusals apart from a cancel or a retry later.
     fileEnded = Signal(str, str, str)
-    documentUploaded = Signal(int, int)  # document id, client id: lists refresh
     textExtracted = Signal(int)  # version id whose text layer was saved
     idle = Signal()  # the batch is over: nothing queued or running
 
@@ -333,7 +334,12 @@ class UploadManager(QObject):
             self.fileFinished.emit(upload.name, outcome.message)
             self.fileEnded.emit(upload.name, "done", outcome.message)
             if not outcome.duplicate and outcome.document_id is not None:
-                self.documentUploaded.emit(outcome.document_id, outcome.client_id or 0)
+                # Every list and workspace showing documents refreshes itself.
+                changes = ChangeSet()
+                changes.add("document", "updated", [outcome.document_id])
+                if outcome.version_id:
+                    changes.add("document_version", "created", [outcome.version_id])
+                change_bus().publish(changes)
                 if self.extract_text and outcome.entry.mime_type == PDF and outcome.version_id:
                     self._extract_text(outcome)
         else:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .guards import alive
+from .kit.operations import alive
 from .uploads import UploadManager
 
 NAME, PROGRESS, STATUS, ACTION = range(4)

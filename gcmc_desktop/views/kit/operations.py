@@ -1,26 +1,34 @@
-"""The one operation runner (Anki's CollectionOp/QueryOp idea): a service call runs off the GUI
-thread in its own session; its result — or the ServiceError *object*, since a conflict needs its
-`.current` and a validation error its `.field_errors` — comes back on the GUI thread; and on
-success what it committed is announced on the change bus, so every open view that shows a
-changed entity refreshes itself.
+"""The one operation runner (Anki's CollectionOp/QueryOp idea).
 
-Callbacks are skipped once `owner` is deleted (a dialog closed while its job ran); the change is
-announced all the same.
+`run_operation` runs a service call (usually a write) off the GUI thread in its own session.
+Its result — or the ServiceError *object*, since a conflict needs its `.current` and a
+validation error its `.field_errors` — comes back on the GUI thread, and on success what it
+committed is announced on the change bus, so every open view that shows a changed entity
+refreshes itself. Callbacks are skipped once `owner` is deleted (a dialog closed while its job
+ran); the change is announced all the same.
+
+`run_query` runs background work that changes nothing (a read, a file check, a download) for a
+widget that may be gone when it ends; `alive(owner, slot)` guards a slot the same way for
+signals of long-lived objects (the upload manager outlives every documents tab).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QThreadPool
 
 from ...services.changes import ChangeSet, take_committed, track_changes
 from ...services.context import Context
 from ...services.errors import ServiceError
 from ..workers import Job, JobControl, run_job
 from .bus import change_bus
+
+log = logging.getLogger(__name__)
 
 
 def run_operation(
@@ -60,3 +68,56 @@ def run_operation(
             on_error(ServiceError(message))
 
     return run_job(work, on_done=done, on_error=failed, description=description)
+
+
+@dataclass(frozen=True)
+class _Refused:
+    message: str
+
+
+def alive(owner: QObject, slot: Callable[..., Any]) -> Callable[..., None]:
+    """`slot`, called only while `owner` still exists."""
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            slot(*args)
+
+    return call
+
+
+def run_query(
+    owner: QObject,
+    fn: Callable[[JobControl], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    pool: QThreadPool | None = None,
+    description: str | None = None,
+) -> Job:
+    """Run `fn(control)` — a read, a file check, a download — in the background for `owner`.
+
+    Callbacks are skipped once `owner` is deleted. A ServiceError raised by `fn` is an expected
+    outcome (a refused file, a missing object in the storage): logged at INFO without a
+    traceback, and its message handed to `on_error`; anything else is logged with one."""
+
+    def work(control: JobControl) -> Any:
+        try:
+            return fn(control)
+        except ServiceError as exc:
+            log.info("%s", exc.message)
+            return _Refused(exc.message)
+
+    def done(result: Any) -> None:
+        if not shiboken6.isValid(owner):
+            return
+        if isinstance(result, _Refused):
+            if on_error is not None:
+                on_error(result.message)
+        elif on_done is not None:
+            on_done(result)
+
+    def failed(message: str) -> None:
+        if on_error is not None and shiboken6.isValid(owner):
+            on_error(message)
+
+    return run_job(work, on_done=done, on_error=failed, pool=pool, description=description)
