@@ -526,6 +526,7 @@ _UNREACHABLE_STATES = {"57P01", "57P02", "57P03", "25P03", "57P05"}  # shut down
 _TIMEOUT_STATES = {"57014", "55P03", "53300"}  # statement/lock timeout, too many connections
 _RETRY_STATES = {"40001", "40P01"}  # serialization failure, deadlock
 _PROJECT_MESSAGE_STATES = {"P0001"}  # RAISE EXCEPTION in the project's own SQL functions
+_PROJECT_FUNCTION_STATES = {"22023", "02000"}  # raised by gcmc_* functions with a plain message
 
 _DATA_MESSAGES = {
     "22001": "A text is too long to be stored.",
@@ -595,8 +596,13 @@ def _translate(exc: BaseException, orig: BaseException | None, disconnect: bool)
         return DatabaseUnavailable()  # libpq's connection failures carry no sqlstate
     if state is None and kind == "DataError" and "NUL" in text:
         return ValidationError(_NUL_MESSAGE)
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    statement = getattr(exc, "statement", None) or ""
+    if primary and state in _PROJECT_FUNCTION_STATES and "gcmc_" in statement:
+        # The project's own SQL functions word these for people (users.py shows them too).
+        return ServiceError(primary[:1].upper() + primary[1:].rstrip(".") + ".")
     if state == "42501":
-        return PermissionDenied("The database refused this for your account.")
+        return PermissionDenied("The database refused this change for your account.")
     if (state or "").startswith("28"):
         return PermissionDenied("The database no longer accepts your sign-in. Sign in again.")
     if state in _RETRY_STATES:
@@ -609,7 +615,6 @@ def _translate(exc: BaseException, orig: BaseException | None, disconnect: bool)
         return ServiceError(
             "The database server is short of disk space or memory. Tell your administrator."
         )
-    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
     if state in _PROJECT_MESSAGE_STATES and primary:
         return ServiceError(primary[:1].upper() + primary[1:].rstrip(".") + ".")
     return ServiceError(_GENERIC)

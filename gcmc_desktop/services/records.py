@@ -14,12 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Base
 from .context import Context
-from .errors import ConflictError, NotFoundError, PermissionDenied, ValidationError, translated
+from .errors import ConflictError, NotFoundError, ValidationError, translated
 
 M = TypeVar("M", bound=Base)
 
@@ -27,17 +26,10 @@ M = TypeVar("M", bound=Base)
 @contextmanager
 def guarded(session: Session) -> Iterator[Session]:
     """Integrity errors become clear messages; a write the database's row-level security or
-    privileges refuse becomes PermissionDenied. Either way the session is rolled back."""
-    try:
-        with translated(session):
-            yield session
-    except IntegrityError:
-        raise
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) != "42501":
-            raise
-        session.rollback()
-        raise PermissionDenied("The database refused this change for your account.") from exc
+    privileges refuse becomes PermissionDenied; every other database error a plain
+    ServiceError (see `errors.translated`). Either way the session is rolled back."""
+    with translated(session):
+        yield session
 
 
 # Longest accepted text per kind of field (the columns are unbounded `text`; these keep a
