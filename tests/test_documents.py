@@ -4,6 +4,7 @@ permissions, expiry maintenance (service and CLI), and the documents list."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -189,6 +190,60 @@ def test_add_version_moves_the_pointer(firms: Firms, officer: Context, tin_type,
     assert [row.number for row in history] == [3, 2, 1]
     assert {row.uploaded_by for row in history} == {"DocumentOfficer User"}
     assert history[0].sha256 == sha(3) and history[0].original_name == "scan-3.pdf"
+
+
+def test_concurrent_new_versions_keep_the_newest_as_latest(
+    firms: Firms, officer: Context, tin_type: int, engine: Engine
+) -> None:
+    """Issue 9 #26: ten staff members add versions of one document at the same moment, each on
+    their own signed-in connection; every time, the latest version is the newest by upload
+    time and no two versions share one."""
+    workers = [sign_in(firms, "DocumentOfficer") for _ in range(10)]
+    try:
+        for run in range(4):
+            doc = new_document(
+                officer, firms, tin_type, title=f"Race {run}", first_version=version(1000 + run)
+            )
+            start = threading.Barrier(len(workers))
+            failures: list[BaseException] = []
+
+            def add(
+                ctx: Context,
+                n: int,
+                document_id: int = doc.id,
+                start: threading.Barrier = start,
+                failures: list[BaseException] = failures,
+            ) -> None:
+                try:
+                    start.wait()
+                    documents.add_version(ctx, document_id, version(n))
+                except BaseException as exc:  # reported below, not lost in the thread
+                    failures.append(exc)
+
+            threads = [
+                threading.Thread(target=add, args=(ctx, 100 * (run + 1) + i))
+                for i, ctx in enumerate(workers)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert failures == []
+            with Session(engine) as s:
+                rows = s.execute(
+                    select(
+                        DocumentVersion.id, DocumentVersion.uploaded_at, DocumentVersion.is_latest
+                    ).where(DocumentVersion.document_id == doc.id)
+                ).all()
+                latest = s.get(Document, doc.id).latest_version_id
+            assert len(rows) == 11
+            assert len({r.uploaded_at for r in rows}) == 11, "two versions share an upload time"
+            newest = max(rows, key=lambda r: r.uploaded_at)
+            assert latest == newest.id, f"run {run}: the latest is not the newest upload"
+            assert [r.id for r in rows if r.is_latest] == [latest]
+    finally:
+        for ctx in workers:
+            ctx.session.close()
 
 
 def test_add_version_is_all_or_nothing(

@@ -69,3 +69,43 @@ def test_orphans_dry_run_then_removed(engine, database_url: URL, tmp_path: Path,
     assert "Removed 1 orphaned file(s)" in capsys.readouterr().out
     assert not store.exists(old_orphan)
     assert store.exists(kept) and store.exists(young_orphan)
+
+
+def test_partial_writes_older_than_a_day_are_removed(
+    engine, database_url: URL, tmp_path: Path, capsys
+) -> None:
+    """Issue 9 #28: a folder write killed mid-way leaves `.<name>.<hex>.part` beside the key;
+    the sweep removes it once it is a day old, and leaves a younger one (it may still be being
+    written) and every other dot-file alone."""
+    with session_factory(engine)() as session:
+        tenant = Tenant(name="Half written", code="half")
+        session.add(tenant)
+        session.commit()
+        tenant_id = tenant.id
+    root = tmp_path / "store"
+    folder = root / "tenants" / str(tenant_id) / "documents" / "7"
+    folder.mkdir(parents=True)
+
+    def leftover(name: str, age_hours: float) -> Path:
+        path = folder / name
+        path.write_bytes(b"half a scan")
+        then = time.time() - age_hours * 3600
+        os.utime(path, (then, then))
+        return path
+
+    old = leftover(f".{'d' * 64}.0123456789ab.part", age_hours=30)
+    young = leftover(f".{'e' * 64}.ba9876543210.part", age_hours=5)
+    unrelated = leftover(".DS_Store", age_hours=300)
+
+    args = ["--database-url", platform_form(database_url), "maintenance", "orphans",
+            "--folder", str(root), "--older-than-hours", "1"]  # fmt: skip
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert old.name in out and young.name not in out
+    assert "Would remove 1 orphaned file(s)" in out
+    assert old.exists()
+
+    assert main(args) == 0
+    assert "Removed 1 orphaned file(s)" in capsys.readouterr().out
+    assert not old.exists()
+    assert young.exists() and unrelated.exists()

@@ -30,10 +30,12 @@ from gcmc_desktop.services.storage import (
     canonical_provider_name,
     check_key,
     find_orphans,
+    find_partial_writes,
     object_key,
     pending_key,
     provider_for,
     remove_orphans,
+    remove_partial_writes,
     sha256_file,
     storage_from_settings,
 )
@@ -341,6 +343,47 @@ def test_folder_orphans_use_the_file_time(tmp_path: Path) -> None:
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
     os.utime(storage._path(old), (two_days_ago, two_days_ago))
     assert find_orphans(storage, set(), "tenants/1/", timedelta(days=1)) == [old]
+
+
+def test_folder_write_killed_midway_is_swept_after_a_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9 #28: a killed process cannot discard its temp file; the sweep finds it (a day
+    later, not before) and removes only it."""
+    import gcmc_desktop.services.storage_local as storage_local
+
+    storage = LocalFolderStorage(tmp_path / "store")
+    (tmp_path / "store").mkdir()
+    path, sha = write_file(tmp_path / "f.pdf", 5000)
+    kept, kept_sha = write_file(tmp_path / "g.pdf", 10)
+    kept_key = object_key(1, 1, kept_sha)
+    put(storage, kept_key, kept, kept_sha)
+
+    class Killed(BaseException):
+        pass
+
+    def die(_done: int, _total: int) -> None:
+        raise Killed()
+
+    monkeypatch.setattr(storage_local, "_discard", lambda _path: None)  # nobody left to clean
+    with pytest.raises(Killed):
+        put(storage, object_key(1, 2, sha), path, sha, progress=die)
+    monkeypatch.undo()
+    [leftover] = [p for p in (tmp_path / "store").rglob(".*.part")]
+    relative = leftover.relative_to(tmp_path / "store").as_posix()
+
+    assert list(storage.list_keys("tenants/1/")) == [kept_key]
+    assert find_partial_writes(storage, "tenants/1/") == []  # too young
+    later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+    assert find_partial_writes(storage, "tenants/2/", now=later) == []
+    assert find_partial_writes(storage, "tenants/1/", timedelta(hours=1), now=later) == [relative]
+    assert remove_partial_writes(storage, "tenants/1/", now=later) == [relative]
+    assert not leftover.exists()
+    assert list(storage.list_keys("tenants/1/")) == [kept_key]
+    with pytest.raises(StorageError):
+        find_partial_writes(storage, "tenants/", now=later)
+    with pytest.raises(StorageError):
+        storage.delete_partial_write(object_key(1, 1, sha))
 
 
 # ------------------------------------------------------------------------------- folder only

@@ -466,6 +466,41 @@ def test_crash_after_the_row_before_done(
     assert stored_files(store) == [version.file_url]
 
 
+def test_done_entries_left_by_a_crash_are_tidied_at_start(
+    qtbot: QtBot,
+    firms: Firms,
+    officer: Context,
+    doc_type: int,
+    store,
+    outbox,
+    tmp_path,
+) -> None:
+    """Issue 9 #27: the process died right after marking an entry done, before removing it
+    and its copy. The next start tidies both away; they are never listed again."""
+    path = pdf_file(tmp_path / "in", "done.pdf")
+    entry = outbox.enqueue(
+        officer, path, new_doc_target(firms, doc_type), mime_type="application/pdf"
+    )
+    other = outbox.enqueue(
+        officer, pdf_file(tmp_path / "in", "other.pdf", "Other"), new_doc_target(firms, doc_type),
+        mime_type="application/pdf",
+    )  # fmt: skip
+    entry.state = DONE
+    outbox.save(entry)
+    # A second one died after its copy was removed, before the entry was.
+    other.state = DONE
+    outbox.save(other)
+    outbox.copy_path(other).unlink()
+    assert outbox.copy_path(entry).exists()
+
+    restarted, _seen = make_manager(qtbot, officer, store, Outbox(outbox.root), extract_text=False)
+    restarted.start()
+    qtbot.waitUntil(lambda: outbox.entries() == [], timeout=10_000)
+    assert not outbox.copy_path(entry).exists()
+    assert list(outbox.files_dir.iterdir()) == []
+    assert restarted.names() == []  # nothing was queued to upload again
+
+
 def test_unreachable_database_keeps_the_entry(
     firms: Firms,
     officer: Context,
@@ -501,6 +536,30 @@ def test_unreachable_database_keeps_the_entry(
     assert outcome.document_id is not None
     assert outbox.get(entry.id) is None
     assert outbox.pending(officer) == []
+    assert len(uploaded_versions(engine)) == 1
+
+
+def test_server_gone_mid_upload_keeps_the_entry(
+    firms: Firms, officer: Context, doc_type: int, store, outbox, engine, tmp_path
+) -> None:
+    """Issue 9 #23: the server drops the connection (the engine's errors arrive translated, as
+    DatabaseUnavailable): the upload waits in the outbox; it is not refused."""
+    from sqlalchemy import text
+
+    path = pdf_file(tmp_path / "in", "dropped.pdf")
+    entry = outbox.enqueue(
+        officer, path, new_doc_target(firms, doc_type), mime_type="application/pdf"
+    )
+    pid = officer.session.scalar(text("SELECT pg_backend_pid()"))
+    with engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    with pytest.raises(UploadDeferred) as caught:
+        outbox.process(entry, officer, store)
+    assert "cannot be reached" in caught.value.message
+    assert outbox.get(entry.id).state == QUEUED
+    [(_entry, outcome)] = outbox.resume_all(officer, store)
+    assert outcome.document_id is not None
+    assert outbox.entries() == []
     assert len(uploaded_versions(engine)) == 1
 
 

@@ -26,7 +26,7 @@ from ..models import Session as LoginSession
 from . import passwords, users
 from .audit import enable_audit
 from .context import Context
-from .errors import ServiceError
+from .errors import ServiceError, install_error_translation
 from .reference_data import ROLE_PERMISSIONS
 from .scoping import scope_session
 
@@ -212,6 +212,7 @@ def _context(
     new_row: LoginSession | None,
 ) -> Context:
     """A scoped, audited ORM session (plus a factory for more, for worker threads)."""
+    install_error_translation(signed_in.engine)  # database errors reach services as ServiceErrors
     factory = session_factory(signed_in.engine)
 
     def make_session():

@@ -25,6 +25,17 @@ BUSINESS_FIELDS = (
     "status",
 )
 
+BUSINESS_RULES: dict[str, records.FieldRule] = {
+    "name": records.TEXT,
+    "registration_number": records.FieldRule(max_length=records.NUMBER_LENGTH),
+    "registration_type": records.FieldRule(max_length=records.NUMBER_LENGTH),
+    "incorporation_date": records.FieldRule("date"),
+    "country": records.FieldRule(max_length=records.NUMBER_LENGTH),
+    "sector": records.TEXT,
+    "status": records.FieldRule(max_length=records.NUMBER_LENGTH),
+}
+assert set(BUSINESS_RULES) == set(BUSINESS_FIELDS)
+
 BUSINESS_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("name", "Name", ClientBusiness.name),
     ColumnSpec("registration_number", "Registration no.", ClientBusiness.registration_number),
@@ -41,39 +52,18 @@ BUSINESS_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    """The column is a timestamp; the user picks a calendar date (stored at midnight)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                field_errors={"incorporation_date": "Enter a date like 2021-03-15."}
-            ) from None
-    raise ValueError(f"not a date: {value!r}")
-
-
 def validate_business(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check business fields (status is free text, DOMAIN.md §2); raises
-    ValidationError with a message per field."""
-    cleaned = records.clean_fields(data, BUSINESS_FIELDS, "business")
+    ValidationError with a message per field. The incorporation date may be a date, a datetime
+    or ISO text; the column is a timestamp, so a calendar date is stored at midnight."""
     errors: dict[str, str] = {}
+    cleaned = records.clean_fields(data, BUSINESS_RULES, "business", errors=errors)
     if (not partial or "name" in cleaned) and not cleaned.get("name"):
-        errors["name"] = "Enter the business name."
-    if "incorporation_date" in cleaned:
-        try:
-            when = _as_datetime(cleaned["incorporation_date"])
-        except ValidationError as exc:
-            errors.update(exc.field_errors)
-        else:
-            cleaned["incorporation_date"] = when
-            # Compared as calendar dates: a business incorporated "today" is fine in any zone.
-            if when is not None and when.date() > date.today():
-                errors["incorporation_date"] = "The incorporation date cannot be in the future."
+        errors.setdefault("name", "Enter the business name.")
+    when = cleaned.get("incorporation_date")
+    # Compared as calendar dates: a business incorporated "today" is fine in any zone.
+    if when is not None and when.date() > date.today():
+        errors["incorporation_date"] = "The incorporation date cannot be in the future."
     if errors:
         raise ValidationError(field_errors=errors)
     return cleaned

@@ -28,6 +28,20 @@ CLIENT_FIELDS = (
     "risk_level",
     "notes",
 )
+# Types and longest lengths (issue 9 #11); TIN, NIS and phone are also checked by format below,
+# so theirs only stop absurd input before the format check.
+CLIENT_RULES: dict[str, records.FieldRule] = {
+    "name": records.TEXT,
+    "type": records.FieldRule(max_length=records.CODE_LENGTH),
+    "email": records.FieldRule(max_length=records.EMAIL_LENGTH),
+    "phone": records.FieldRule(max_length=40),
+    "address": records.FieldRule(max_length=records.ADDRESS_LENGTH),
+    "tin": records.FieldRule(max_length=40),
+    "nis_number": records.FieldRule(max_length=40),
+    "sector": records.TEXT,
+    "risk_level": records.FieldRule(max_length=records.CODE_LENGTH),
+    "notes": records.FieldRule(max_length=records.NOTES_LENGTH),
+}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # GRA TINs are quoted as 9 or 10 digits; NIS numbers as 9 digits or 2 letters + 8 (DOMAIN.md §4):
 # validate loosely so no real number is refused.
@@ -36,8 +50,8 @@ NIS = re.compile(r"^(?:[A-Z]{1,2}\d{6,9}|\d{9})$")
 PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    cleaned = records.clean_fields(data, CLIENT_FIELDS, "client")
+def _clean(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    cleaned = records.clean_fields(data, CLIENT_RULES, "client", errors=errors)
     if cleaned.get("tin"):
         cleaned["tin"] = re.sub(r"[\s-]", "", cleaned["tin"])
     if cleaned.get("nis_number"):
@@ -49,12 +63,12 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 def validate_client(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check client fields; raises ValidationError with a message per field."""
-    data = _clean(data)
     errors: dict[str, str] = {}
+    data = _clean(data, errors)
     if (not partial or "name" in data) and not data.get("name"):
-        errors["name"] = "Enter the client's name."
+        errors.setdefault("name", "Enter the client's name.")
     if (not partial or "type" in data) and data.get("type") not in CLIENT_TYPES:
-        errors["type"] = "Choose individual, company or partnership."
+        errors.setdefault("type", "Choose individual, company or partnership.")
     if data.get("risk_level") is not None and data["risk_level"] not in RISK_LEVELS:
         errors["risk_level"] = "Choose low, medium or high."
     if data.get("email") and not EMAIL.match(data["email"]):

@@ -18,6 +18,14 @@ from .errors import DuplicateError, InUseError, ValidationError
 from .reference_data import AUTHORITIES, DOCUMENT_CATEGORIES
 
 DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
+DOCUMENT_TYPE_RULES: dict[str, records.FieldRule] = {
+    "name": records.TEXT,
+    "category": records.FieldRule(max_length=records.CODE_LENGTH),
+    "authority": records.FieldRule(max_length=records.CODE_LENGTH),
+    "tags": records.FieldRule("tags"),
+    "description": records.FieldRule(max_length=records.NOTES_LENGTH),
+    "meta": records.FieldRule("json", records.JSON_LENGTH),
+}
 UNIQUE_INDEX = "document_types_tenantId_name_category_key"
 # How many document titles an in-use message names before "and N more".
 NAMED_IN_MESSAGE = 5
@@ -41,16 +49,18 @@ def clean_tags(value: str | Iterable[str] | None) -> list[str] | None:
 
 def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check document type fields; raises ValidationError with a message per field."""
-    cleaned = records.clean_fields(data, DOCUMENT_TYPE_FIELDS, "document type", untrimmed=("tags",))
+    errors: dict[str, str] = {}
+    cleaned = records.clean_fields(
+        data, DOCUMENT_TYPE_RULES, "document type", untrimmed=("tags",), errors=errors
+    )
     if "tags" in cleaned:
         cleaned["tags"] = clean_tags(cleaned["tags"])
-    errors: dict[str, str] = {}
     if (not partial or "name" in cleaned) and not cleaned.get("name"):
-        errors["name"] = "Enter the document type's name."
+        errors.setdefault("name", "Enter the document type's name.")
     if (not partial or "category" in cleaned) and cleaned.get("category") not in (
         DOCUMENT_CATEGORIES
     ):
-        errors["category"] = "Choose one of: " + ", ".join(DOCUMENT_CATEGORIES) + "."
+        errors.setdefault("category", "Choose one of: " + ", ".join(DOCUMENT_CATEGORIES) + ".")
     if cleaned.get("authority") is not None and cleaned["authority"] not in AUTHORITIES:
         errors["authority"] = "Choose one of: " + ", ".join(AUTHORITIES) + ", or none."
     if errors:

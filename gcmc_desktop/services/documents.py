@@ -49,6 +49,16 @@ DOCUMENT_FIELDS = (
     "client_business_id",
     "status",
 )
+DOCUMENT_RULES: dict[str, records.FieldRule] = {
+    "title": records.TEXT,
+    "description": records.FieldRule(max_length=records.NOTES_LENGTH),
+    "tags": records.FieldRule("tags"),
+    "authority": records.FieldRule(max_length=records.CODE_LENGTH),
+    "document_type_id": records.FieldRule("integer"),
+    "client_business_id": records.FieldRule("integer"),
+    "status": records.FieldRule(max_length=records.CODE_LENGTH),
+}
+FILE_URL_LENGTH = 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # document_versions.fileSize is a 32-bit integer column.
 MAX_FILE_SIZE = 2**31 - 1
@@ -80,69 +90,97 @@ class VersionInput:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _as_datetime(value: date | datetime | None, field_name: str) -> datetime | None:
-    """The columns are timestamps; a calendar date is stored at midnight (as the platform does)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                field_errors={field_name: "Enter a date like 2025-03-31."}
-            ) from None
-    raise ValueError(f"not a date: {value!r}")
-
-
 def _new_version(ctx: Context, version: VersionInput) -> DocumentVersion:
+    """The version row for `version`, checked (types, lengths, storable text, dates). Its
+    `uploaded_at` is set by the caller once the document is locked."""
     errors: dict[str, str] = {}
-    if not (version.file_url or "").strip():
-        errors["file_url"] = "The stored file's location is missing."
-    if not (version.storage_provider or "").strip():
-        errors["storage_provider"] = "The storage provider is missing."
-    if version.file_size is not None and not 0 <= version.file_size <= MAX_FILE_SIZE:
+
+    def check(name: str, value: Any, rule: records.FieldRule) -> Any:
+        cleaned, problem = records.check_value(value, rule)
+        if problem:
+            errors[name] = problem
+        return cleaned
+
+    file_url = check("file_url", version.file_url, records.FieldRule(max_length=FILE_URL_LENGTH))
+    provider = check("storage_provider", version.storage_provider, records.FieldRule(max_length=50))
+    if file_url is None:
+        errors.setdefault("file_url", "The stored file's location is missing.")
+    if provider is None:
+        errors.setdefault("storage_provider", "The storage provider is missing.")
+    file_size, problem = records.check_integer(version.file_size, maximum=MAX_FILE_SIZE)
+    if problem:
         errors["file_size"] = "The file size is out of range."
-    sha = (version.sha256 or "").strip().lower() or None
+    mime_type = check("mime_type", version.mime_type, records.TEXT)
+    sha = check("sha256", version.sha256, records.FieldRule(max_length=64))
+    sha = sha.lower() if sha else None
     if sha is not None and not SHA256.match(sha):
         errors["sha256"] = "The file's SHA-256 must be 64 hexadecimal characters."
-    issued = expires = None
-    try:
-        issued = _as_datetime(version.issue_date, "issue_date")
-    except ValidationError as exc:
-        errors.update(exc.field_errors)
-    try:
-        expires = _as_datetime(version.expiry_date, "expiry_date")
-    except ValidationError as exc:
-        errors.update(exc.field_errors)
+    issued = check("issue_date", version.issue_date, records.FieldRule("date"))
+    expires = check("expiry_date", version.expiry_date, records.FieldRule("date"))
     if issued and expires and expires < issued:
         errors["expiry_date"] = "The expiry date cannot be before the issue date."
+    issuing_authority = check("issuing_authority", version.issuing_authority, records.TEXT)
+    number = check(
+        "document_number",
+        version.document_number,
+        records.FieldRule(max_length=records.NUMBER_LENGTH),
+    )
+    # The file's own name and text come from the file, not from a person: made storable
+    # rather than refused (a Linux file name may hold undecodable bytes).
+    original_name = version.original_name
+    if original_name is not None and not isinstance(original_name, str):
+        errors["original_name"] = "Must be text."
+        original_name = None
+    if original_name is not None:
+        original_name = records.storable_text(original_name)[: records.NAME_LENGTH] or None
+    ocr_text = _text_layer(version.ocr_text, errors)
+    meta: dict[str, Any] = {}
+    if not isinstance(version.meta, Mapping):
+        errors["meta"] = "Must be a set of named values."
+    else:
+        checked = check("meta", dict(version.meta), records.FieldRule("json", records.JSON_LENGTH))
+        meta = checked or {}
     if errors:
         raise ValidationError(field_errors=errors)
-    meta: dict[str, Any] = dict(version.meta)
     for key, value in (
         ("sha256", sha),
-        ("originalName", version.original_name),
-        ("documentNumber", (version.document_number or "").strip() or None),
+        ("originalName", original_name),
+        ("documentNumber", number),
     ):
         if value is not None:
             meta[key] = value
     return DocumentVersion(
-        file_url=version.file_url.strip(),
-        storage_provider=version.storage_provider.strip(),
-        file_size=version.file_size,
-        mime_type=version.mime_type,
+        file_url=file_url,
+        storage_provider=provider,
+        file_size=file_size,
+        mime_type=mime_type,
         issue_date=issued,
         expiry_date=expires,
-        issuing_authority=(version.issuing_authority or "").strip() or None,
-        ocr_text=version.ocr_text or None,
+        issuing_authority=issuing_authority,
+        ocr_text=ocr_text,
         meta=meta or None,
         uploaded_by_id=ctx.user_id,
-        # Set here, not by the server default: the audit row and the ordering of versions need
-        # it at once, and versions are ordered by it.
-        uploaded_at=utcnow(),
     )
+
+
+def _text_layer(value: Any, errors: dict[str, str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors["ocr_text"] = "Must be text."
+        return None
+    return records.storable_text(value)[: records.TEXT_LAYER_LENGTH] or None
+
+
+def _upload_time(existing: list[DocumentVersion]) -> datetime:
+    """When a new version is uploaded: now, taken under the document's lock, and always after
+    the newest existing version (clocks of workstations differ, and times are stored to the
+    millisecond), so the latest version is also the newest by `uploadedAt`."""
+    now = utcnow()
+    newest = max((v.uploaded_at for v in existing if v.uploaded_at is not None), default=None)
+    if newest is not None and now <= newest:
+        now = newest + timedelta(milliseconds=1)
+    return now
 
 
 def status_for_expiry(expiry_date: datetime | None, now: datetime | None = None) -> str:
@@ -171,16 +209,18 @@ def expiry_state(expiry_date: date | datetime | None, today: date | None = None)
 
 
 def _clean_document(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    cleaned = records.clean_fields(data, DOCUMENT_FIELDS, "document", untrimmed=("tags",))
+    errors: dict[str, str] = {}
+    cleaned = records.clean_fields(
+        data, DOCUMENT_RULES, "document", untrimmed=("tags",), errors=errors
+    )
     if "tags" in cleaned:
         cleaned["tags"] = clean_tags(cleaned["tags"])
-    errors: dict[str, str] = {}
     if (not partial or "title" in cleaned) and not cleaned.get("title"):
-        errors["title"] = "Enter the document's title."
+        errors.setdefault("title", "Enter the document's title.")
     if cleaned.get("authority") is not None and cleaned["authority"] not in AUTHORITIES:
         errors["authority"] = "Choose one of: " + ", ".join(AUTHORITIES) + ", or none."
     if (not partial or "document_type_id" in cleaned) and cleaned.get("document_type_id") is None:
-        errors["document_type_id"] = "Choose the document type."
+        errors.setdefault("document_type_id", "Choose the document type.")
     if "status" in cleaned and cleaned["status"] not in DOCUMENT_STATUSES:
         errors["status"] = "Choose one of: " + ", ".join(DOCUMENT_STATUSES) + "."
     if errors:
@@ -330,12 +370,16 @@ def create_document(
         },
         partial=False,
     )
+    client_id, problem = records.check_integer(client_id)
+    if problem or client_id is None:
+        raise ValidationError(field_errors={"client_id": problem or "Choose the client."})
     records.get(ctx, Client, client_id)  # NotFoundError for another firm's or a deleted client
     _check_references(ctx, client_id, values)
     version = _new_version(ctx, first_version)
+    version.uploaded_at = utcnow()  # a new document: no other version to come after
     if values.get("authority") is None:
         values["authority"] = ctx.session.scalar(
-            select(DocumentType.authority).where(DocumentType.id == document_type_id)
+            select(DocumentType.authority).where(DocumentType.id == values["document_type_id"])
         )
     try:
         with guarded(ctx.session):
@@ -390,6 +434,9 @@ def add_version(ctx: Context, document_id: int, version: VersionInput) -> Docume
         with guarded(ctx.session):
             document = _lock_document(ctx, document_id)
             existing = _versions_of(ctx, document_id)
+            # Under the lock (issue 9 #26): taken before it, a version that waited for the lock
+            # could become the latest while older by upload time than the one before it.
+            new.uploaded_at = _upload_time(existing)
             if sha is not None:
                 for number, old in enumerate(existing, 1):
                     if (old.meta or {}).get("sha256") == sha:
@@ -647,8 +694,12 @@ def save_text_layer(ctx: Context, version_id: int, text: str) -> bool:
     ).one_or_none()
     if version is None:
         return False
+    errors: dict[str, str] = {}
+    cleaned = _text_layer(text, errors)
+    if errors:
+        raise ValidationError(field_errors=errors)
     try:
-        version.ocr_text = text or None
+        version.ocr_text = cleaned
         ctx.session.commit()
     except BaseException:
         ctx.session.rollback()

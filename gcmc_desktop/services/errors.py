@@ -8,6 +8,13 @@ SQL, table or constraint names, or a traceback; secrets (session tokens) are nev
 
 Under row-level security PostgreSQL omits the key values from its error details, so the
 offending ids are also recovered from the failed statement when the details are missing.
+
+Every other database failure (a value the database cannot store, a statement timeout, a server
+that went away, a refused privilege) becomes a project error too: `translate_database_error`
+makes the message, an engine-level `handle_error` listener (`install_error_translation`) applies
+it to every statement on the signed-in user's engine, and a session whose transaction the failure
+aborted is rolled back so it stays usable. Integrity errors are left to `translated`, which has
+the session their messages need.
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Connection, Table, event, func, inspect, or_, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Connection, Engine, Table, event, func, inspect, or_, select
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.schema import ForeignKeyConstraint, Index, UniqueConstraint
 
 from gcmc_desktop.models import Base
@@ -32,6 +40,7 @@ T = TypeVar("T")
 
 __all__ = [
     "ConflictError",
+    "DatabaseUnavailable",
     "DuplicateError",
     "InUseError",
     "NotFoundError",
@@ -39,6 +48,8 @@ __all__ = [
     "ServiceError",
     "ValidationError",
     "display_name",
+    "install_error_translation",
+    "translate_database_error",
     "translate_integrity_error",
     "translated",
 ]
@@ -52,6 +63,10 @@ class ServiceError(Exception):
     """Base of every error a service raises on purpose; `message` is shown to the user as is."""
 
     default_message = "The operation could not be completed."
+    # Set on errors translated from a database failure (`install_error_translation`): whether
+    # it came from the database, and whether it aborted the transaction (a rollback is due).
+    from_database: bool = False
+    transaction_aborted: bool = False
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
@@ -119,6 +134,30 @@ class InUseError(ServiceError):
         self.ident = ident
         self.label = label
         super().__init__(message)
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database server cannot be reached, or does not answer in time. Nothing was saved;
+    the same action may work once the server is back. The message never names a host, a
+    socket path or a statement."""
+
+    UNREACHABLE = (
+        "The database server cannot be reached. Check the network connection; if it persists, "
+        "ask your administrator whether the server is running."
+    )
+    NOT_ANSWERING = (
+        "The database server is not answering in time. It may be busy or the connection slow; "
+        "try again in a moment."
+    )
+    default_message = UNREACHABLE
+
+    def __init__(self, message: str | None = None, *, timed_out: bool = False) -> None:
+        self.timed_out = timed_out
+        super().__init__(message or (self.NOT_ANSWERING if timed_out else None))
+
+    @classmethod
+    def not_answering(cls) -> DatabaseUnavailable:
+        return cls(timed_out=True)
 
 
 class DuplicateError(ServiceError):
@@ -406,7 +445,7 @@ def _query(session: Session | None, fn: Callable[[Connection], T]) -> T | None:
             return fn(session.connection())
         finally:
             session.rollback()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, ServiceError):
         log.warning("Look-up for an error message failed", exc_info=True)
         return None
 
@@ -463,13 +502,171 @@ def translate_integrity_error(exc: IntegrityError, session: Session | None) -> S
 @contextmanager
 def translated(session: Session) -> Iterator[Session]:
     """Wrap a service's flush/commit: an integrity error rolls the session back and is raised
-    as the matching ServiceError (the original stays attached as its cause, for the log)."""
+    as the matching ServiceError (the original stays attached as its cause, for the log); so
+    does every other database error, translated by `translate_database_error`."""
     try:
         yield session
     except IntegrityError as exc:
         session.rollback()
         error = translate_integrity_error(exc, session)
         raise error from exc
+    except DBAPIError as exc:  # an engine without `install_error_translation`
+        _rollback_quietly(session)
+        raise translate_database_error(exc) from exc
+    except ServiceError as exc:
+        if exc.from_database:
+            _rollback_quietly(session)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# Every other database error
+
+_UNREACHABLE_STATES = {"57P01", "57P02", "57P03", "25P03", "57P05"}  # shut down, idle timeouts
+_TIMEOUT_STATES = {"57014", "55P03", "53300"}  # statement/lock timeout, too many connections
+_RETRY_STATES = {"40001", "40P01"}  # serialization failure, deadlock
+_PROJECT_MESSAGE_STATES = {"P0001"}  # RAISE EXCEPTION in the project's own SQL functions
+_PROJECT_FUNCTION_STATES = {"22023", "02000"}  # raised by gcmc_* functions with a plain message
+
+_DATA_MESSAGES = {
+    "22001": "A text is too long to be stored.",
+    "22003": "A number is too large or too small to be stored.",
+    "22007": "A date or time is not valid.",
+    "22008": "A date or time is out of the range that can be stored.",
+    "22021": "A text contains characters the database cannot store.",
+    "22P05": "A text contains characters the database cannot store.",
+    "22P02": "A value is not in the expected form (for example, text where a number belongs).",
+    "22004": "A required value is missing.",
+}
+_DATA_DEFAULT = "A value could not be stored. Please check the entries."
+_NUL_MESSAGE = "A text contains an invisible NUL character, which cannot be stored."
+_SURROGATE_MESSAGE = (
+    "A text contains a broken character (an unpaired surrogate), which cannot be stored."
+)
+_GENERIC = (
+    "The database could not complete this request. Try again; if it keeps happening, tell "
+    "your administrator."
+)
+
+
+def _sqlstate(orig: BaseException | None) -> str | None:
+    state = getattr(orig, "sqlstate", None)
+    if state is None:
+        state = getattr(getattr(orig, "diag", None), "sqlstate", None)
+    return state
+
+
+def translate_database_error(
+    exc: BaseException, session: Session | None = None, *, disconnect: bool = False
+) -> ServiceError:
+    """The ServiceError to show for a failed database call: `exc` is SQLAlchemy's wrapper
+    (DBAPIError), the driver's own error, or the UnicodeError the driver raises for text it
+    cannot encode. Messages are plain sentences: no SQL, host, socket path or parameter values.
+    Integrity errors get `translate_integrity_error` (with `session` for names and counts)."""
+    if isinstance(exc, IntegrityError):
+        return translate_integrity_error(exc, session)
+    if isinstance(exc, ServiceError):
+        return exc
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    error = _translate(exc, orig, disconnect)
+    log.warning(
+        "Database error (%s, sqlstate %s) shown as: %s",
+        type(orig).__name__,
+        _sqlstate(orig),
+        error.message,
+    )
+    log.debug("Original database error", exc_info=exc)
+    return error
+
+
+def _translate(exc: BaseException, orig: BaseException | None, disconnect: bool) -> ServiceError:
+    if isinstance(orig, UnicodeError):
+        return ValidationError(_SURROGATE_MESSAGE)
+    state = _sqlstate(orig)
+    invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    kind = type(orig).__name__
+    text = str(orig or "")
+    if kind == "ConnectionTimeout" or (state is None and "timeout expired" in text):
+        return DatabaseUnavailable.not_answering()
+    if state in _TIMEOUT_STATES:
+        return DatabaseUnavailable.not_answering()
+    if disconnect or invalidated or state in _UNREACHABLE_STATES or (state or "").startswith("08"):
+        return DatabaseUnavailable()
+    if state is None and kind in ("OperationalError", "InterfaceError"):
+        return DatabaseUnavailable()  # libpq's connection failures carry no sqlstate
+    if state is None and kind == "DataError" and "NUL" in text:
+        return ValidationError(_NUL_MESSAGE)
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    statement = getattr(exc, "statement", None) or ""
+    if primary and state in _PROJECT_FUNCTION_STATES and "gcmc_" in statement:
+        # The project's own SQL functions word these for people (users.py shows them too).
+        return ServiceError(primary[:1].upper() + primary[1:].rstrip(".") + ".")
+    if state == "42501":
+        return PermissionDenied("The database refused this change for your account.")
+    if (state or "").startswith("28"):
+        return PermissionDenied("The database no longer accepts your sign-in. Sign in again.")
+    if state in _RETRY_STATES:
+        return ConflictError("Another change to the same records got in the way. Try again.")
+    if state == "25P02":
+        return ServiceError("An earlier problem interrupted this work. Try again.")
+    if (state or "").startswith("22") or kind == "DataError":
+        return ValidationError(_DATA_MESSAGES.get(state or "", _DATA_DEFAULT))
+    if (state or "").startswith("53"):
+        return ServiceError(
+            "The database server is short of disk space or memory. Tell your administrator."
+        )
+    if state in _PROJECT_MESSAGE_STATES and primary:
+        return ServiceError(primary[:1].upper() + primary[1:].rstrip(".") + ".")
+    return ServiceError(_GENERIC)
+
+
+def _handle_error(context: ExceptionContext) -> BaseException | None:
+    """Engine `handle_error` listener: the error a caller sees instead of the driver's."""
+    if context.is_pre_ping:
+        return None  # the pool's ping must see the original to reconnect
+    wrapped = context.sqlalchemy_exception
+    original = context.original_exception
+    if isinstance(wrapped, IntegrityError):
+        return None  # `translated` names the rows involved; it needs the session for that
+    if wrapped is None and not isinstance(original, UnicodeError):
+        return None  # not a database error: a bug, or an interrupt
+    error = translate_database_error(wrapped or original, disconnect=context.is_disconnect)
+    # A failure the server reported (or a lost connection) aborts the transaction; one found
+    # before sending (a NUL byte, an unencodable character) leaves it as it was.
+    aborted = context.is_disconnect or _sqlstate(original) is not None
+    error.from_database = True
+    error.transaction_aborted = aborted or isinstance(error, DatabaseUnavailable)
+    return error
+
+
+def install_error_translation(engine: Engine) -> Engine:
+    """Make every database error on `engine` a ServiceError (integrity errors excepted: see
+    `translated`). Idempotent; returns the engine."""
+    if not event.contains(engine, "handle_error", _handle_error):
+        event.listen(engine, "handle_error", _handle_error)
+    return engine
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _roll_back_aborted(state: ORMExecuteState) -> Any:
+    """A statement that failed in a way that aborted the transaction leaves the session needing
+    a rollback before it can run anything else: do it here, so a failed read (a view's, outside
+    any service wrapper) does not poison every later call. Within a savepoint the savepoint's
+    owner rolls back."""
+    try:
+        return state.invoke_statement()
+    except ServiceError as exc:
+        session = state.session
+        if exc.transaction_aborted and session.get_nested_transaction() is None:
+            _rollback_quietly(session)
+        raise
+
+
+def _rollback_quietly(session: Session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it on the next use
+        log.debug("Rollback after a database error failed", exc_info=True)
 
 
 # --------------------------------------------------------------------------------------------

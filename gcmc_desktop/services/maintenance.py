@@ -33,9 +33,17 @@ def remove_orphaned_files(
     engine: Engine, provider, *, older_than: timedelta, dry_run: bool = False
 ) -> dict[int, list[str]]:
     """Objects in the store that no document version refers to, per firm, older than
-    `older_than` (younger ones may be uploads whose row is about to be written). Removes them
-    unless `dry_run`; returns what was (or would be) removed by tenant id."""
-    from .storage import canonical_provider_name, find_orphans, remove_orphans, tenant_prefix
+    `older_than` (younger ones may be uploads whose row is about to be written), and the temp
+    files of writes killed mid-way, older than a day (issue 9 #28). Removes them unless
+    `dry_run`; returns what was (or would be) removed by tenant id."""
+    from .storage import (
+        canonical_provider_name,
+        find_orphans,
+        find_partial_writes,
+        remove_orphans,
+        remove_partial_writes,
+        tenant_prefix,
+    )
 
     with session_factory(engine)() as session:
         tenants = list(session.scalars(select(Tenant.id)))
@@ -50,7 +58,12 @@ def remove_orphaned_files(
         if canonical_provider_name(provider_name) == wanted:
             known[tenant_id].add(key)
     act = find_orphans if dry_run else remove_orphans
-    found = {t: act(provider, keys, tenant_prefix(t), older_than) for t, keys in known.items()}
+    partial = find_partial_writes if dry_run else remove_partial_writes
+    found = {
+        t: act(provider, keys, tenant_prefix(t), older_than)
+        + partial(provider, tenant_prefix(t), older_than)
+        for t, keys in known.items()
+    }
     log.info(
         "Orphaned files %s: %d", "found" if dry_run else "removed", sum(map(len, found.values()))
     )

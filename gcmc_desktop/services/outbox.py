@@ -58,7 +58,7 @@ from .documents import (
     find_version_by_sha256,
     version_history,
 )
-from .errors import ServiceError
+from .errors import DatabaseUnavailable, ServiceError
 from .storage import (
     DEFAULT_CHUNK_SIZE,
     StorageCancelled,
@@ -369,9 +369,26 @@ class Outbox:
         self.save(entry)
         return entry
 
+    def tidy_done(self) -> int:
+        """Remove entries marked done, and their copies: left by a process that died between
+        marking an entry done and removing it (issue 9 #27). Their rows are written, so nothing
+        is lost, whoever's they are. Returns how many."""
+        removed = 0
+        for entry in self.entries():
+            if entry.state != DONE:
+                continue
+            with self._claim(entry.id) as free:
+                if free:  # one being finished right now by this process removes itself
+                    _unlink(self.copy_path(entry))
+                    _unlink(self._entry_path(entry.id))
+                    removed += 1
+        return removed
+
     def remove_strays(self, now: float | None = None) -> int:
-        """Delete copies (and half-written copies) that no entry refers to, left by a crash
-        during `enqueue`. Returns how many."""
+        """Tidy the outbox at start: entries already done (`tidy_done`), then copies (and
+        half-written copies) that no entry refers to, left by a crash during `enqueue`.
+        Returns how many copies of either kind were removed."""
+        tidied = self.tidy_done()
         limit = (now or time.time()) - STRAY_AFTER_SECONDS
         known = {p.stem for p in self.entries_dir.glob("*.json")}
         removed = 0
@@ -387,7 +404,7 @@ class Outbox:
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
                     path.unlink()
-        return removed
+        return tidied + removed
 
     @contextlib.contextmanager
     def _claim(self, entry_id: str) -> Iterator[bool]:
@@ -433,7 +450,7 @@ class Outbox:
             except StorageCancelled:
                 self._keep(entry, ctx, "Cancelled.")
                 raise
-            except (StorageError, OperationalError) as exc:
+            except (StorageError, OperationalError, DatabaseUnavailable) as exc:
                 reason = exc.message if isinstance(exc, ServiceError) else _UNREACHABLE
                 self._keep(entry, ctx, reason)
                 raise UploadDeferred(

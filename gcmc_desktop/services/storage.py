@@ -47,10 +47,12 @@ __all__ = [
     "check_key",
     "default_folder",
     "find_orphans",
+    "find_partial_writes",
     "object_key",
     "pending_key",
     "provider_for",
     "remove_orphans",
+    "remove_partial_writes",
     "sha256_file",
     "storage_from_settings",
     "tenant_prefix",
@@ -213,6 +215,15 @@ class StorageProvider(ABC):
         for info in self.list_objects(prefix):
             yield info.key
 
+    def partial_writes(self, prefix: str) -> Iterator[ObjectInfo]:
+        """What writes killed mid-way left under `prefix` (not keys: `key` is the path within
+        the store). The folder provider's `.….part` files; other providers leave none."""
+        return iter(())
+
+    def delete_partial_write(self, path: str) -> None:
+        """Remove one of `partial_writes`; a missing one is not an error."""
+        raise NotImplementedError
+
     @abstractmethod
     def test_connection(self) -> StorageCheck:
         """Write, read back and delete a small probe object; never raises."""
@@ -361,6 +372,40 @@ def remove_orphans(
     for key in orphans:
         provider.delete(key)
     return orphans
+
+
+# A write killed mid-way (power cut, killed process) leaves a temp file. Only old ones go: a
+# large file over a slow network share can take hours, and it is written under a temp name.
+PARTIAL_WRITE_AGE = timedelta(days=1)
+
+
+def find_partial_writes(
+    provider: StorageProvider,
+    prefix: str,
+    older_than: timedelta = PARTIAL_WRITE_AGE,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
+    """Leftovers of killed writes under one tenant's `prefix`, at least `older_than` (and never
+    less than a day) old."""
+    if not _TENANT_PREFIX.match(prefix):
+        raise StorageError(f"Clean-up must stay within one firm's files, not {prefix!r}.")
+    cutoff = (now or datetime.now(UTC)) - max(older_than, PARTIAL_WRITE_AGE)
+    return [info.key for info in provider.partial_writes(prefix) if info.modified < cutoff]
+
+
+def remove_partial_writes(
+    provider: StorageProvider,
+    prefix: str,
+    older_than: timedelta = PARTIAL_WRITE_AGE,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
+    """Delete what `find_partial_writes` finds; returns their paths."""
+    found = find_partial_writes(provider, prefix, older_than, now=now)
+    for path in found:
+        provider.delete_partial_write(path)
+    return found
 
 
 # --------------------------------------------------------------------------------------------

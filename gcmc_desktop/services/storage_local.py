@@ -11,6 +11,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from .storage import (
 __all__ = ["LocalFolderStorage"]
 
 _PROBE = b"GCMC Desktop storage check\n"
+# The temp names `_open_temp` makes: `.{name}.{12 hex}.part`.
+_PARTIAL = re.compile(r"\..+\.[0-9a-f]{12}\.part")
 
 
 class LocalFolderStorage(StorageProvider):
@@ -235,6 +238,39 @@ class LocalFolderStorage(StorageProvider):
                 except OSError:
                     continue  # deleted while listing
                 yield ObjectInfo(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+    def partial_writes(self, prefix: str) -> Iterator[ObjectInfo]:
+        """The `.….part` temp files `put_file` and `download_to` leave when killed mid-way."""
+        self._require_root()
+        start = self.root.joinpath(*[p for p in prefix.split("/") if p])
+        if not start.is_dir():
+            return
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            relative = Path(dirpath).relative_to(self.root).as_posix()
+            for name in sorted(filenames):
+                if not _PARTIAL.fullmatch(name):
+                    continue
+                try:
+                    stat = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue  # finished or removed while listing
+                yield ObjectInfo(
+                    f"{relative}/{name}", stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)
+                )
+
+    def delete_partial_write(self, path: str) -> None:
+        parts = path.split("/")
+        # Only ever a temp file inside the store: never a key, never outside the root.
+        if not _PARTIAL.fullmatch(parts[-1]) or any(p in ("", ".", "..") for p in parts):
+            raise StorageError(f"Not a partial write: {path!r}.")
+        self._require_root()
+        try:
+            self.root.joinpath(*parts).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot delete {path} from the folder {self.root}: {_reason(exc)}."
+            ) from None
 
     # ---------------------------------------------------------------------------- checking
 
