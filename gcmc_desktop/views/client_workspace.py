@@ -43,6 +43,7 @@ from .business_dialog import BusinessDialog, status_label
 from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, code_label
 from .kit.bus import change_bus
 from .kit.operations import run_operation
+from .kit.selection import keep_selection
 from .table_model import PagedTableModel
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
@@ -356,6 +357,7 @@ class BusinessesTab(QWidget):
         self.table.activated.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
+        keep_selection(self.table, self.model)
         # Model signals go to methods, not lambdas: Qt drops a method connection when this
         # widget is deleted, while the (Python-owned) model may still deliver a late page.
         self.model.totalChanged.connect(self._show_total)

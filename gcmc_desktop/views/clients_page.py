@@ -31,6 +31,7 @@ from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from .client_dialog import BANNER_STYLE, ClientDialog
 from .kit.bus import change_bus
 from .kit.operations import run_operation
+from .kit.selection import keep_selection
 from .table_model import PagedTableModel
 
 ConfirmDelete = Callable[[QWidget, str, str], bool]
@@ -173,6 +174,7 @@ class ClientsPage(QWidget):
         self.table.activated.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
+        keep_selection(self.table, self.model)
         self.model.totalChanged.connect(self._show_total)
         # After the reset has finished: a new filter clears the total, a new sort keeps it.
         self.model.modelReset.connect(self._model_reset)

@@ -60,6 +60,7 @@ from ..services.storage import StorageProvider, canonical_provider_name, provide
 from .date_field import OptionalDateField
 from .kit.bus import change_bus
 from .kit.operations import alive, run_query
+from .kit.selection import keep_selection
 from .table_model import PagedTableModel, fit_columns_on_load
 from .uploads import UploadManager
 from .workers import JobControl
@@ -673,7 +674,9 @@ class _DocumentsView(QWidget):
         self.model.failed.connect(self.status.setText)
         self.detail.message.connect(self.status.setText)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.model.modelReset.connect(lambda: self.detail.show_document(None))
+        # A refresh (often another workstation's change) keeps the selected document and its
+        # detail pane; only a document that is gone empties the pane.
+        keep_selection(self.table, self.model, on_lost=lambda: self.detail.show_document(None))
         change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.model.refresh())
         # The upload manager outlives this tab: its signals must not reach a closed tab.
         uploads.overallProgress.connect(alive(self, self._overall))
