@@ -86,6 +86,11 @@ def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None
         )
 
 
+def document_type_values(doc_type: DocumentType) -> dict[str, Any]:
+    """A document type as plain data, for views."""
+    return records.snapshot(doc_type)
+
+
 def list_document_types(ctx: Context, *, category: str | None = None) -> list[DocumentType]:
     require(ctx, "documents", "view")
     query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)

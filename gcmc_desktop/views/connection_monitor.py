@@ -12,10 +12,8 @@ embedded demo server is started again when it stopped; a central server is just 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..db.embedded import revive
+from ..services import connection
 from ..services.context import Context
 from .workers import run_job
 
@@ -27,13 +25,11 @@ CONNECTED = "Connected"
 OFFLINE = "Offline — reconnecting… (your unsaved edits are kept)"
 NOT_ANSWERING = "Server not answering — retrying… (your unsaved edits are kept)"
 
-_TIMEOUT_WORDS = ("timeout expired", "timed out", "statement timeout", "canceling statement")
-
-
-def _state_of(exc: Exception) -> str:
-    """OFFLINE or NOT_ANSWERING for a failed ping (never shown raw: it may hold SQL)."""
-    message = str(getattr(exc, "orig", None) or exc).lower()
-    return NOT_ANSWERING if any(w in message for w in _TIMEOUT_WORDS) else OFFLINE
+MESSAGES = {
+    connection.CONNECTED: CONNECTED,
+    connection.OFFLINE: OFFLINE,
+    connection.NOT_ANSWERING: NOT_ANSWERING,
+}
 
 
 class ConnectionMonitor(QObject):
@@ -69,19 +65,7 @@ class ConnectionMonitor(QObject):
         ctx = self.ctx
 
         def ping(_control) -> str:
-            try:
-                _ping(ctx)
-                return CONNECTED
-            except (OperationalError, DBAPIError) as exc:
-                state = _state_of(exc)
-            # The embedded demo server is ours: start it again if it stopped, then re-check.
-            if state == OFFLINE and revive(ctx.session.get_bind().url):
-                try:
-                    _ping(ctx)
-                    return CONNECTED
-                except (OperationalError, DBAPIError) as exc:
-                    return _state_of(exc)
-            return state
+            return MESSAGES[connection.check_connection(ctx)]
 
         self._watchdog.start(PING_TIMEOUT_MS)
         run_job(
@@ -109,8 +93,3 @@ class ConnectionMonitor(QObject):
         if online != was_online:
             self._timer.start(ONLINE_INTERVAL_MS if online else OFFLINE_INTERVAL_MS)
         self.stateChanged.emit(online, state)
-
-
-def _ping(ctx: Context) -> None:
-    with ctx.reading() as session:
-        session.execute(text("SELECT 1"))

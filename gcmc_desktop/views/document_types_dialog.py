@@ -30,12 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..models import DocumentType
-from ..services import records
 from ..services.context import Context
 from ..services.document_types import (
     create_document_type,
     delete_document_type,
+    document_type_values,
     get_document_type,
     in_use_error,
     list_document_types,
@@ -74,9 +73,9 @@ def tags_text(tags: Any) -> str:
     return ", ".join(str(tag) for tag in tags)
 
 
-def type_snapshot(doc_type: DocumentType) -> dict[str, Any]:
+def type_snapshot(doc_type: Any) -> dict[str, Any]:
     """The row's values as the form and the table use them (tags as text)."""
-    values = records.snapshot(doc_type)
+    values = document_type_values(doc_type)
     values["tags"] = tags_text(values.get("tags"))
     return values
 
