@@ -456,3 +456,31 @@ def test_remembered_session_expires(firms: Firms, engine) -> None:
     )
     with pytest.raises(auth.SessionExpired):
         auth.resume(firms.profile, forged)
+
+
+def test_switching_firm_never_touches_the_old_session(firms: Firms, engine) -> None:
+    """Issue 10: switch_tenant runs on a worker thread; the old Context's session belongs to the
+    GUI thread and must see no statement from it."""
+    from sqlalchemy import event
+
+    with engine.begin() as conn:
+        users.create_user(conn, firms.beta, "viewer@alpha.gy", "ignored", "Viewer", PASSWORD)
+    signed = auth.sign_in(firms.profile, "viewer@alpha.gy", PASSWORD)
+    alpha = next(m for m in signed.memberships if m.tenant_code == "alpha")
+    beta = next(m for m in signed.memberships if m.tenant_code == "beta")
+    ctx = auth.open_context(signed, alpha)
+    used: list[object] = []
+    event.listen(ctx.session, "after_begin", lambda *args: used.append(args))
+    switched = auth.switch_tenant(ctx, beta)
+    assert used == []
+    assert switched.tenant_id == firms.beta
+    assert [c.name for c in switched.session.scalars(select(Client))] == ["Beta Client"]
+    with engine.connect() as conn:  # the old login session ended
+        assert (
+            conn.scalar(
+                select(func.count())
+                .select_from(LoginSession)
+                .where(LoginSession.token == ctx.session_token)
+            )
+            == 0
+        )

@@ -396,12 +396,17 @@ def memberships(ctx: Context) -> list[Membership]:
 
 
 def switch_tenant(ctx: Context, membership: Membership) -> Context:
-    """Enter another of the user's firms on the same connection; the old session row ends."""
+    """Enter another of the user's firms on the same login; the old session row ends.
+
+    Safe on a worker thread: it never touches `ctx.session` (the GUI thread's); the caller
+    closes that on its own thread once it has switched to the returned Context."""
     engine = ctx.session.get_bind()
     signed_in = SignedIn(None, engine, ctx.user_id, ctx.user_name, ctx.email, _memberships(engine))  # type: ignore[arg-type]
     new = open_context(signed_in, membership, ip_address=ctx.ip_address, user_agent=ctx.user_agent)
     if ctx.session_token:
-        ctx.session.execute(text("DELETE FROM session WHERE token = :t"), {"t": ctx.session_token})
-        ctx.session.commit()
-    ctx.session.close()
+        with ctx.worker() as old:
+            old.session.execute(
+                text("DELETE FROM session WHERE token = :t"), {"t": ctx.session_token}
+            )
+            old.session.commit()
     return new

@@ -587,7 +587,9 @@ class MainWindow(QMainWindow):
         for index in reversed(range(self.tabs.count())):
             self.close_tab(index)
         self._stop_uploads()
-        self.ctx = ctx
+        old, self.ctx = self.ctx, ctx
+        if old is not ctx:
+            old.session.close()  # the previous firm's GUI session, on the GUI thread
         self.monitor.ctx = ctx
         self._listen(ctx)
         self._start_uploads()
