@@ -74,5 +74,20 @@ def build_firms(admin: Engine, url: URL, roles: tuple[str, ...]) -> Firms:
     return Firms(ServerProfile(bare, gateway), alpha, beta, *ids, emails=emails)
 
 
+def raw(url: URL):  # -> psycopg.Connection
+    """A psql-like connection: what a staff member could do by hand with their credentials."""
+    import psycopg
+
+    params = dict(url.query)
+    return psycopg.connect(
+        user=url.username,
+        password=url.password,
+        host=url.host or params.get("host"),
+        port=url.port,
+        dbname=url.database,
+        autocommit=True,
+    )
+
+
 def now() -> object:
     return utcnow()

@@ -19,7 +19,7 @@ from gcmc_desktop.services.changes import (
     track_changes,
 )
 
-from .security_fixtures import PASSWORD, Firms, build_firms
+from .security_fixtures import PASSWORD, Firms, build_firms, raw
 
 WAIT = 5.0
 
@@ -109,14 +109,7 @@ def test_a_non_member_gets_no_channel_and_channels_are_secret(firms, engine) -> 
     listener._thread.join(WAIT)
     assert not listener._thread.is_alive() and not listener.subscribed.is_set()
     url = firms.user_url(firms.emails["Viewer"])
-    with psycopg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or dict(url.query).get("host"),
-        port=url.port,
-        dbname=url.database,
-        autocommit=True,
-    ) as conn:
+    with raw(url) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT channel FROM desktop_change_channels")
         conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))

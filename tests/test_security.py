@@ -8,7 +8,6 @@ from datetime import timedelta
 import psycopg
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -22,25 +21,12 @@ from gcmc_desktop.services.errors import (
     ValidationError,
 )
 
-from .security_fixtures import PASSWORD, Firms, build_firms
+from .security_fixtures import PASSWORD, Firms, build_firms, raw
 
 
 @pytest.fixture
 def firms(engine, database_url) -> Firms:
     return build_firms(engine, database_url, ("FirmAdmin", "Viewer", "ComplianceOfficer"))
-
-
-def raw(url: URL) -> psycopg.Connection:
-    """A psql-like connection: what a staff member could do by hand with their credentials."""
-    params = dict(url.query)
-    return psycopg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or params.get("host"),
-        port=url.port,
-        dbname=url.database,
-        autocommit=True,
-    )
 
 
 def sign_in(firms: Firms, email: str, password: str = PASSWORD, **kwargs):

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
 from gcmc_desktop.services import auth, clients, passwords, users
 
 from .security_fixtures import GATEWAY_PASSWORD, PASSWORD, Firms, build_firms
+from .security_fixtures import raw as connect
 
 ROLES = ("FirmAdmin", "Admin", "Viewer", "DocumentOfficer", "FilingClerk")
 
@@ -44,18 +44,6 @@ def firms(engine, database_url) -> Firms:
             {"t": built.alpha, "c": built.alpha_client, "f": filing_type},
         )
     return built
-
-
-def connect(url: URL) -> psycopg.Connection:
-    params = dict(url.query)
-    return psycopg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or params.get("host"),
-        port=url.port,
-        dbname=url.database,
-        autocommit=True,
-    )
 
 
 @contextmanager

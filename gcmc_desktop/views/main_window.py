@@ -407,25 +407,32 @@ class MainWindow(QMainWindow):
         self.jobs_label.setText(f"Uploading… {done * 100 // total}%")
 
     def _make_page(self, section: Section) -> QWidget:
-        if section.key == "documents":
-            if self.storage is None or self.uploads is None:
-                return _MessagePage("Documents", self.storage_error or "Storage is not set up.")
-            from .documents_page import DocumentsPage
+        """The page of a navigation section: a lookup, so a new domain adds one entry."""
+        build = {
+            "clients": self._clients_page,
+            "documents": self._documents_page,
+        }.get(section.key)
+        return build() if build is not None else ComingSoonPage(section)
 
-            page = DocumentsPage(self.ctx, self.storage, self.uploads)
-            page.openClientRequested.connect(self.open_client)
-            return page
-        if section.key == "clients":
-            from .clients_page import ClientsPage
+    def _documents_page(self) -> QWidget:
+        if self.storage is None or self.uploads is None:
+            return _MessagePage("Documents", self.storage_error or "Storage is not set up.")
+        from .documents_page import DocumentsPage
 
-            page = ClientsPage(self.ctx)
-            page.openClient.connect(self.open_client)
-            state = app_settings.settings().value("clients/header")
-            if isinstance(state, QByteArray | bytes):
-                page.restore_header_state(bytes(state))
-            fit_columns_on_load(page.table, page.model)
-            return page
-        return ComingSoonPage(section)
+        page = DocumentsPage(self.ctx, self.storage, self.uploads)
+        page.openClientRequested.connect(self.open_client)
+        return page
+
+    def _clients_page(self) -> QWidget:
+        from .clients_page import ClientsPage
+
+        page = ClientsPage(self.ctx)
+        page.openClient.connect(self.open_client)
+        state = app_settings.settings().value("clients/header")
+        if isinstance(state, QByteArray | bytes):
+            page.restore_header_state(bytes(state))
+        fit_columns_on_load(page.table, page.model)
+        return page
 
     def open_client(self, client_id: int) -> QWidget:
         page = self._client_tabs.get(client_id)
