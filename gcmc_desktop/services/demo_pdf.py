@@ -56,6 +56,11 @@ def one_page_pdf(title: str, lines: Sequence[str] = ()) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
     ]
+    return assemble(objects)
+
+
+def assemble(objects: Sequence[bytes]) -> bytes:
+    """A PDF file of numbered `objects` (object 1 the catalog) with its cross-reference table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

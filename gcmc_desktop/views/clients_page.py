@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -31,6 +30,7 @@ from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from .client_dialog import BANNER_STYLE, ClientDialog
 from .kit.bus import change_bus
 from .kit.operations import run_operation
+from .kit.questions import ask_to_proceed
 from .kit.selection import keep_selection
 from .table_model import PagedTableModel
 
@@ -46,17 +46,7 @@ def deletion_message(name: str, impact_text: str) -> str:
 
 def confirm_delete(parent: QWidget, title: str, text: str) -> bool:
     """A warning box whose default (Enter) is Cancel: deleting takes a deliberate click."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(title)
-    box.setText(text)
-    box.setInformativeText("This cannot be undone.")
-    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    return box.clickedButton() is delete
+    return ask_to_proceed(parent, title, text, "This cannot be undone.", "Delete")
 
 
 def count_text(n: int, noun: str = "client") -> str:

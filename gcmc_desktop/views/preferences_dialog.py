@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import settings as app_settings
+from .kit.questions import ask_to_proceed
 from .storage_settings import StorageSettingsPage
 
 FAIL_COLOUR = "#b3261e"
@@ -28,19 +28,13 @@ FAIL_COLOUR = "#b3261e"
 
 def ask_save_anyway(parent: QWidget, message: str) -> bool:
     """The default question for settings that failed their test; the default answer is No."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Document storage")
-    box.setText("These storage settings do not work.")
-    box.setInformativeText(
-        f"{message}\n\nUntil this is fixed, documents cannot be previewed, opened or uploaded."
+    return ask_to_proceed(
+        parent,
+        "Document storage",
+        "These storage settings do not work.",
+        f"{message}\n\nUntil this is fixed, documents cannot be previewed, opened or uploaded.",
+        "Save anyway",
     )
-    save = box.addButton("Save anyway", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    return box.clickedButton() is save
 
 
 class PreferencesDialog(QDialog):
