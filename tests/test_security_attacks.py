@@ -358,6 +358,11 @@ def test_nobody_changes_their_own_membership(firms, engine) -> None:
                 assert refused.value.sqlstate in ("42501", "23503")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute('DELETE FROM tenant_users WHERE "userId" = %s', (me,))
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor by provisioning
+                conn.execute(
+                    "SELECT gcmc_provision_user(%s, %s, 'Me', %s, NULL, NULL)",
+                    (firms.alpha, firms.emails[role], superadmin),
+                )
 
 
 def test_nobody_grants_a_role_beyond_their_own(firms, engine) -> None:
