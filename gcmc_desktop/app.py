@@ -49,7 +49,7 @@ class Application:
         return "Embedded demo database on this computer"
 
     def show_login(self, notice: str = "") -> None:
-        from .services.seed import demo_credentials
+        from .services.demo.seed import demo_credentials
         from .views.login_dialog import LoginDialog
 
         profile = app_settings.load_profile()

@@ -10,7 +10,7 @@ import pytest
 def test_sign_in_main_window_sign_out(qtbot, template_url, monkeypatch) -> None:
     from gcmc_desktop.app import Application
     from gcmc_desktop.db import make_engine, session_factory
-    from gcmc_desktop.services.seed import demo_credentials, seed_demo
+    from gcmc_desktop.services.demo.seed import demo_credentials, seed_demo
     from gcmc_desktop.services.users import ensure_login_roles
 
     from .conftest import create_database, drop_database

@@ -117,7 +117,7 @@ def test_app_restarts_its_embedded_server_when_it_stops(qtbot, own_dir, monkeypa
     from gcmc_desktop.db.embedded import embedded_server_for, stop_server
     from gcmc_desktop.models import DocumentVersion
     from gcmc_desktop.services import auth
-    from gcmc_desktop.services.seed import demo_credentials
+    from gcmc_desktop.services.demo.seed import demo_credentials
     from gcmc_desktop.views import connection_monitor as cm
 
     data = own_dir / "data"

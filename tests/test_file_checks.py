@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from gcmc_desktop.services.demo_pdf import assemble
+from gcmc_desktop.services.demo.pdf import assemble
 from gcmc_desktop.services.file_checks import (
     DOCX,
     JPEG,

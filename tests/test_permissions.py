@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from gcmc_desktop.services import auth, clients
+from gcmc_desktop.services.catalog import ROLE_NAMES, ROLE_PERMISSIONS
 from gcmc_desktop.services.context import allows, require
 from gcmc_desktop.services.errors import PermissionDenied
-from gcmc_desktop.services.reference_data import ROLE_NAMES, ROLE_PERMISSIONS
 
 from .security_fixtures import PASSWORD, build_firms
 

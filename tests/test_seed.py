@@ -37,15 +37,15 @@ from gcmc_desktop.models import (
     User,
     utcnow,
 )
-from gcmc_desktop.services import reference_data as ref
-from gcmc_desktop.services.passwords import validate_password, verify_password
-from gcmc_desktop.services.seed import (
+from gcmc_desktop.services import catalog as ref
+from gcmc_desktop.services.demo.seed import (
     TWO_FIRM_USER,
     SeedSummary,
     demo_credentials,
     seed_demo,
     write_demo_files,
 )
+from gcmc_desktop.services.passwords import validate_password, verify_password
 from gcmc_desktop.services.storage import LocalFolderStorage, object_key
 
 # --------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from gcmc_desktop.services.storage import (
     sha256_file,
     storage_from_settings,
 )
-from gcmc_desktop.services.storage_s3 import platform_bucket, translate_s3_error
+from gcmc_desktop.services.storage.s3 import platform_bucket, translate_s3_error
 
 MiB = 1024 * 1024
 BUCKET = "gcmc-test"
@@ -350,7 +350,7 @@ def test_folder_write_killed_midway_is_swept_after_a_day(
 ) -> None:
     """Issue 9 #28: a killed process cannot discard its temp file; the sweep finds it (a day
     later, not before) and removes only it."""
-    import gcmc_desktop.services.storage_local as storage_local
+    import gcmc_desktop.services.storage.folder as folder_store
 
     storage = LocalFolderStorage(tmp_path / "store")
     (tmp_path / "store").mkdir()
@@ -365,7 +365,7 @@ def test_folder_write_killed_midway_is_swept_after_a_day(
     def die(_done: int, _total: int) -> None:
         raise Killed()
 
-    monkeypatch.setattr(storage_local, "_discard", lambda _path: None)  # nobody left to clean
+    monkeypatch.setattr(folder_store, "_discard", lambda _path: None)  # nobody left to clean
     with pytest.raises(Killed):
         put(storage, object_key(1, 2, sha), path, sha, progress=die)
     monkeypatch.undo()
@@ -479,7 +479,7 @@ def test_folder_write_errors_are_named(tmp_path: Path, monkeypatch: pytest.Monke
     """The same diagnosis wherever the tests run (as root, chmod cannot make a real one)."""
     import errno
 
-    from gcmc_desktop.services import storage_local
+    from gcmc_desktop.services.storage import folder as folder_store
 
     storage = LocalFolderStorage(tmp_path)
     path, sha = write_file(tmp_path / "f", 10)
@@ -493,7 +493,7 @@ def test_folder_write_errors_are_named(tmp_path: Path, monkeypatch: pytest.Monke
             raise _error
 
         with monkeypatch.context() as patch:
-            patch.setattr(storage_local.os, "open", refuse)
+            patch.setattr(folder_store.os, "open", refuse)
             check = storage.test_connection()
             with pytest.raises(StorageError) as raised:
                 put(storage, "tenants/1/x", path, sha)

@@ -164,7 +164,7 @@ def demo_client(ctx: Context) -> int:
 def render_login(path: Path) -> Path:
     """The login dialog as a user first meets it on the demo database, after a wrong password."""
     from gcmc_desktop import settings as app_settings
-    from gcmc_desktop.services.seed import demo_credentials
+    from gcmc_desktop.services.demo.seed import demo_credentials
     from gcmc_desktop.views.login_dialog import LoginDialog
 
     dialog = LoginDialog(
@@ -230,7 +230,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
 def demo_database(database_url: str | None) -> Iterator[URL]:
     """An administrator URL of a migrated database with the demo data and its login roles."""
     from gcmc_desktop.db import make_engine, migrate, session_factory, to_sqlalchemy_url
-    from gcmc_desktop.services.seed import demo_credentials, seed_demo
+    from gcmc_desktop.services.demo.seed import demo_credentials, seed_demo
     from gcmc_desktop.services.users import ensure_login_roles
 
     if database_url:
@@ -259,7 +259,7 @@ def demo_database(database_url: str | None) -> Iterator[URL]:
 
 
 def sign_in(admin_url: URL, email: str = FIRM_ADMIN) -> Context:
-    from gcmc_desktop.services.seed import demo_credentials
+    from gcmc_desktop.services.demo.seed import demo_credentials
 
     password = next(p for _r, e, p in demo_credentials(True) if e == email)
     profile = auth.ServerProfile(

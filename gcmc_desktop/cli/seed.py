@@ -22,7 +22,7 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..services.seed import demo_credentials, seed_demo
+    from ..services.demo.seed import demo_credentials, seed_demo
     from ..services.users import ensure_login_roles
     from .maintenance import _storage
 

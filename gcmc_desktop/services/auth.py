@@ -25,9 +25,9 @@ from ..models import Permission, User, utcnow
 from ..models import Session as LoginSession
 from . import passwords, users
 from .audit import enable_audit
+from .catalog import ROLE_PERMISSIONS
 from .context import Context
 from .errors import ServiceError, install_error_translation
-from .reference_data import ROLE_PERMISSIONS
 from .scoping import scope_session
 
 BAD_CREDENTIALS = "The e-mail address or password is not correct."

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from ..models import Client, ClientBusiness, Document, Filing
 from . import records
+from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
-from .reference_data import CLIENT_TYPES, RISK_LEVELS
 
 CLIENT_FIELDS = (
     "name",

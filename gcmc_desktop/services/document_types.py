@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from ..models import Document, DocumentType
 from . import records
+from .catalog import AUTHORITIES, DOCUMENT_CATEGORIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
-from .reference_data import AUTHORITIES, DOCUMENT_CATEGORIES
 
 DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
 DOCUMENT_TYPE_RULES: dict[str, records.FieldRule] = {

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
 from . import records
+from .catalog import AUTHORITIES, DOCUMENT_STATUSES
 from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
-from .reference_data import AUTHORITIES, DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
 

@@ -51,7 +51,7 @@ def prepare_database(
         with session_factory(engine)() as session:
             if session.scalar(select(Tenant.id).where(Tenant.code == "demo")) is None:
                 progress("Loading demo data…")
-                from .seed import demo_credentials, seed_demo
+                from .demo.seed import demo_credentials, seed_demo
                 from .users import ensure_login_roles
 
                 # Rows first, files after: an unreachable store must not stop the demo.
@@ -74,7 +74,7 @@ def prepare_database(
 def _restore_demo_files(session, storage: StorageProvider, progress: Progress) -> None:
     """Demo files missing from the store (deleted, or a database seeded before the seed wrote
     files) are written again; a store that cannot be reached must not block signing in."""
-    from .seed import write_demo_files
+    from .demo.seed import write_demo_files
 
     try:
         written = write_demo_files(session, storage)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Permission, Role, Tenant, TenantUser
+from .catalog import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from .errors import DuplicateError, ValidationError
-from .reference_data import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 
 CODE_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
 

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 
 from ..services import records
 from ..services.businesses import create_business, get_business, update_business
+from ..services.catalog import SECTORS
 from ..services.context import Context
-from ..services.reference_data import SECTORS
 from .client_dialog import NAME_MAX, SHORT_MAX, RecordDialog, code_label, combo, date_edit
 
 # Suggestions only: the platform stores the status as free text (DOMAIN.md §2).

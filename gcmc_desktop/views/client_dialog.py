@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..services import records
+from ..services.catalog import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from ..services.changes import ChangeSet
 from ..services.clients import create_client, get_client, update_client
 from ..services.context import Context
 from ..services.errors import ConflictError, ServiceError, ValidationError
-from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from .kit.bus import change_bus
 from .kit.operations import run_operation
 

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..services.catalog import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from ..services.client_list import client_list_query
 from ..services.clients import delete_client, deletion_impact
 from ..services.context import Context
 from ..services.errors import ServiceError
-from ..services.reference_data import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from .client_dialog import BANNER_STYLE, ClientDialog
 from .kit.bus import change_bus
 from .kit.operations import run_operation

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..services.catalog import AUTHORITIES, AUTHORITY_NAMES, DOCUMENT_CATEGORIES
 from ..services.context import Context
 from ..services.document_types import (
     create_document_type,
@@ -41,7 +42,6 @@ from ..services.document_types import (
     update_document_type,
 )
 from ..services.errors import ServiceError
-from ..services.reference_data import AUTHORITIES, AUTHORITY_NAMES, DOCUMENT_CATEGORIES
 from .client_dialog import BANNER_STYLE, RecordDialog, combo
 from .clients_page import confirm_delete
 from .kit.bus import change_bus

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import settings as app_settings
+from ..services.catalog import AUTHORITIES, DOCUMENT_STATUSES
 from ..services.context import Context
 from ..services.document_types import list_document_types
 from ..services.documents import (
@@ -55,7 +56,6 @@ from ..services.documents import (
 from ..services.file_checks import BadFile, check_file
 from ..services.outbox import UploadTarget
 from ..services.paging import PagedQuery, format_value
-from ..services.reference_data import AUTHORITIES, DOCUMENT_STATUSES
 from ..services.storage import StorageProvider, canonical_provider_name, provider_for
 from .date_field import OptionalDateField
 from .kit.bus import change_bus

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .storage import (
+from .base import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_PART_SIZE,
     Cancelled,
@@ -34,7 +34,7 @@ from .storage import (
     _check_sha256,
     check_key,
 )
-from .storage_local import _copy_to_file
+from .folder import _copy_to_file
 
 log = logging.getLogger(__name__)
 

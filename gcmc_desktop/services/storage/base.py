@@ -1,15 +1,8 @@
-"""Document file storage: where the bytes of document versions live, behind one interface.
+"""The storage interface every provider implements, with what all of them share: keys,
+settings, errors, checksums, and finding orphans and half-written files.
 
-Two providers: a local or network folder (`storage_local.LocalFolderStorage`, the default) and
-S3-compatible object storage through boto3 (`storage_s3.S3Storage`: MinIO, AWS S3). Keys are
-content-addressed under the tenant (`tenants/{t}/documents/{d}/{sha256}`), so a retried upload
-writes the same key and the key itself proves what the bytes are. The database row is written
-only after `put_file` returns; objects left without a row by a crash in between are found by
-`find_orphans` and removed by maintenance once they are old enough.
-
-Qt-free, and free of QSettings/keyring: settings arrive as plain values (`StorageSettings`).
-Every failure reaches callers as a `StorageError` with a message for people, never a botocore
-traceback.
+Imports no provider: `folder` and `s3` import this module, never the other way round, and the
+factory that picks one (`factory.storage_from_settings`) imports them on first use.
 """
 
 from __future__ import annotations
@@ -21,22 +14,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
-from .errors import ServiceError
-
-if TYPE_CHECKING:
-    from .storage_local import LocalFolderStorage
-    from .storage_s3 import S3Storage
+from ..errors import ServiceError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_PART_SIZE",
     "Cancelled",
-    "LocalFolderStorage",
     "ObjectInfo",
     "Progress",
-    "S3Storage",
     "StorageCancelled",
     "StorageCheck",
     "StorageError",
@@ -54,7 +41,6 @@ __all__ = [
     "remove_orphans",
     "remove_partial_writes",
     "sha256_file",
-    "storage_from_settings",
     "tenant_prefix",
 ]
 
@@ -288,46 +274,6 @@ def default_folder() -> Path:
     return data_dir() / "files"
 
 
-def storage_from_settings(settings: StorageSettings, secret_key: str | None) -> StorageProvider:
-    """The provider the settings describe; StorageError naming what is missing."""
-    if settings.kind == "local":
-        from .storage_local import LocalFolderStorage
-
-        if settings.folder is None:
-            folder = default_folder()
-            folder.mkdir(parents=True, exist_ok=True)
-            return LocalFolderStorage(folder)
-        # A configured folder is never created: an unmounted network share would otherwise
-        # silently become an empty local folder and documents would scatter across machines.
-        return LocalFolderStorage(Path(settings.folder))
-    if settings.kind == "s3":
-        from .storage_s3 import S3Storage
-
-        missing = [
-            label
-            for label, value in (
-                ("bucket", settings.bucket),
-                ("access key", settings.access_key),
-                ("secret key", secret_key),
-            )
-            if not (value or "").strip()
-        ]
-        if missing:
-            raise StorageError(f"S3 storage needs a {_and(missing)}.")
-        return S3Storage(
-            endpoint_url=(settings.endpoint_url or "").strip() or None,
-            region=settings.region.strip() or "us-east-1",
-            bucket=settings.bucket.strip(),
-            access_key=settings.access_key.strip(),
-            secret_key=secret_key or "",
-        )
-    raise StorageError(f"Unknown storage kind {settings.kind!r}.")
-
-
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 # --------------------------------------------------------------------------------------------
 # Orphans
 
@@ -406,20 +352,3 @@ def remove_partial_writes(
     for path in found:
         provider.delete_partial_write(path)
     return found
-
-
-# --------------------------------------------------------------------------------------------
-# The implementations, imported on first use: boto3 takes a noticeable time to import and a
-# folder-only workstation never needs it.
-
-
-def __getattr__(name: str) -> Any:
-    if name == "LocalFolderStorage":
-        from .storage_local import LocalFolderStorage
-
-        return LocalFolderStorage
-    if name == "S3Storage":
-        from .storage_s3 import S3Storage
-
-        return S3Storage
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

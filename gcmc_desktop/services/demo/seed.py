@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import (
+from ...models import (
     Account,
     Client,
     ClientBusiness,
@@ -74,17 +74,17 @@ from ..models import (
     new_id,
     utcnow,
 )
-from . import reference_data as ref
-from .demo_pdf import one_page_pdf
-from .errors import ServiceError
-from .passwords import hash_password
-from .storage import (
+from .. import catalog as ref
+from ..errors import ServiceError
+from ..passwords import hash_password
+from ..storage import (
     StorageProvider,
     StorageSettings,
     canonical_provider_name,
     object_key,
     storage_from_settings,
 )
+from .pdf import one_page_pdf
 
 SEED = 2024
 CLIENT_COUNT = 50

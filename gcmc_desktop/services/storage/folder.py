@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .storage import (
+from .base import (
     DEFAULT_CHUNK_SIZE,
     Cancelled,
     ObjectInfo,
