@@ -4,7 +4,9 @@ so every sortable column pages by a short index range scan inside the tenant."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 
 from ..models import Client
 from .context import Context, require
@@ -28,6 +30,18 @@ SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 
+def client_search_ids(tenant_id: int) -> Any:
+    """Search through `desktop_client_search` (migration 0008): it applies the firm and
+    permission checks itself and uses the trigram index, which an `ILIKE` under the staff's
+    row-level security cannot."""
+
+    def ids(term: str) -> Any:
+        found = func.desktop_client_search(tenant_id, term).table_valued("id").render_derived()
+        return select(found.c.id)
+
+    return ids
+
+
 def client_list_query(ctx: Context) -> PagedQuery:
     """The tenant's clients, sorted by name; filters `type`, `risk_level`, `sector`; search over
     name, e-mail, TIN and NIS number."""
@@ -39,6 +53,7 @@ def client_list_query(ctx: Context) -> PagedQuery:
         base,
         CLIENT_COLUMNS,
         search_columns=SEARCH_COLUMNS,
+        search_ids=client_search_ids(ctx.tenant_id),
         filter_columns=FILTER_COLUMNS,
         sort_key="name",
     )

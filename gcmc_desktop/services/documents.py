@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
@@ -564,18 +564,41 @@ def _status_label(value: Any) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+# Each document's latest-version sort fields, kept by triggers (migration 0008) and indexed
+# (tenantId, field, documentId): sorting on a joined version column cannot use an index, and under
+# row-level security it evaluated the versions' policy once per version row.
+LATEST = Table(
+    "desktop_latest_versions",
+    MetaData(),
+    Column("documentId", Integer, primary_key=True),
+    Column("tenantId", Integer, nullable=False),
+    Column("versionId", Integer),
+    Column("expiryDate", DateTime),
+    Column("uploadedAt", DateTime),
+)
+
 DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("title", "Title", Document.title),
     ColumnSpec("client", "Client", Client.name),
     ColumnSpec("type", "Type", DocumentType.name),
     ColumnSpec("authority", "Authority", Document.authority),
     ColumnSpec("status", "Status", Document.status, formatter=_status_label),
-    # Outer-joined latest version: both may be NULL (a platform document without versions).
+    # The latest version's fields: both NULL for a platform document without versions.
     ColumnSpec(
-        "expiry", "Expires", DocumentVersion.expiry_date, formatter=format_date, nullable=True
+        "expiry",
+        "Expires",
+        LATEST.c.expiryDate,
+        formatter=format_date,
+        nullable=True,
+        tie_breaker=LATEST.c.documentId,
     ),
     ColumnSpec(
-        "uploaded", "Uploaded", DocumentVersion.uploaded_at, formatter=format_date, nullable=True
+        "uploaded",
+        "Uploaded",
+        LATEST.c.uploadedAt,
+        formatter=format_date,
+        nullable=True,
+        tie_breaker=LATEST.c.documentId,
     ),
 )
 # Filter keys by attribute name, as the services spell them.
@@ -604,9 +627,20 @@ def _expiring_within(days: Any) -> Any:
         raise ValueError(f"{EXPIRING_WITHIN} cannot be negative")
     now = utcnow()
     return and_(
-        DocumentVersion.expiry_date >= now,
-        DocumentVersion.expiry_date <= now + timedelta(days=span),
+        LATEST.c.expiryDate >= now,
+        LATEST.c.expiryDate <= now + timedelta(days=span),
     )
+
+
+def _search_ids(tenant_id: int) -> Any:
+    """Search through `desktop_document_search` (migration 0008): the same firm and permission
+    checks as the policies, then the trigram indexes (an `ILIKE` under RLS cannot use them)."""
+
+    def ids(term: str) -> Any:
+        found = func.desktop_document_search(tenant_id, term).table_valued("id").render_derived()
+        return select(found.c.id)
+
+    return ids
 
 
 def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQuery:
@@ -620,15 +654,16 @@ def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQ
         select(Document)
         .join(Client, Client.id == Document.client_id)
         .join(DocumentType, DocumentType.id == Document.document_type_id)
-        .outerjoin(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
-        .where(Document.tenant_id == ctx.tenant_id)
+        .join(LATEST, LATEST.c.documentId == Document.id)
+        .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
     )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
     return PagedQuery(
         base,
         DOCUMENT_COLUMNS,
-        search_columns=(Document.title, tags_text(Document.tags), DocumentVersion.ocr_text),
+        search_columns=(Document.title, tags_text(Document.tags)),
+        search_ids=_search_ids(ctx.tenant_id),
         filter_columns=DOCUMENT_FILTERS,
         filter_predicates={EXPIRING_WITHIN: _expiring_within},
         id_column=Document.id,

@@ -90,6 +90,10 @@ class ColumnSpec:
     sortable: bool = True
     formatter: Formatter | None = None
     nullable: bool | None = None
+    # The unique tie-breaker to order by with this column, when not the list's id: a column of
+    # the sort column's own table equal to the id (e.g. a joined table's documentId), so that
+    # (sort column, tie-breaker) is one index of that table.
+    tie_breaker: Any | None = None
 
     def format(self, value: Any) -> str:
         return (self.formatter or format_value)(value)
@@ -139,6 +143,8 @@ def escape_like(term: str) -> str:
 
 
 FilterPredicate = Callable[[Any], ColumnElement[bool]]
+# A search term -> a selectable of the matching ids (e.g. a SECURITY DEFINER search function).
+SearchIds = Callable[[str], Any]
 
 
 class PagedQuery:
@@ -147,6 +153,11 @@ class PagedQuery:
 
     `filter_predicates` name filters that are not "column equals value" (e.g. "expiring within
     N days"): each maps the filter's value to a WHERE condition.
+
+    `search_ids` replaces the `ILIKE` over `search_columns` with `id IN (search_ids(term))`:
+    under row-level security PostgreSQL applies a non-leakproof `ILIKE` only after the
+    policies, so it can never use the trigram indexes for staff; a search function that applies
+    the same checks itself can (ARCHITECTURE.md, "Performance under row-level security").
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -160,6 +171,7 @@ class PagedQuery:
         filter_columns: Mapping[str, Any] | None = None,
         filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
+        search_ids: SearchIds | None = None,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -172,6 +184,7 @@ class PagedQuery:
             raise ValueError("column keys must be unique")
         self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
         self._search_columns = tuple(_column_element(c) for c in search_columns)
+        self._search_ids = search_ids
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -255,7 +268,9 @@ class PagedQuery:
                 out.append(column.in_(list(value)))
             else:
                 out.append(column == value)
-        if self._search and self._search_columns:
+        if self._search and self._search_ids is not None:
+            out.append(self._id.in_(self._search_ids(self._search)))
+        elif self._search and self._search_columns:
             # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
             # may switch to a generic plan, which cannot judge how selective the term is and so
             # cannot choose between the trigram index and an ordered scan.
@@ -278,9 +293,16 @@ class PagedQuery:
             .order_by(None)
         )
 
+    def _tie_breaker(self) -> ColumnElement[Any]:
+        if self._sort_key is not None:
+            tie = self._columns[self._index[self._sort_key]].tie_breaker
+            if tie is not None:
+                return _column_element(tie)
+        return self._id
+
     def _ordered(self, stmt: Select[Any]) -> Select[Any]:
         sort = self._sort_column()
-        keys = [self._id] if sort is None else [sort, self._id]
+        keys = [self._id] if sort is None else [sort, self._tie_breaker()]
         # Natural NULL placement (ASC NULLS LAST, DESC NULLS FIRST) matches one btree index read
         # forwards or backwards.
         return stmt.order_by(*(k.desc() if self._descending else k.asc() for k in keys))
@@ -296,13 +318,14 @@ class PagedQuery:
         if sort is None:
             return [beyond(self._id, after.id)]
         nullable = self._columns[self._index[self._sort_key]].is_nullable  # type: ignore[index]
+        tie = self._tie_breaker()
         if after.value is None:
             # Inside the NULL block, which is ordered by id alone.
-            within_nulls = and_(sort.is_(None), beyond(self._id, after.id))
+            within_nulls = and_(sort.is_(None), beyond(tie, after.id))
             if self._descending:  # NULLs first: the non-NULL rows come after them
                 return [within_nulls, sort.is_not(None)]
             return [within_nulls]
-        rest = beyond(tuple_(sort, self._id), tuple_(after.value, after.id))
+        rest = beyond(tuple_(sort, tie), tuple_(after.value, after.id))
         if nullable and not self._descending:  # NULLs last: they follow the non-NULL rows
             return [rest, sort.is_(None)]
         return [rest]
