@@ -27,6 +27,9 @@ CLIENT_COLUMNS: tuple[ColumnSpec, ...] = (
 # The columns of the trigram index (desktop_clients_search_trgm_idx).
 SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # Filter keys by attribute name, as the services and reference data spell them.
+# Up to this many matches a search pages over the ids the search function found; beyond, the
+# ordered index scan filtered by ILIKE finds a page sooner (see PagedQuery).
+SEARCH_CAP = 5000
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 
@@ -35,14 +38,16 @@ def client_search_ids(tenant_id: int) -> Any:
     permission checks itself and uses the trigram index, which an `ILIKE` under the staff's
     row-level security cannot."""
 
-    def ids(term: str) -> Any:
-        found = func.desktop_client_search(tenant_id, term).table_valued("id").render_derived()
+    def ids(term: str, limit: int | None) -> Any:
+        found = (
+            func.desktop_client_search(tenant_id, term, limit).table_valued("id").render_derived()
+        )
         return select(found.c.id)
 
     return ids
 
 
-def client_list_query(ctx: Context) -> PagedQuery:
+def client_list_query(ctx: Context, *, search_cap: int = SEARCH_CAP) -> PagedQuery:
     """The tenant's clients, sorted by name; filters `type`, `risk_level`, `sector`; search over
     name, e-mail, TIN and NIS number."""
     require(ctx, "clients", "view")
@@ -54,6 +59,7 @@ def client_list_query(ctx: Context) -> PagedQuery:
         CLIENT_COLUMNS,
         search_columns=SEARCH_COLUMNS,
         search_ids=client_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
         filter_columns=FILTER_COLUMNS,
         sort_key="name",
     )

@@ -636,8 +636,10 @@ def _search_ids(tenant_id: int) -> Any:
     """Search through `desktop_document_search` (migration 0008): the same firm and permission
     checks as the policies, then the trigram indexes (an `ILIKE` under RLS cannot use them)."""
 
-    def ids(term: str) -> Any:
-        found = func.desktop_document_search(tenant_id, term).table_valued("id").render_derived()
+    def ids(term: str, limit: int | None) -> Any:
+        found = (
+            func.desktop_document_search(tenant_id, term, limit).table_valued("id").render_derived()
+        )
         return select(found.c.id)
 
     return ids

@@ -143,8 +143,11 @@ def escape_like(term: str) -> str:
 
 
 FilterPredicate = Callable[[Any], ColumnElement[bool]]
-# A search term -> a selectable of the matching ids (e.g. a SECURITY DEFINER search function).
-SearchIds = Callable[[str], Any]
+# (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
+# SECURITY DEFINER search function).
+SearchIds = Callable[[str, int | None], Any]
+# A probe's verdict: more matches than the cap.
+_FREQUENT = object()
 
 
 class PagedQuery:
@@ -158,6 +161,11 @@ class PagedQuery:
     under row-level security PostgreSQL applies a non-leakproof `ILIKE` only after the
     policies, so it can never use the trigram indexes for staff; a search function that applies
     the same checks itself can (ARCHITECTURE.md, "Performance under row-level security").
+    With `search_cap`, each page first asks for at most `search_cap + 1` ids: a rarer term pages
+    over exactly those ids (a few index lookups and a small sort); a term matching more rows than
+    that is frequent enough that the ordered index scan, filtered by the `ILIKE` over
+    `search_columns` (which must search exactly what the function does), meets a page of
+    matches within a few thousand rows. Counting always goes through `search_ids`.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -172,6 +180,7 @@ class PagedQuery:
         filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
         search_ids: SearchIds | None = None,
+        search_cap: int | None = None,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -185,6 +194,7 @@ class PagedQuery:
         self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
         self._search_columns = tuple(_column_element(c) for c in search_columns)
         self._search_ids = search_ids
+        self._search_cap = search_cap
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -256,7 +266,8 @@ class PagedQuery:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def _criteria(self) -> list[ColumnElement[bool]]:
+    def _criteria(self, found: Any = None) -> list[ColumnElement[bool]]:
+        """The WHERE conditions; `found` is what `_probe` returned (None: search by function)."""
         out: list[ColumnElement[bool]] = []
         for key, value in self._filters.items():
             predicate = self._filter_predicates.get(key)
@@ -268,8 +279,11 @@ class PagedQuery:
                 out.append(column.in_(list(value)))
             else:
                 out.append(column == value)
-        if self._search and self._search_ids is not None:
-            out.append(self._id.in_(self._search_ids(self._search)))
+        if self._search and self._search_ids is not None and found is not _FREQUENT:
+            if found is None:
+                out.append(self._id.in_(self._search_ids(self._search, None)))
+            else:
+                out.append(self._id.in_(found))
         elif self._search and self._search_columns:
             # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
             # may switch to a generic plan, which cannot judge how selective the term is and so
@@ -285,11 +299,21 @@ class PagedQuery:
             return None
         return _column_element(self._columns[self._index[self._sort_key]].expr)
 
-    def _select_rows(self) -> Select[Any]:
+    def _probe(self, session: Session) -> Any:
+        """For a capped search: the matching ids when there are at most `search_cap` of them,
+        else `_FREQUENT`. None when there is nothing to probe."""
+        if not (self._search and self._search_ids is not None and self._search_cap):
+            return None
+        ids = list(session.scalars(self._search_ids(self._search, self._search_cap + 1)))
+        if len(ids) > self._search_cap:
+            return _FREQUENT if self._search_columns else None
+        return ids
+
+    def _select_rows(self, found: Any = None) -> Select[Any]:
         exprs = [spec.expr for spec in self._columns]
         return (
             self._base.with_only_columns(*exprs, self._id, maintain_column_froms=True)
-            .where(*self._criteria())
+            .where(*self._criteria(found))
             .order_by(None)
         )
 
@@ -366,7 +390,7 @@ class PagedQuery:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
         fetched: list[tuple[Any, ...]] = []
-        base = self._select_rows()
+        base = self._select_rows(self._probe(session))
         # Ask for one row more than the page: its presence says whether another page exists.
         for condition in self._segments(after):
             want = limit + 1 - len(fetched)

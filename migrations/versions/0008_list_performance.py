@@ -13,7 +13,8 @@ and evaluated the child-table policy once per version row. Additive, every objec
   indexes. They return ids of the caller's own firm only; a foreign tenant, NULL or an empty
   term returns nothing, not an error and not a count. The term is matched literally (`%`, `_`
   and `\\` escaped) and passed to the dynamic statement as a quoted literal (`format %L`), so
-  each search is planned for its own term. The list query then keeps `id IN (search ids)`
+  each search is planned for its own term. An optional limit lets the list probe how many rows
+  match before choosing its plan. The list query then keeps `id IN (search ids)`
   beside its policies, which still apply to every row shown. Administrators (who bypass RLS)
   may search any tenant, as they may read it.
 - `desktop_latest_versions`: one row per document with its latest version's sort fields
@@ -62,7 +63,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
         || '%' END
 $$;
 
-CREATE FUNCTION desktop_client_search(p_tenant integer, p_term text) RETURNS SETOF integer
+-- LIMIT's argument: ALL for NULL (GREATEST would turn NULL into 0), never negative.
+CREATE FUNCTION desktop__limit_clause(p_limit integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
+    SELECT CASE WHEN p_limit IS NULL THEN 'ALL' ELSE greatest(p_limit, 0)::text END
+$$;
+
+CREATE FUNCTION desktop_client_search(p_tenant integer, p_term text, p_limit integer DEFAULT NULL)
+RETURNS SETOF integer
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 200 AS $$
 DECLARE
     v_tenant integer := desktop__search_tenant(p_tenant, 'clients');
@@ -73,12 +81,14 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format(
         'SELECT c.id FROM clients c WHERE c."tenantId" = %s AND (c.name ILIKE %L '
-        'OR c.email ILIKE %L OR c.tin ILIKE %L OR c."nisNumber" ILIKE %L)',
-        v_tenant, v_pattern, v_pattern, v_pattern, v_pattern);
+        'OR c.email ILIKE %L OR c.tin ILIKE %L OR c."nisNumber" ILIKE %L) LIMIT %s',
+        v_tenant, v_pattern, v_pattern, v_pattern, v_pattern,
+        desktop__limit_clause(p_limit));
 END $$;
 
 -- Title, tags, and the text of the latest version (as the documents list always searched).
-CREATE FUNCTION desktop_document_search(p_tenant integer, p_term text) RETURNS SETOF integer
+CREATE FUNCTION desktop_document_search(p_tenant integer, p_term text, p_limit integer DEFAULT NULL)
+RETURNS SETOF integer
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 200 AS $$
 DECLARE
     v_tenant integer := desktop__search_tenant(p_tenant, 'documents');
@@ -92,14 +102,16 @@ BEGIN
         'AND (d.title ILIKE %2$L OR desktop_tags_text(d.tags) ILIKE %2$L) '
         'UNION '
         'SELECT d.id FROM document_versions v JOIN documents d ON d."latestVersionId" = v.id '
-        'WHERE d."tenantId" = %1$s AND v."ocrText" ILIKE %2$L',
-        v_tenant, v_pattern);
+        'WHERE d."tenantId" = %1$s AND v."ocrText" ILIKE %2$L LIMIT %3$s',
+        v_tenant, v_pattern, desktop__limit_clause(p_limit));
 END $$;
 
 REVOKE ALL ON FUNCTION desktop__search_tenant(integer, text), desktop__contains_pattern(text),
-    desktop_client_search(integer, text), desktop_document_search(integer, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION desktop_client_search(integer, text),
-    desktop_document_search(integer, text) TO gcmc_staff;
+    desktop__limit_clause(integer),
+    desktop_client_search(integer, text, integer),
+    desktop_document_search(integer, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION desktop_client_search(integer, text, integer),
+    desktop_document_search(integer, text, integer) TO gcmc_staff;
 
 CREATE TABLE desktop_latest_versions (
     "documentId" integer PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
@@ -164,8 +176,10 @@ SYNC_TRIGGERS = {
 
 DOWNGRADE = """
 DROP TABLE IF EXISTS desktop_latest_versions;
-DROP FUNCTION IF EXISTS desktop__sync_document_latest(), desktop_document_search(integer, text),
-    desktop_client_search(integer, text), desktop__contains_pattern(text),
+DROP FUNCTION IF EXISTS desktop__sync_document_latest(),
+    desktop_document_search(integer, text, integer),
+    desktop_client_search(integer, text, integer), desktop__contains_pattern(text),
+    desktop__limit_clause(integer),
     desktop__search_tenant(integer, text);
 """
 
