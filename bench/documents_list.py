@@ -65,11 +65,11 @@ INSERT INTO tenants (name, code, "createdAt", "updatedAt") VALUES
     ('Bench firm', 'bench', now(), now()), ('Other firm', 'other', now(), now());
 INSERT INTO clients ("tenantId", name, type, "updatedAt")
 SELECT t.id, 'Client ' || g, CASE WHEN g % 2 = 0 THEN 'company' ELSE 'individual' END, now()
-FROM tenants t, generate_series(1, 20000) g;
+FROM tenants t, generate_series(1, 20000) g ORDER BY t.id, g;
 INSERT INTO document_types ("tenantId", name, category, "updatedAt")
 SELECT t.id, k, 'identification', now()
 FROM tenants t, unnest(ARRAY['TIN certificate', 'NIS certificate', 'Business registration',
-                             'Annual return', 'Compliance certificate']) k;
+                             'Annual return', 'Compliance certificate']) k ORDER BY t.id;
 INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, authority, tags,
                        "updatedAt")
 WITH firm AS (

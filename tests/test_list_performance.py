@@ -123,6 +123,15 @@ def test_document_search_needs_the_documents_permission(
         assert found(conn, search, firms.alpha, "zephyrine") == {scanned.id}
         assert found(conn, search, firms.beta, "tin") == set()
         assert found(conn, search, firms.alpha, "%") == set()
+    # Frequent terms (more matches than the cap) search the same fields through the list's ILIKE.
+    for cap in (5000, 1):
+        query = documents.document_list_query(officer, search_cap=cap)
+        for term, expected in (("tin", {mine.id}), ("zephyrine", {scanned.id}), ("a", None)):
+            query.set_search(term)
+            with officer.reading() as s:
+                ids = set(query.first_page(s, 50).ids)
+                assert query.count(s) == len(ids)
+            assert ids == (expected or {mine.id, scanned.id}), (cap, term)
     with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
         assert found(conn, search, firms.alpha, "tin") == set()
         assert found(conn, "desktop_client_search", firms.alpha, "alpha") == {firms.alpha_client}

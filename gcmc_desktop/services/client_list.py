@@ -29,7 +29,7 @@ SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # Filter keys by attribute name, as the services and reference data spell them.
 # Up to this many matches a search pages over the ids the search function found; beyond, the
 # ordered index scan filtered by ILIKE finds a page sooner (see PagedQuery).
-SEARCH_CAP = 5000
+SEARCH_CAP = 2000
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 

@@ -632,6 +632,20 @@ def _expiring_within(days: Any) -> Any:
     )
 
 
+# Up to this many matches a search pages over the ids the search function found; beyond, the
+# ordered index scan filtered by ILIKE finds a page sooner (see PagedQuery).
+SEARCH_CAP = 2000
+
+
+def _latest_text() -> Any:
+    """The latest version's text, read only for the rows a frequent-term search scans."""
+    return (
+        select(DocumentVersion.ocr_text)
+        .where(DocumentVersion.id == Document.latest_version_id)
+        .scalar_subquery()
+    )
+
+
 def _search_ids(tenant_id: int) -> Any:
     """Search through `desktop_document_search` (migration 0008): the same firm and permission
     checks as the policies, then the trigram indexes (an `ILIKE` under RLS cannot use them)."""
@@ -645,7 +659,9 @@ def _search_ids(tenant_id: int) -> Any:
     return ids
 
 
-def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQuery:
+def document_list_query(
+    ctx: Context, *, client_id: int | None = None, search_cap: int = SEARCH_CAP
+) -> PagedQuery:
     """The firm's documents (or one client's), sorted by title. Filters: `status`,
     `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
     search over title, tags and the latest version's text."""
@@ -664,8 +680,10 @@ def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQ
     return PagedQuery(
         base,
         DOCUMENT_COLUMNS,
-        search_columns=(Document.title, tags_text(Document.tags)),
+        # What desktop_document_search searches, for frequent terms (see PagedQuery).
+        search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
         search_ids=_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
         filter_columns=DOCUMENT_FILTERS,
         filter_predicates={EXPIRING_WITHIN: _expiring_within},
         id_column=Document.id,

@@ -19,7 +19,8 @@ identity-mapped entities would cost memory and time for nothing. The statements 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -165,7 +166,7 @@ class PagedQuery:
     over exactly those ids (a few index lookups and a small sort); a term matching more rows than
     that is frequent enough that the ordered index scan, filtered by the `ILIKE` over
     `search_columns` (which must search exactly what the function does), meets a page of
-    matches within a few thousand rows. Counting always goes through `search_ids`.
+    matches within some ten thousand rows. Counting always goes through `search_ids`.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -390,14 +391,16 @@ class PagedQuery:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
         fetched: list[tuple[Any, ...]] = []
-        base = self._select_rows(self._probe(session))
-        # Ask for one row more than the page: its presence says whether another page exists.
-        for condition in self._segments(after):
-            want = limit + 1 - len(fetched)
-            if want <= 0:
-                break
-            stmt = base if condition is None else base.where(condition)
-            fetched.extend(tuple(r) for r in session.execute(self._ordered(stmt).limit(want)))
+        found = self._probe(session)
+        base = self._select_rows(found)
+        with _ordered_scan(session, found is _FREQUENT):
+            # Ask for one row more than the page: its presence says whether another page exists.
+            for condition in self._segments(after):
+                want = limit + 1 - len(fetched)
+                if want <= 0:
+                    break
+                stmt = base if condition is None else base.where(condition)
+                fetched.extend(tuple(r) for r in session.execute(self._ordered(stmt).limit(want)))
         done = len(fetched) <= limit
         rows = fetched[:limit]
         page = Page(
@@ -413,6 +416,28 @@ class PagedQuery:
         else:
             page.cursor = after
         return page
+
+
+_PLANNER_SWITCHES = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+
+
+@contextmanager
+def _ordered_scan(session: Session, wanted: bool) -> Iterator[None]:
+    """For a frequent search term: make the planner walk the sort column's index and filter.
+
+    PostgreSQL estimates `ILIKE '%term%'` far too selective (a few hundred of a million rows
+    where tens of thousands match), so it would read the whole firm and sort it instead of
+    stopping after a page of matches in index order. Transaction-local, restored afterwards."""
+    if not wanted:
+        yield
+        return
+    for name in _PLANNER_SWITCHES:
+        session.execute(text(f"SET LOCAL {name} = off"))
+    try:
+        yield
+    finally:
+        for name in _PLANNER_SWITCHES:
+            session.execute(text(f"SET LOCAL {name} = on"))
 
 
 def _primary_key(base: Select[Any]) -> ColumnElement[Any]:
