@@ -78,7 +78,7 @@ WITH firm AS (
            (SELECT min(k.id) FROM document_types k WHERE k."tenantId" = t.id) AS first_type
     FROM tenants t
 )
-SELECT f.id, f.first_client + (g * 7919) % 20000, f.first_type + g % 5,
+SELECT f.id, f.first_client + (g::bigint * 7919) % 20000, f.first_type + g % 5,
        (ARRAY['TIN certificate', 'NIS compliance', 'Annual return', 'Business name',
               'Tax clearance'])[1 + g % 5] || ' ' || (2015 + g % 11) || ' #' || g,
        (ARRAY['valid', 'valid', 'expired', 'pending_review'])[1 + g % 4],

@@ -123,15 +123,32 @@ def test_document_search_needs_the_documents_permission(
         assert found(conn, search, firms.alpha, "zephyrine") == {scanned.id}
         assert found(conn, search, firms.beta, "tin") == set()
         assert found(conn, search, firms.alpha, "%") == set()
-    # Frequent terms (more matches than the cap) search the same fields through the list's ILIKE.
-    for cap in (5000, 1):
-        query = documents.document_list_query(officer, search_cap=cap)
-        for term, expected in (("tin", {mine.id}), ("zephyrine", {scanned.id}), ("a", None)):
+    again = new_document(
+        officer,
+        firms,
+        tin_type,
+        title="Scan 8",
+        first_version=version(3, ocr_text="Zephyrine Ltd, renewal"),
+    )
+    # Pages of one: found among the scanned rows in list order (scan 5000) or through the
+    # function's ids (scan 1, or no scan) — the same rows either way, title, tags and text.
+    for scan in (5000, 1, None):
+        query = documents.document_list_query(officer, search_scan=scan)
+        for term, expected in (
+            ("tin", {mine.id}),
+            ("zephyrine", {scanned.id, again.id}),
+            ("scan", {scanned.id, again.id}),
+            ("payroll", {mine.id}),
+        ):
             query.set_search(term)
             with officer.reading() as s:
-                ids = set(query.first_page(s, 50).ids)
+                page = query.first_page(s, 1)
+                ids = list(page.ids)
+                while not page.done:
+                    page = query.next_page(s, page.cursor, 1)
+                    ids += page.ids
                 assert query.count(s) == len(ids)
-            assert ids == (expected or {mine.id, scanned.id}), (cap, term)
+            assert set(ids) == expected and len(ids) == len(expected), (scan, term)
     with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
         assert found(conn, search, firms.alpha, "tin") == set()
         assert found(conn, "desktop_client_search", firms.alpha, "alpha") == {firms.alpha_client}
@@ -236,10 +253,10 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
                 ),
                 {"t": firms.alpha, "n": name},
             )
-    # A rare term pages over the ids the function found; a frequent one (more matches than the
-    # cap) over the ordered index with ILIKE: the same rows either way, in pages.
-    for cap in (5000, 1):
-        query = client_list_query(officer, search_cap=cap)
+    # Found within the scanned rows (2) or through the function's ids (1 scanned row holds no
+    # whole page): the same rows either way, in pages.
+    for cap in (5000, 1, None):
+        query = client_list_query(officer, search_scan=cap)
         query.set_search("persaud")
         with officer.reading() as s:
             page = query.first_page(s, 1)

@@ -19,8 +19,7 @@ identity-mapped entities would cost memory and time for nothing. The statements 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -147,8 +146,6 @@ FilterPredicate = Callable[[Any], ColumnElement[bool]]
 # (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
 # SECURITY DEFINER search function).
 SearchIds = Callable[[str, int | None], Any]
-# A probe's verdict: more matches than the cap.
-_FREQUENT = object()
 
 
 class PagedQuery:
@@ -162,11 +159,12 @@ class PagedQuery:
     under row-level security PostgreSQL applies a non-leakproof `ILIKE` only after the
     policies, so it can never use the trigram indexes for staff; a search function that applies
     the same checks itself can (ARCHITECTURE.md, "Performance under row-level security").
-    With `search_cap`, each page first asks for at most `search_cap + 1` ids: a rarer term pages
-    over exactly those ids (a few index lookups and a small sort); a term matching more rows than
-    that is frequent enough that the ordered index scan, filtered by the `ILIKE` over
-    `search_columns` (which must search exactly what the function does), meets a page of
-    matches within some ten thousand rows. Counting always goes through `search_ids`.
+    With `search_scan`, a page is first looked for among the next `search_scan` rows in list
+    order (an index range scan), filtered by the `ILIKE` over `search_columns` (which must
+    search exactly what the function does): a frequent term fills a page there at once, while
+    the function would return tens of thousands of ids to sort. Only when that scan does not
+    fill the page does the page come from the function's ids — few, for such a term. Counting
+    always goes through `search_ids`.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -181,7 +179,7 @@ class PagedQuery:
         filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
         search_ids: SearchIds | None = None,
-        search_cap: int | None = None,
+        search_scan: int | None = None,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -195,7 +193,7 @@ class PagedQuery:
         self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
         self._search_columns = tuple(_column_element(c) for c in search_columns)
         self._search_ids = search_ids
-        self._search_cap = search_cap
+        self._search_scan = search_scan
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -267,8 +265,7 @@ class PagedQuery:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def _criteria(self, found: Any = None) -> list[ColumnElement[bool]]:
-        """The WHERE conditions; `found` is what `_probe` returned (None: search by function)."""
+    def _criteria(self, *, search: bool = True) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
         for key, value in self._filters.items():
             predicate = self._filter_predicates.get(key)
@@ -280,43 +277,78 @@ class PagedQuery:
                 out.append(column.in_(list(value)))
             else:
                 out.append(column == value)
-        if self._search and self._search_ids is not None and found is not _FREQUENT:
-            if found is None:
-                out.append(self._id.in_(self._search_ids(self._search, None)))
-            else:
-                out.append(self._id.in_(found))
-        elif self._search and self._search_columns:
-            # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
-            # may switch to a generic plan, which cannot judge how selective the term is and so
-            # cannot choose between the trigram index and an ordered scan.
-            pattern = bindparam(
-                "search_pattern", f"%{escape_like(self._search)}%", literal_execute=True
-            )
-            out.append(or_(*(column.ilike(pattern) for column in self._search_columns)))
+        if not (search and self._search):
+            return out
+        if self._search_ids is not None:
+            out.append(self._id.in_(self._search_ids(self._search, None)))
+        elif self._search_columns:
+            out.append(self._matches(self._search_columns))
         return out
+
+    def _matches(self, columns: Sequence[Any]) -> ColumnElement[bool]:
+        # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
+        # may switch to a generic plan, which cannot judge how selective the term is and so
+        # cannot choose between the trigram index and an ordered scan.
+        pattern = bindparam(
+            "search_pattern", f"%{escape_like(self._search)}%", literal_execute=True
+        )
+        return or_(*(column.ilike(pattern) for column in columns))
 
     def _sort_column(self) -> ColumnElement[Any] | None:
         if self._sort_key is None:
             return None
         return _column_element(self._columns[self._index[self._sort_key]].expr)
 
-    def _probe(self, session: Session) -> Any:
-        """For a capped search: the matching ids when there are at most `search_cap` of them,
-        else `_FREQUENT`. None when there is nothing to probe."""
-        if not (self._search and self._search_ids is not None and self._search_cap):
-            return None
-        ids = list(session.scalars(self._search_ids(self._search, self._search_cap + 1)))
-        if len(ids) > self._search_cap:
-            return _FREQUENT if self._search_columns else None
-        return ids
-
-    def _select_rows(self, found: Any = None) -> Select[Any]:
+    def _select_rows(self) -> Select[Any]:
         exprs = [spec.expr for spec in self._columns]
         return (
             self._base.with_only_columns(*exprs, self._id, maintain_column_froms=True)
-            .where(*self._criteria(found))
+            .where(*self._criteria())
             .order_by(None)
         )
+
+    def _scan_for_matches(
+        self, session: Session, after: Cursor | None, limit: int
+    ) -> list[tuple[Any, ...]] | None:
+        """A page of a search from the next `search_scan` rows in list order, or None when
+        they do not hold a whole page (then only the search function's ids can tell)."""
+        if not (self._search and self._search_scan and self._search_columns):
+            return None
+        width = len(self._columns)
+        searched = [column.label(f"searched_{i}") for i, column in enumerate(self._search_columns)]
+        plain = (
+            self._base.with_only_columns(
+                *(spec.expr for spec in self._columns),
+                self._id,
+                *searched,
+                maintain_column_froms=True,
+            )
+            .where(*self._criteria(search=False))
+            .order_by(None)
+        )
+        fetched: list[tuple[Any, ...]] = []
+        for condition in self._segments(after):
+            want = limit + 1 - len(fetched)
+            if want <= 0:
+                break
+            stmt = plain if condition is None else plain.where(condition)
+            # LIMIT inside: PostgreSQL does not push the ILIKE below it, so the scan is the
+            # index range scan of a plain page, and the filter sees only those rows.
+            scanned = self._ordered(stmt).limit(self._search_scan).subquery()
+            cols = list(scanned.c)
+            keys = [cols[width]]
+            if self._sort_key is not None:
+                keys.insert(0, cols[self._index[self._sort_key]])
+            rows = session.execute(
+                select(*cols[: width + 1])
+                .where(self._matches(cols[width + 1 :]))
+                .order_by(*(k.desc() if self._descending else k.asc() for k in keys))
+                .limit(want)
+            ).all()
+            fetched.extend(tuple(r) for r in rows)
+            if len(rows) < want:
+                return None
+        return fetched
 
     def _tie_breaker(self) -> ColumnElement[Any]:
         if self._sort_key is not None:
@@ -390,11 +422,11 @@ class PagedQuery:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
-        fetched: list[tuple[Any, ...]] = []
-        found = self._probe(session)
-        base = self._select_rows(found)
-        with _ordered_scan(session, found is _FREQUENT):
-            # Ask for one row more than the page: its presence says whether another page exists.
+        # Ask for one row more than the page: its presence says whether another page exists.
+        fetched = self._scan_for_matches(session, after, limit)
+        if fetched is None:
+            fetched = []
+            base = self._select_rows()
             for condition in self._segments(after):
                 want = limit + 1 - len(fetched)
                 if want <= 0:
@@ -416,28 +448,6 @@ class PagedQuery:
         else:
             page.cursor = after
         return page
-
-
-_PLANNER_SWITCHES = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
-
-
-@contextmanager
-def _ordered_scan(session: Session, wanted: bool) -> Iterator[None]:
-    """For a frequent search term: make the planner walk the sort column's index and filter.
-
-    PostgreSQL estimates `ILIKE '%term%'` far too selective (a few hundred of a million rows
-    where tens of thousands match), so it would read the whole firm and sort it instead of
-    stopping after a page of matches in index order. Transaction-local, restored afterwards."""
-    if not wanted:
-        yield
-        return
-    for name in _PLANNER_SWITCHES:
-        session.execute(text(f"SET LOCAL {name} = off"))
-    try:
-        yield
-    finally:
-        for name in _PLANNER_SWITCHES:
-            session.execute(text(f"SET LOCAL {name} = on"))
 
 
 def _primary_key(base: Select[Any]) -> ColumnElement[Any]:
