@@ -130,10 +130,11 @@ def test_document_search_needs_the_documents_permission(
         title="Scan 8",
         first_version=version(3, ocr_text="Zephyrine Ltd, renewal"),
     )
-    # Pages of one: found among the scanned rows in list order (scan 5000) or through the
-    # function's ids (scan 1, or no scan) — the same rows either way, title, tags and text.
-    for scan in (5000, 1, None):
-        query = documents.document_list_query(officer, search_scan=scan)
+    # Pages of one: over the probed ids (cap 2000), among the scanned rows in list order (a
+    # "frequent" term: cap 1, scan 5000) or through all the function's ids (the scan holds no
+    # page: scan 1) — the same rows either way, title, tags and text.
+    for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
+        query = documents.document_list_query(officer, search_cap=cap, search_scan=scan)
         for term, expected in (
             ("tin", {mine.id}),
             ("zephyrine", {scanned.id, again.id}),
@@ -148,7 +149,7 @@ def test_document_search_needs_the_documents_permission(
                     page = query.next_page(s, page.cursor, 1)
                     ids += page.ids
                 assert query.count(s) == len(ids)
-            assert set(ids) == expected and len(ids) == len(expected), (scan, term)
+            assert set(ids) == expected and len(ids) == len(expected), (cap, scan, term)
     with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
         assert found(conn, search, firms.alpha, "tin") == set()
         assert found(conn, "desktop_client_search", firms.alpha, "alpha") == {firms.alpha_client}
@@ -253,17 +254,17 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
                 ),
                 {"t": firms.alpha, "n": name},
             )
-    # Found within the scanned rows (2) or through the function's ids (1 scanned row holds no
-    # whole page): the same rows either way, in pages.
-    for cap in (5000, 1, None):
-        query = client_list_query(officer, search_scan=cap)
+    # Over the probed ids, within the scanned rows, or through all the function's ids: the same
+    # rows either way, in pages.
+    for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
+        query = client_list_query(officer, search_cap=cap, search_scan=scan)
         query.set_search("persaud")
         with officer.reading() as s:
             page = query.first_page(s, 1)
             rest = query.next_page(s, page.cursor, 10)
             assert query.count(s) == 2
         names = [row["name"] for row in page.dicts() + rest.dicts()]
-        assert names == ["Persaud Trading", "Seepersaud Ltd"], cap
+        assert names == ["Persaud Trading", "Seepersaud Ltd"], (cap, scan)
         assert rest.done
 
 

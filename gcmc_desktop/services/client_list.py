@@ -27,9 +27,10 @@ CLIENT_COLUMNS: tuple[ColumnSpec, ...] = (
 # The columns of the trigram index (desktop_clients_search_trgm_idx).
 SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # Filter keys by attribute name, as the services and reference data spell them.
-# A search page is first looked for among this many rows in list order (a frequent term fills
-# it there at once); else it comes from the search function's ids (see PagedQuery).
-SEARCH_SCAN = 20_000
+# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
+# one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
+SEARCH_CAP = 2_000
+SEARCH_SCAN = 100_000
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 
@@ -47,7 +48,9 @@ def client_search_ids(tenant_id: int) -> Any:
     return ids
 
 
-def client_list_query(ctx: Context, *, search_scan: int = SEARCH_SCAN) -> PagedQuery:
+def client_list_query(
+    ctx: Context, *, search_cap: int = SEARCH_CAP, search_scan: int = SEARCH_SCAN
+) -> PagedQuery:
     """The tenant's clients, sorted by name; filters `type`, `risk_level`, `sector`; search over
     name, e-mail, TIN and NIS number."""
     require(ctx, "clients", "view")
@@ -59,6 +62,7 @@ def client_list_query(ctx: Context, *, search_scan: int = SEARCH_SCAN) -> PagedQ
         CLIENT_COLUMNS,
         search_columns=SEARCH_COLUMNS,
         search_ids=client_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=FILTER_COLUMNS,
         sort_key="name",

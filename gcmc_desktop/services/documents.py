@@ -632,9 +632,10 @@ def _expiring_within(days: Any) -> Any:
     )
 
 
-# A search page is first looked for among this many rows in list order (a frequent term fills
-# it there at once); else it comes from the search function's ids (see PagedQuery).
-SEARCH_SCAN = 3_000
+# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
+# one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
+SEARCH_CAP = 2_000
+SEARCH_SCAN = 20_000
 
 
 def _latest_text() -> Any:
@@ -660,7 +661,11 @@ def _search_ids(tenant_id: int) -> Any:
 
 
 def document_list_query(
-    ctx: Context, *, client_id: int | None = None, search_scan: int = SEARCH_SCAN
+    ctx: Context,
+    *,
+    client_id: int | None = None,
+    search_cap: int = SEARCH_CAP,
+    search_scan: int = SEARCH_SCAN,
 ) -> PagedQuery:
     """The firm's documents (or one client's), sorted by title. Filters: `status`,
     `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
@@ -683,6 +688,7 @@ def document_list_query(
         # What desktop_document_search searches, for frequent terms (see PagedQuery).
         search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
         search_ids=_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=DOCUMENT_FILTERS,
         filter_predicates={EXPIRING_WITHIN: _expiring_within},

@@ -146,6 +146,8 @@ FilterPredicate = Callable[[Any], ColumnElement[bool]]
 # (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
 # SECURITY DEFINER search function).
 SearchIds = Callable[[str, int | None], Any]
+# A probe's verdict: more matches than the cap.
+_FREQUENT = object()
 
 
 class PagedQuery:
@@ -159,12 +161,14 @@ class PagedQuery:
     under row-level security PostgreSQL applies a non-leakproof `ILIKE` only after the
     policies, so it can never use the trigram indexes for staff; a search function that applies
     the same checks itself can (ARCHITECTURE.md, "Performance under row-level security").
-    With `search_scan`, a page is first looked for among the next `search_scan` rows in list
-    order (an index range scan), filtered by the `ILIKE` over `search_columns` (which must
-    search exactly what the function does): a frequent term fills a page there at once, while
-    the function would return tens of thousands of ids to sort. Only when that scan does not
-    fill the page does the page come from the function's ids — few, for such a term. Counting
-    always goes through `search_ids`.
+    With `search_cap` and `search_scan`, each page first asks the function for at most
+    `search_cap + 1` ids: a rarer term pages over exactly those ids (a few index lookups and a
+    small sort). A frequent term (more matches than that) is looked for among the next
+    `search_scan` rows in list order (an index range scan), filtered by the `ILIKE` over
+    `search_columns` (which must search exactly what the function does): it fills a page there
+    at once, where the function would return tens of thousands of ids to sort. Only when that
+    scan does not fill the page does it come from all the function's ids. Counting always
+    goes through `search_ids`.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -179,6 +183,7 @@ class PagedQuery:
         filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
         search_ids: SearchIds | None = None,
+        search_cap: int | None = None,
         search_scan: int | None = None,
         sort_key: str | None = None,
         descending: bool = False,
@@ -193,6 +198,7 @@ class PagedQuery:
         self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
         self._search_columns = tuple(_column_element(c) for c in search_columns)
         self._search_ids = search_ids
+        self._search_cap = search_cap
         self._search_scan = search_scan
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
@@ -265,7 +271,8 @@ class PagedQuery:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def _criteria(self, *, search: bool = True) -> list[ColumnElement[bool]]:
+    def _criteria(self, *, search: bool = True, found: Any = None) -> list[ColumnElement[bool]]:
+        """The WHERE conditions; `found`: the ids a probe found (None: ask the function)."""
         out: list[ColumnElement[bool]] = []
         for key, value in self._filters.items():
             predicate = self._filter_predicates.get(key)
@@ -280,7 +287,10 @@ class PagedQuery:
         if not (search and self._search):
             return out
         if self._search_ids is not None:
-            out.append(self._id.in_(self._search_ids(self._search, None)))
+            if found is None:
+                out.append(self._id.in_(self._search_ids(self._search, None)))
+            else:
+                out.append(self._id.in_(found))
         elif self._search_columns:
             out.append(self._matches(self._search_columns))
         return out
@@ -299,11 +309,19 @@ class PagedQuery:
             return None
         return _column_element(self._columns[self._index[self._sort_key]].expr)
 
-    def _select_rows(self) -> Select[Any]:
+    def _probe(self, session: Session) -> Any:
+        """For a capped search: the matching ids when there are at most `search_cap` of them,
+        else `_FREQUENT`. None when there is nothing to probe."""
+        if not (self._search and self._search_ids is not None and self._search_cap):
+            return None
+        ids = list(session.scalars(self._search_ids(self._search, self._search_cap + 1)))
+        return _FREQUENT if len(ids) > self._search_cap else ids
+
+    def _select_rows(self, found: Any = None) -> Select[Any]:
         exprs = [spec.expr for spec in self._columns]
         return (
             self._base.with_only_columns(*exprs, self._id, maintain_column_froms=True)
-            .where(*self._criteria())
+            .where(*self._criteria(found=found))
             .order_by(None)
         )
 
@@ -423,10 +441,14 @@ class PagedQuery:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
         # Ask for one row more than the page: its presence says whether another page exists.
-        fetched = self._scan_for_matches(session, after, limit)
+        found = self._probe(session)
+        fetched = None
+        if found is _FREQUENT:
+            fetched = self._scan_for_matches(session, after, limit)
+            found = None
         if fetched is None:
             fetched = []
-            base = self._select_rows()
+            base = self._select_rows(found)
             for condition in self._segments(after):
                 want = limit + 1 - len(fetched)
                 if want <= 0:
