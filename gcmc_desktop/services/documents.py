@@ -579,8 +579,8 @@ LATEST = Table(
 
 DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("title", "Title", Document.title),
-    ColumnSpec("client", "Client", Client.name),
-    ColumnSpec("type", "Type", DocumentType.name),
+    ColumnSpec("client", "Client", Client.name, nullable=True),
+    ColumnSpec("type", "Type", DocumentType.name, nullable=True),
     ColumnSpec("authority", "Authority", Document.authority),
     ColumnSpec("status", "Status", Document.status, formatter=_status_label),
     # The latest version's fields: both NULL for a platform document without versions.
@@ -675,10 +675,15 @@ def document_list_query(
     # lets the planner use the (tenantId, …) indexes.
     base = (
         select(Document)
-        .join(Client, Client.id == Document.client_id)
-        .join(DocumentType, DocumentType.id == Document.document_type_id)
-        .join(LATEST, LATEST.c.documentId == Document.id)
-        .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
+        # Outer joins (every document has its client, type and latest row): they keep the
+        # planner from starting at a joined table, whose row-level-security filters make it
+        # misjudge the sizes and sort the whole firm instead of walking the sort index.
+        .outerjoin(Client, Client.id == Document.client_id)
+        .outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
+        .outerjoin(
+            LATEST, and_(LATEST.c.documentId == Document.id, LATEST.c.tenantId == ctx.tenant_id)
+        )
+        .where(Document.tenant_id == ctx.tenant_id)
     )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
