@@ -675,15 +675,14 @@ def document_list_query(
     # lets the planner use the (tenantId, …) indexes.
     base = (
         select(Document)
-        # Outer joins (every document has its client, type and latest row): they keep the
+        # Outer joins (every document has its client and type): they keep the
         # planner from starting at a joined table, whose row-level-security filters make it
         # misjudge the sizes and sort the whole firm instead of walking the sort index.
         .outerjoin(Client, Client.id == Document.client_id)
         .outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
-        .outerjoin(
-            LATEST, and_(LATEST.c.documentId == Document.id, LATEST.c.tenantId == ctx.tenant_id)
-        )
-        .where(Document.tenant_id == ctx.tenant_id)
+        # Inner: a sort by expiry can then start at the latest-row index.
+        .join(LATEST, LATEST.c.documentId == Document.id)
+        .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
     )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
