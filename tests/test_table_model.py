@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, literal_column, select, text
 from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
 
 from gcmc_desktop.db import migrate, session_factory
@@ -604,3 +604,70 @@ def test_a_failing_query_reports_and_stops(qtbot, engine, tenant_id) -> None:
     assert "no connection" in signal.args[0]
     assert not model.loading and not model.canFetchMore()
     query_pool().waitForDone()
+
+
+def test_quitting_while_a_page_loads_ends_the_query_quietly(
+    qtbot, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 11: the app quits while a page is loading and the embedded server stops under the
+    query (AdminShutdown): no traceback in the log, no message, no late rows."""
+    import threading
+    from contextlib import contextmanager
+
+    from gcmc_desktop.views import table_model
+
+    started = threading.Event()
+
+    @contextmanager
+    def slow_sessions() -> Iterator[Session]:
+        with Session(engine) as session:
+            started.set()
+            session.execute(text("SELECT pg_sleep(60)"))  # the server goes away meanwhile
+            yield session
+
+    with session_factory(engine)() as s:
+        tenant = Tenant(name="Quit", code="quit")
+        s.add(tenant)
+        s.commit()
+        tenant_id = tenant.id
+    model = PagedTableModel(client_query(tenant_id), slow_sessions)
+    failures: list[str] = []
+    model.failed.connect(failures.append)
+    model.fetchMore()
+    assert started.wait(10)
+    try:
+        table_model.end_background_queries()  # what QCoreApplication.aboutToQuit calls
+        with engine.connect() as conn:  # as a server shutdown does to every backend
+            qtbot.waitUntil(
+                lambda: bool(
+                    conn.scalar(
+                        text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE query = 'SELECT pg_sleep(60)'"
+                        )
+                    )
+                ),
+                timeout=5000,
+            )
+        assert query_pool().waitForDone(10_000)
+        qtbot.wait(50)
+    finally:
+        table_model._closing.clear()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert failures == []
+    assert model.rowCount() == 0
+
+
+def test_a_failing_page_is_still_reported_while_the_app_runs(
+    qtbot, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The quiet ending is for quitting only: a real failure still reaches the user."""
+    query = PagedQuery(
+        select(Client),
+        [ColumnSpec("nope", "Nope", literal_column("no_such_column"), nullable=True)],
+        id_column=Client.id,
+    )
+    model = PagedTableModel(query, session_factory(engine))
+    with qtbot.waitSignal(model.failed, timeout=10_000) as blocker:
+        model.fetchMore()
+    assert blocker.args and blocker.args[0]

@@ -4,7 +4,9 @@ so every sortable column pages by a short index range scan inside the tenant."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 
 from ..models import Client
 from .context import Context, require
@@ -25,10 +27,30 @@ CLIENT_COLUMNS: tuple[ColumnSpec, ...] = (
 # The columns of the trigram index (desktop_clients_search_trgm_idx).
 SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # Filter keys by attribute name, as the services and reference data spell them.
+# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
+# one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
+SEARCH_CAP = 2_000
+SEARCH_SCAN = 100_000
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 
-def client_list_query(ctx: Context) -> PagedQuery:
+def client_search_ids(tenant_id: int) -> Any:
+    """Search through `desktop_client_search` (migration 0008): it applies the firm and
+    permission checks itself and uses the trigram index, which an `ILIKE` under the staff's
+    row-level security cannot."""
+
+    def ids(term: str, limit: int | None) -> Any:
+        found = (
+            func.desktop_client_search(tenant_id, term, limit).table_valued("id").render_derived()
+        )
+        return select(found.c.id)
+
+    return ids
+
+
+def client_list_query(
+    ctx: Context, *, search_cap: int = SEARCH_CAP, search_scan: int = SEARCH_SCAN
+) -> PagedQuery:
     """The tenant's clients, sorted by name; filters `type`, `risk_level`, `sector`; search over
     name, e-mail, TIN and NIS number."""
     require(ctx, "clients", "view")
@@ -39,6 +61,9 @@ def client_list_query(ctx: Context) -> PagedQuery:
         base,
         CLIENT_COLUMNS,
         search_columns=SEARCH_COLUMNS,
+        search_ids=client_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
+        search_scan=search_scan,
         filter_columns=FILTER_COLUMNS,
         sort_key="name",
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
@@ -611,18 +611,41 @@ def _status_label(value: Any) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+# Each document's latest-version sort fields, kept by triggers (migration 0008) and indexed
+# (tenantId, field, documentId): sorting on a joined version column cannot use an index, and under
+# row-level security it evaluated the versions' policy once per version row.
+LATEST = Table(
+    "desktop_latest_versions",
+    MetaData(),
+    Column("documentId", Integer, primary_key=True),
+    Column("tenantId", Integer, nullable=False),
+    Column("versionId", Integer),
+    Column("expiryDate", DateTime),
+    Column("uploadedAt", DateTime),
+)
+
 DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("title", "Title", Document.title),
-    ColumnSpec("client", "Client", Client.name),
-    ColumnSpec("type", "Type", DocumentType.name),
+    ColumnSpec("client", "Client", Client.name, nullable=True),
+    ColumnSpec("type", "Type", DocumentType.name, nullable=True),
     ColumnSpec("authority", "Authority", Document.authority),
     ColumnSpec("status", "Status", Document.status, formatter=_status_label),
-    # Outer-joined latest version: both may be NULL (a platform document without versions).
+    # The latest version's fields: both NULL for a platform document without versions.
     ColumnSpec(
-        "expiry", "Expires", DocumentVersion.expiry_date, formatter=format_date, nullable=True
+        "expiry",
+        "Expires",
+        LATEST.c.expiryDate,
+        formatter=format_date,
+        nullable=True,
+        tie_breaker=LATEST.c.documentId,
     ),
     ColumnSpec(
-        "uploaded", "Uploaded", DocumentVersion.uploaded_at, formatter=format_date, nullable=True
+        "uploaded",
+        "Uploaded",
+        LATEST.c.uploadedAt,
+        formatter=format_date,
+        nullable=True,
+        tie_breaker=LATEST.c.documentId,
     ),
 )
 # Filter keys by attribute name, as the services spell them.
@@ -651,12 +674,46 @@ def _expiring_within(days: Any) -> Any:
         raise ValueError(f"{EXPIRING_WITHIN} cannot be negative")
     now = utcnow()
     return and_(
-        DocumentVersion.expiry_date >= now,
-        DocumentVersion.expiry_date <= now + timedelta(days=span),
+        LATEST.c.expiryDate >= now,
+        LATEST.c.expiryDate <= now + timedelta(days=span),
     )
 
 
-def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQuery:
+# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
+# one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
+SEARCH_CAP = 2_000
+SEARCH_SCAN = 20_000
+
+
+def _latest_text() -> Any:
+    """The latest version's text, read only for the rows a frequent-term search scans."""
+    return (
+        select(DocumentVersion.ocr_text)
+        .where(DocumentVersion.id == Document.latest_version_id)
+        .scalar_subquery()
+    )
+
+
+def _search_ids(tenant_id: int) -> Any:
+    """Search through `desktop_document_search` (migration 0008): the same firm and permission
+    checks as the policies, then the trigram indexes (an `ILIKE` under RLS cannot use them)."""
+
+    def ids(term: str, limit: int | None) -> Any:
+        found = (
+            func.desktop_document_search(tenant_id, term, limit).table_valued("id").render_derived()
+        )
+        return select(found.c.id)
+
+    return ids
+
+
+def document_list_query(
+    ctx: Context,
+    *,
+    client_id: int | None = None,
+    search_cap: int = SEARCH_CAP,
+    search_scan: int = SEARCH_SCAN,
+) -> PagedQuery:
     """The firm's documents (or one client's), sorted by title. Filters: `status`,
     `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
     search over title, tags and the latest version's text."""
@@ -665,17 +722,25 @@ def document_list_query(ctx: Context, *, client_id: int | None = None) -> PagedQ
     # lets the planner use the (tenantId, …) indexes.
     base = (
         select(Document)
-        .join(Client, Client.id == Document.client_id)
-        .join(DocumentType, DocumentType.id == Document.document_type_id)
-        .outerjoin(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
-        .where(Document.tenant_id == ctx.tenant_id)
+        # Outer joins (every document has its client and type): they keep the
+        # planner from starting at a joined table, whose row-level-security filters make it
+        # misjudge the sizes and sort the whole firm instead of walking the sort index.
+        .outerjoin(Client, Client.id == Document.client_id)
+        .outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
+        # Inner: a sort by expiry can then start at the latest-row index.
+        .join(LATEST, LATEST.c.documentId == Document.id)
+        .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
     )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
     return PagedQuery(
         base,
         DOCUMENT_COLUMNS,
-        search_columns=(Document.title, tags_text(Document.tags), DocumentVersion.ocr_text),
+        # What desktop_document_search searches, for frequent terms (see PagedQuery).
+        search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
+        search_ids=_search_ids(ctx.tenant_id),
+        search_cap=search_cap,
+        search_scan=search_scan,
         filter_columns=DOCUMENT_FILTERS,
         filter_predicates={EXPIRING_WITHIN: _expiring_within},
         id_column=Document.id,

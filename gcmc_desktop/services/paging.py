@@ -90,6 +90,10 @@ class ColumnSpec:
     sortable: bool = True
     formatter: Formatter | None = None
     nullable: bool | None = None
+    # The unique tie-breaker to order by with this column, when not the list's id: a column of
+    # the sort column's own table equal to the id (e.g. a joined table's documentId), so that
+    # (sort column, tie-breaker) is one index of that table.
+    tie_breaker: Any | None = None
 
     def format(self, value: Any) -> str:
         return (self.formatter or format_value)(value)
@@ -139,6 +143,11 @@ def escape_like(term: str) -> str:
 
 
 FilterPredicate = Callable[[Any], ColumnElement[bool]]
+# (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
+# SECURITY DEFINER search function).
+SearchIds = Callable[[str, int | None], Any]
+# A probe's verdict: more matches than the cap.
+_FREQUENT = object()
 
 
 class PagedQuery:
@@ -147,6 +156,19 @@ class PagedQuery:
 
     `filter_predicates` name filters that are not "column equals value" (e.g. "expiring within
     N days"): each maps the filter's value to a WHERE condition.
+
+    `search_ids` replaces the `ILIKE` over `search_columns` with `id IN (search_ids(term))`:
+    under row-level security PostgreSQL applies a non-leakproof `ILIKE` only after the
+    policies, so it can never use the trigram indexes for staff; a search function that applies
+    the same checks itself can (ARCHITECTURE.md, "Performance under row-level security").
+    With `search_cap` and `search_scan`, each page first asks the function for at most
+    `search_cap + 1` ids: a rarer term pages over exactly those ids (a few index lookups and a
+    small sort). A frequent term (more matches than that) is looked for among the next
+    `search_scan` rows in list order (an index range scan), filtered by the `ILIKE` over
+    `search_columns` (which must search exactly what the function does): it fills a page there
+    at once, where the function would return tens of thousands of ids to sort. Only when that
+    scan does not fill the page does it come from all the function's ids. Counting always
+    goes through `search_ids`.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -160,6 +182,9 @@ class PagedQuery:
         filter_columns: Mapping[str, Any] | None = None,
         filter_predicates: Mapping[str, FilterPredicate] | None = None,
         id_column: Any | None = None,
+        search_ids: SearchIds | None = None,
+        search_cap: int | None = None,
+        search_scan: int | None = None,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -172,6 +197,9 @@ class PagedQuery:
             raise ValueError("column keys must be unique")
         self._id = _column_element(id_column) if id_column is not None else _primary_key(base)
         self._search_columns = tuple(_column_element(c) for c in search_columns)
+        self._search_ids = search_ids
+        self._search_cap = search_cap
+        self._search_scan = search_scan
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -243,7 +271,8 @@ class PagedQuery:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def _criteria(self) -> list[ColumnElement[bool]]:
+    def _criteria(self, *, search: bool = True, found: Any = None) -> list[ColumnElement[bool]]:
+        """The WHERE conditions; `found`: the ids a probe found (None: ask the function)."""
         out: list[ColumnElement[bool]] = []
         for key, value in self._filters.items():
             predicate = self._filter_predicates.get(key)
@@ -255,32 +284,100 @@ class PagedQuery:
                 out.append(column.in_(list(value)))
             else:
                 out.append(column == value)
-        if self._search and self._search_columns:
-            # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
-            # may switch to a generic plan, which cannot judge how selective the term is and so
-            # cannot choose between the trigram index and an ordered scan.
-            pattern = bindparam(
-                "search_pattern", f"%{escape_like(self._search)}%", literal_execute=True
-            )
-            out.append(or_(*(column.ilike(pattern) for column in self._search_columns)))
+        if not (search and self._search):
+            return out
+        if self._search_ids is not None:
+            if found is None:
+                out.append(self._id.in_(self._search_ids(self._search, None)))
+            else:
+                out.append(self._id.in_(found))
+        elif self._search_columns:
+            out.append(self._matches(self._search_columns))
         return out
+
+    def _matches(self, columns: Sequence[Any]) -> ColumnElement[bool]:
+        # Inlined as a literal, not a bound parameter: with a parameter a prepared statement
+        # may switch to a generic plan, which cannot judge how selective the term is and so
+        # cannot choose between the trigram index and an ordered scan.
+        pattern = bindparam(
+            "search_pattern", f"%{escape_like(self._search)}%", literal_execute=True
+        )
+        return or_(*(column.ilike(pattern) for column in columns))
 
     def _sort_column(self) -> ColumnElement[Any] | None:
         if self._sort_key is None:
             return None
         return _column_element(self._columns[self._index[self._sort_key]].expr)
 
-    def _select_rows(self) -> Select[Any]:
+    def _probe(self, session: Session) -> Any:
+        """For a capped search: the matching ids when there are at most `search_cap` of them,
+        else `_FREQUENT`. None when there is nothing to probe."""
+        if not (self._search and self._search_ids is not None and self._search_cap):
+            return None
+        ids = list(session.scalars(self._search_ids(self._search, self._search_cap + 1)))
+        return _FREQUENT if len(ids) > self._search_cap else ids
+
+    def _select_rows(self, found: Any = None) -> Select[Any]:
         exprs = [spec.expr for spec in self._columns]
         return (
             self._base.with_only_columns(*exprs, self._id, maintain_column_froms=True)
-            .where(*self._criteria())
+            .where(*self._criteria(found=found))
             .order_by(None)
         )
 
+    def _scan_for_matches(
+        self, session: Session, after: Cursor | None, limit: int
+    ) -> list[tuple[Any, ...]] | None:
+        """A page of a search from the next `search_scan` rows in list order, or None when
+        they do not hold a whole page (then only the search function's ids can tell)."""
+        if not (self._search and self._search_scan and self._search_columns):
+            return None
+        width = len(self._columns)
+        searched = [column.label(f"searched_{i}") for i, column in enumerate(self._search_columns)]
+        plain = (
+            self._base.with_only_columns(
+                *(spec.expr for spec in self._columns),
+                self._id,
+                *searched,
+                maintain_column_froms=True,
+            )
+            .where(*self._criteria(search=False))
+            .order_by(None)
+        )
+        fetched: list[tuple[Any, ...]] = []
+        for condition in self._segments(after):
+            want = limit + 1 - len(fetched)
+            if want <= 0:
+                break
+            stmt = plain if condition is None else plain.where(condition)
+            # LIMIT inside: PostgreSQL does not push the ILIKE below it, so the scan is the
+            # index range scan of a plain page, and the filter sees only those rows.
+            scanned = self._ordered(stmt).limit(self._search_scan).subquery()
+            cols = list(scanned.c)
+            keys = [cols[width]]
+            if self._sort_key is not None:
+                keys.insert(0, cols[self._index[self._sort_key]])
+            rows = session.execute(
+                select(*cols[: width + 1])
+                .where(self._matches(cols[width + 1 :]))
+                .order_by(*(k.desc() if self._descending else k.asc() for k in keys))
+                .limit(want)
+            ).all()
+            fetched.extend(tuple(r) for r in rows)
+            if len(rows) < want:
+                return None
+        return fetched
+
+    def _tie_breaker(self) -> ColumnElement[Any]:
+        if self._sort_key is not None:
+            tie = self._columns[self._index[self._sort_key]].tie_breaker
+            if tie is not None:
+                return _column_element(tie)
+        return self._id
+
     def _ordered(self, stmt: Select[Any]) -> Select[Any]:
         sort = self._sort_column()
-        keys = [self._id] if sort is None else [sort, self._id]
+        keys = [self._id] if sort is None else [sort, self._tie_breaker()]
         # Natural NULL placement (ASC NULLS LAST, DESC NULLS FIRST) matches one btree index read
         # forwards or backwards.
         return stmt.order_by(*(k.desc() if self._descending else k.asc() for k in keys))
@@ -296,13 +393,14 @@ class PagedQuery:
         if sort is None:
             return [beyond(self._id, after.id)]
         nullable = self._columns[self._index[self._sort_key]].is_nullable  # type: ignore[index]
+        tie = self._tie_breaker()
         if after.value is None:
             # Inside the NULL block, which is ordered by id alone.
-            within_nulls = and_(sort.is_(None), beyond(self._id, after.id))
+            within_nulls = and_(sort.is_(None), beyond(tie, after.id))
             if self._descending:  # NULLs first: the non-NULL rows come after them
                 return [within_nulls, sort.is_not(None)]
             return [within_nulls]
-        rest = beyond(tuple_(sort, self._id), tuple_(after.value, after.id))
+        rest = beyond(tuple_(sort, tie), tuple_(after.value, after.id))
         if nullable and not self._descending:  # NULLs last: they follow the non-NULL rows
             return [rest, sort.is_(None)]
         return [rest]
@@ -342,15 +440,21 @@ class PagedQuery:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
-        fetched: list[tuple[Any, ...]] = []
-        base = self._select_rows()
         # Ask for one row more than the page: its presence says whether another page exists.
-        for condition in self._segments(after):
-            want = limit + 1 - len(fetched)
-            if want <= 0:
-                break
-            stmt = base if condition is None else base.where(condition)
-            fetched.extend(tuple(r) for r in session.execute(self._ordered(stmt).limit(want)))
+        found = self._probe(session)
+        fetched = None
+        if found is _FREQUENT:
+            fetched = self._scan_for_matches(session, after, limit)
+            found = None
+        if fetched is None:
+            fetched = []
+            base = self._select_rows(found)
+            for condition in self._segments(after):
+                want = limit + 1 - len(fetched)
+                if want <= 0:
+                    break
+                stmt = base if condition is None else base.where(condition)
+                fetched.extend(tuple(r) for r in session.execute(self._ordered(stmt).limit(want)))
         done = len(fetched) <= limit
         rows = fetched[:limit]
         page = Page(

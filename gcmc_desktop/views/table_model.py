@@ -12,6 +12,7 @@ an older one are dropped, so a late page never lands in a list that has moved on
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from functools import partial
@@ -20,6 +21,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import QTableView
 from sqlalchemy.orm import Session
 
 from ..services.paging import Cursor, Page, PagedQuery
-from .workers import Job, JobControl, run_job
+from .workers import Job, JobCancelled, JobControl, run_job
 
 SessionProvider = Callable[[], AbstractContextManager[Session]]
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -43,6 +45,9 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole.value
 _USER = Qt.ItemDataRole.UserRole.value
 
 _pool: QThreadPool | None = None
+# Set once the application is quitting: a list query still running then fails when its server
+# goes away (AdminShutdown from the embedded server), which is the end of it, not an error.
+_closing = threading.Event()
 
 
 def query_pool() -> QThreadPool:
@@ -52,7 +57,33 @@ def query_pool() -> QThreadPool:
     if _pool is None:
         _pool = QThreadPool()
         _pool.setMaxThreadCount(2)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(end_background_queries)
     return _pool
+
+
+def end_background_queries() -> None:
+    """On quit: queued list queries never start, and running ones end quietly (no traceback,
+    no message) when the database goes away under them."""
+    _closing.set()
+    if _pool is not None:
+        _pool.clear()
+
+
+def _quiet_on_exit(work: Callable[[JobControl], Any]) -> Callable[[JobControl], Any]:
+    """A failure of a query nobody waits for any more — the app is quitting, or the model has
+    moved on and cancelled it — ends the job as cancelled instead of failed."""
+
+    def run(control: JobControl) -> Any:
+        try:
+            return work(control)
+        except Exception:
+            if _closing.is_set() or control.cancelled:
+                raise JobCancelled() from None
+            raise
+
+    return run
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -258,7 +289,7 @@ class PagedTableModel(QAbstractTableModel):
 
         self._set_loading(True)
         self._page_job = run_job(
-            work,
+            _quiet_on_exit(work),
             on_done=partial(self._page_arrived, generation),
             on_error=partial(self._page_failed, generation),
             pool=self._pool_to_use(),
@@ -324,7 +355,9 @@ class PagedTableModel(QAbstractTableModel):
                 return query.count(session, parallel=False)
 
         self._count_job = run_job(
-            work, on_done=partial(self._count_arrived, generation), pool=self._pool_to_use()
+            _quiet_on_exit(work),
+            on_done=partial(self._count_arrived, generation),
+            pool=self._pool_to_use(),
         )
 
     def _count_arrived(self, generation: int, total: int) -> None:

@@ -1,0 +1,288 @@
+"""Issue 11: the staff path of the lists — search functions, the latest-version table and the
+keyset sorts over it — stays exactly as strong as row-level security (migration 0008).
+
+The users sign in through the real sign-in service; the attacks are raw SQL on the user's own
+PostgreSQL login, as an insider with psql would send them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from gcmc_desktop.db import migrate
+from gcmc_desktop.services import documents
+from gcmc_desktop.services.client_list import client_list_query
+from gcmc_desktop.services.context import Context
+
+from .security_fixtures import Firms, build_firms
+from .test_documents import in_days, new_document, sign_in, version
+from .test_security_attacks import connect
+
+ROLES = ("DocumentOfficer", "FilingClerk", "Viewer")
+
+
+@pytest.fixture
+def firms(engine: Engine, database_url) -> Firms:
+    return build_firms(engine, database_url, ROLES)
+
+
+@pytest.fixture
+def officer(firms: Firms) -> Iterator[Context]:
+    ctx = sign_in(firms, "DocumentOfficer")
+    yield ctx
+    ctx.session.close()
+
+
+@pytest.fixture
+def tin_type(engine: Engine, firms: Firms) -> int:
+    with engine.begin() as conn:
+        return conn.scalar(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'TIN certificate', 'identification', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+
+
+@contextmanager
+def staff(firms: Firms, role: str, tenant: int | None = None) -> Iterator[psycopg.Connection]:
+    with connect(firms.user_url(firms.emails[role])) as conn:
+        conn.execute(
+            "SELECT set_config('gcmc.tenant_id', %s, false)", (str(tenant or firms.alpha),)
+        )
+        yield conn
+
+
+def found(conn: psycopg.Connection, function: str, tenant: int | None, term: str | None) -> set:
+    rows = conn.execute(f"SELECT * FROM {function}(%s, %s)", (tenant, term)).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_client_search_answers_only_for_the_own_firm(engine: Engine, firms: Firms) -> None:
+    with engine.begin() as conn:
+        obrien = conn.scalar(
+            text(
+                'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                "VALUES (:t, 'O''Brien 100% Ltd_x', 'company', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+    search = "desktop_client_search"
+    with staff(firms, "Viewer") as conn:
+        assert found(conn, search, firms.alpha, "alpha") == {firms.alpha_client}
+        assert found(conn, search, firms.alpha, "O'Brien") == {obrien}
+        assert found(conn, search, firms.alpha, "100%") == {obrien}
+        assert found(conn, search, firms.alpha, "d_x") == {obrien}
+        # Wildcards and quotes are literal, not patterns or SQL.
+        # "%" and "_" match only the client whose name contains them, not every client.
+        for term in ("%", "_", "'"):
+            assert found(conn, search, firms.alpha, term) == {obrien}, term
+        for term in (None, "", "   ", "%%", "\\", "' OR true --", "a%c", "x" * 5000):
+            assert found(conn, search, firms.alpha, term) == set(), term
+        # Another firm's rows: not by asking for its tenant, not by choosing it for the session.
+        assert found(conn, search, firms.beta, "beta") == set()
+        assert found(conn, search, None, "beta") == set()
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        assert found(conn, search, firms.beta, "beta") == set()
+        assert found(conn, search, firms.alpha, "alpha") == set()
+        conn.execute("SELECT set_config('gcmc.tenant_id', '', false)")
+        assert found(conn, search, firms.alpha, "alpha") == set()
+    with staff(firms, "Viewer", firms.beta) as conn:
+        assert found(conn, search, firms.beta, "client") == set()
+    # The helpers are not the staff's to call.
+    with staff(firms, "Viewer") as conn:
+        for call in (
+            f"SELECT desktop__search_tenant({firms.beta}, 'clients')",
+            "SELECT desktop__contains_pattern('x')",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(call)
+
+
+def test_document_search_needs_the_documents_permission(
+    officer: Context, firms: Firms, tin_type: int
+) -> None:
+    mine = new_document(officer, firms, tin_type, title="Alpha TIN", tags=["payroll"])
+    scanned = new_document(
+        officer,
+        firms,
+        tin_type,
+        title="Scan 7",
+        first_version=version(2, ocr_text="issued to Zephyrine Ltd"),
+    )
+    search = "desktop_document_search"
+    with staff(firms, "DocumentOfficer") as conn:
+        assert found(conn, search, firms.alpha, "tin") == {mine.id}  # Beta TIN is not found
+        assert found(conn, search, firms.alpha, "PAYROLL") == {mine.id}
+        assert found(conn, search, firms.alpha, "zephyrine") == {scanned.id}
+        assert found(conn, search, firms.beta, "tin") == set()
+        assert found(conn, search, firms.alpha, "%") == set()
+    again = new_document(
+        officer,
+        firms,
+        tin_type,
+        title="Scan 8",
+        first_version=version(3, ocr_text="Zephyrine Ltd, renewal"),
+    )
+    # Pages of one: over the probed ids (cap 2000), among the scanned rows in list order (a
+    # "frequent" term: cap 1, scan 5000) or through all the function's ids (the scan holds no
+    # page: scan 1) — the same rows either way, title, tags and text.
+    for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
+        query = documents.document_list_query(officer, search_cap=cap, search_scan=scan)
+        for term, expected in (
+            ("tin", {mine.id}),
+            ("zephyrine", {scanned.id, again.id}),
+            ("scan", {scanned.id, again.id}),
+            ("payroll", {mine.id}),
+        ):
+            query.set_search(term)
+            with officer.reading() as s:
+                page = query.first_page(s, 1)
+                ids = list(page.ids)
+                while not page.done:
+                    page = query.next_page(s, page.cursor, 1)
+                    ids += page.ids
+                assert query.count(s) == len(ids)
+            assert set(ids) == expected and len(ids) == len(expected), (cap, scan, term)
+    with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
+        assert found(conn, search, firms.alpha, "tin") == set()
+        assert found(conn, "desktop_client_search", firms.alpha, "alpha") == {firms.alpha_client}
+
+
+def test_latest_versions_follow_every_version_change(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    def latest(document_id: int) -> tuple | None:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    'SELECT "tenantId", "versionId", "expiryDate" FROM desktop_latest_versions '
+                    'WHERE "documentId" = :d'
+                ),
+                {"d": document_id},
+            ).one_or_none()
+        return None if row is None else tuple(row)
+
+    def midnight(days: int) -> datetime:
+        return datetime.combine(in_days(days), datetime.min.time())
+
+    document = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(30)))
+    first = document.latest_version_id
+    assert latest(document.id) == (firms.alpha, first, midnight(30))
+    second = documents.add_version(officer, document.id, version(2, expiry=in_days(90)))
+    assert latest(document.id) == (firms.alpha, second.id, midnight(90))
+    with engine.begin() as conn:  # the web platform edits a version directly
+        conn.execute(
+            text('UPDATE document_versions SET "expiryDate" = :e WHERE id = :v'),
+            {"e": midnight(120), "v": second.id},
+        )
+    assert latest(document.id) == (firms.alpha, second.id, midnight(120))
+    with engine.begin() as conn:
+        conn.execute(
+            text('UPDATE documents SET "latestVersionId" = :v WHERE id = :d'),
+            {"v": first, "d": document.id},
+        )
+    assert latest(document.id) == (firms.alpha, first, midnight(30))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM documents WHERE id = :d"), {"d": document.id})
+    assert latest(document.id) is None
+
+
+def test_staff_read_the_latest_versions_as_they_read_documents(
+    officer: Context, firms: Firms, tin_type: int
+) -> None:
+    document = new_document(officer, firms, tin_type)
+    with staff(firms, "DocumentOfficer") as conn:
+        seen = {r[0] for r in conn.execute('SELECT "documentId" FROM desktop_latest_versions')}
+        assert seen == {document.id}  # not Beta's
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                'INSERT INTO desktop_latest_versions ("documentId", "tenantId") VALUES (%s, %s)',
+                (firms.beta_document, firms.alpha),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute('UPDATE desktop_latest_versions SET "expiryDate" = NULL')
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        assert conn.execute("SELECT count(*) FROM desktop_latest_versions").fetchone()[0] == 0
+    with staff(firms, "FilingClerk") as conn:  # no documents:view
+        assert conn.execute("SELECT count(*) FROM desktop_latest_versions").fetchone()[0] == 0
+
+
+def test_staff_lists_search_and_page_by_joined_sort_keys(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    days = [40, None, 10, 40, None, 25, 10, 60]
+    made = [
+        new_document(
+            officer,
+            firms,
+            tin_type,
+            title=f"Doc {i}",
+            first_version=version(10 + i, expiry=None if d is None else in_days(d)),
+        )
+        for i, d in enumerate(days)
+    ]
+    expiry = {doc.id: d for doc, d in zip(made, days, strict=True)}
+    for descending in (False, True):
+        query = documents.document_list_query(officer)
+        query.set_sort("expiry", descending)
+        seen: list[int] = []
+        with officer.reading() as s:
+            page = query.first_page(s, 3)
+            seen += page.ids
+            while not page.done:
+                page = query.next_page(s, page.cursor, 3)
+                seen += page.ids
+        # NULLs last ascending, first descending; equal dates by id.
+        present = sorted((i for i in expiry if expiry[i] is not None), key=lambda i: (expiry[i], i))
+        nulls = sorted(i for i in expiry if expiry[i] is None)
+        expected = present + nulls
+        assert seen == (expected[::-1] if descending else expected)
+
+    with engine.begin() as conn:
+        for name in ("Persaud Trading", "Seepersaud Ltd", "Other Co"):
+            conn.execute(
+                text(
+                    'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                    "VALUES (:t, :n, 'company', now())"
+                ),
+                {"t": firms.alpha, "n": name},
+            )
+    # Over the probed ids, within the scanned rows, or through all the function's ids: the same
+    # rows either way, in pages.
+    for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
+        query = client_list_query(officer, search_cap=cap, search_scan=scan)
+        query.set_search("persaud")
+        with officer.reading() as s:
+            page = query.first_page(s, 1)
+            rest = query.next_page(s, page.cursor, 10)
+            assert query.count(s) == 2
+        names = [row["name"] for row in page.dicts() + rest.dicts()]
+        assert names == ["Persaud Trading", "Seepersaud Ltd"], (cap, scan)
+        assert rest.done
+
+
+def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
+    def objects() -> set[str]:
+        with engine.connect() as conn:
+            return set(
+                conn.scalars(
+                    text(
+                        "SELECT proname FROM pg_proc WHERE proname LIKE 'desktop%search%' "
+                        "OR proname LIKE 'desktop%latest%' UNION "
+                        "SELECT relname FROM pg_class WHERE relname LIKE 'desktop_latest%'"
+                    )
+                )
+            )
+
+    assert len(objects()) == 8
+    migrate.downgrade(engine, "0007_change_notifications")
+    assert objects() == set()
+    migrate.upgrade(engine)
+    assert len(objects()) == 8
