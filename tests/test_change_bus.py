@@ -65,3 +65,14 @@ def test_a_closed_view_is_no_longer_called(qtbot) -> None:
     with qtbot.waitSignal(bus.delivered, timeout=2000):
         bus.publish(change("client", 1))
     assert heard == []
+
+
+def test_unexpected_errors_never_show_their_text() -> None:
+    """Issue 9 #23: an unexpected error's text (SQL, paths, values) stays in the log."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from gcmc_desktop.views.workers import UNEXPECTED, user_message
+
+    error = ProgrammingError('SELECT "secret" FROM clients', {}, Exception("column x"))
+    assert user_message(error) == UNEXPECTED
+    assert "SELECT" not in user_message(RuntimeError("SELECT 1 FROM /var/run/socket"))

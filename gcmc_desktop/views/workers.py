@@ -73,6 +73,10 @@ class Job(QRunnable):
 
 
 UNREACHABLE = "The database cannot be reached. Check the connection and try again."
+UNEXPECTED = (
+    "Something went wrong. Try again; if it keeps happening, the "
+    "application log has the details for your administrator."
+)
 
 
 def user_message(exc: Exception) -> str:
@@ -84,7 +88,9 @@ def user_message(exc: Exception) -> str:
 
     if isinstance(exc, OperationalError):
         return UNREACHABLE
-    return f"Something went wrong: {exc}" if str(exc) else "Something went wrong."
+    # An unexpected error's text may hold SQL, paths or values: it goes to the log (the job
+    # runner logs it with its traceback), never onto the screen.
+    return UNEXPECTED
 
 
 _running: set[Job] = set()
