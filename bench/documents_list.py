@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from table_model import (  # the client bench's staff sign-in and stage
     median,
     peak_mb,
     rss_mb,
+    spawn,
     staff_context,
 )
 
@@ -310,16 +310,6 @@ def run_qsql(url: str, tenant_id: int, repeat: int, socket_dir: str, port: int) 
     return out
 
 
-def spawn(variant: str, common: list[str]) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--variant", variant, *common]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return {"na": f"exited with {proc.returncode}: {' / '.join(tail)}"}
-
-
 def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
     names = {"ours": "PagedTableModel", "qsql": "QSqlQueryModel (QPSQL)"}
     lines = [
@@ -400,7 +390,7 @@ def main() -> None:
                 results[variant] = {"na": "not run (--only)"}
                 continue
             print(f"Running {variant} …", flush=True)
-            results[variant] = spawn(variant, common)
+            results[variant] = spawn(variant, common, __file__)
         report(args.rows, results)
     finally:
         if temporary:

@@ -645,8 +645,9 @@ def run_variant(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def spawn(variant: str, common: list[str]) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--variant", variant, *common]
+def spawn(variant: str, common: list[str], script: str = __file__) -> dict[str, Any]:
+    """Run one variant of `script` in a process of its own (memory figures stay apart)."""
+    cmd = [sys.executable, script, "--variant", variant, *common]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
