@@ -25,10 +25,13 @@ from gcmc_desktop.services.audit_trail import change_rows, client_audit_query, s
 from gcmc_desktop.services.client_list import client_list_query
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.errors import PermissionDenied, ValidationError
-from gcmc_desktop.views.client_dialog import ClientDialog, ConflictDialog
 from gcmc_desktop.views.client_workspace import ClientWorkspace
-from gcmc_desktop.views.clients_page import ClientsPage, confirm_delete, deletion_message
+from gcmc_desktop.views.clients import CLIENT_RECORD, CLIENTS
 from gcmc_desktop.views.kit.bus import change_bus
+from gcmc_desktop.views.kit.conflict import ConflictDialog
+from gcmc_desktop.views.kit.list_page import ListPage
+from gcmc_desktop.views.kit.questions import confirm_delete
+from gcmc_desktop.views.kit.record_dialog import RecordDialog
 from gcmc_desktop.views.table_model import query_pool
 
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -90,8 +93,8 @@ def add_clients(session: Session, tenant_id: int, rows: list[dict]) -> list[int]
     return [o.id for o in objs]
 
 
-def make_page(qtbot, ctx: Context) -> ClientsPage:
-    page = ClientsPage(ctx)
+def make_page(qtbot, ctx: Context) -> ListPage:
+    page = ListPage(ctx, CLIENTS)
     qtbot.addWidget(page)
     page.resize(1200, 600)
     page.show()
@@ -221,7 +224,7 @@ def test_create_client_through_the_dialog(qtbot, contexts, admin_session) -> Non
     page = make_page(qtbot, ctx)
     wait_loaded(qtbot, page.model, 1)
     assert page.count_label.text() == "1 client"
-    dialog = page.new_client()
+    dialog = page.new_record()
     assert dialog is not None and dialog.windowTitle() == "New client"
     type_into(qtbot, dialog, "name", "Kaieteur Holdings Inc.")
     choose(dialog, "type", "company")
@@ -259,7 +262,7 @@ def test_validation_messages_sit_next_to_fields_and_nothing_is_lost(
     qtbot, contexts, admin_session
 ) -> None:
     ctx = contexts["FirmAdmin"]
-    dialog = ClientDialog(ctx)
+    dialog = RecordDialog(ctx, CLIENT_RECORD)
     qtbot.addWidget(dialog)
     dialog.show()
     type_into(qtbot, dialog, "email", "not-an-email")
@@ -295,7 +298,7 @@ def test_validation_messages_sit_next_to_fields_and_nothing_is_lost(
 
 
 def test_escape_asks_before_discarding_edits(qtbot, contexts) -> None:
-    dialog = ClientDialog(contexts["FirmAdmin"])
+    dialog = RecordDialog(contexts["FirmAdmin"], CLIENT_RECORD)
     qtbot.addWidget(dialog)
     dialog.show()
     asked: list[str] = []
@@ -335,11 +338,11 @@ def test_edit_client_through_the_page(qtbot, contexts, firms, admin_session) -> 
     assert update.changes == {"phone": [None, "+592 222 3333"]}
 
 
-def _stale_dialog(qtbot, contexts, firms) -> ClientDialog:
+def _stale_dialog(qtbot, contexts, firms) -> RecordDialog:
     """An edit dialog of FirmAdmin whose record the ComplianceOfficer then changes."""
     mine = contexts["FirmAdmin"]
     theirs = contexts["ComplianceOfficer"]
-    dialog = ClientDialog(mine, firms.alpha_client)
+    dialog = RecordDialog(mine, CLIENT_RECORD, firms.alpha_client)
     dialog.confirm = lambda *_: True  # closing at teardown must not wait on a question
     qtbot.addWidget(dialog)
     dialog.show()
@@ -467,9 +470,7 @@ def test_delete_declined_keeps_the_client(qtbot, contexts, firms, admin_session)
 
 
 def test_deletion_message_and_default_button(qtbot) -> None:
-    assert deletion_message("X", "1 business, 3 filings") == (
-        "Delete client X? This also deletes 1 business, 3 filings."
-    )
+    assert clients.DeletionImpact(1, 0, 3).describe() == "1 business, 3 filings"
     seen = {}
 
     def cancel() -> None:
@@ -497,13 +498,13 @@ def test_viewer_sees_no_write_actions(qtbot, contexts, firms) -> None:
     assert not page.edit_button.isVisible()
     assert not page.delete_button.isVisible()
     assert page.open_button.isVisible()
-    assert page.new_client() is None
+    assert page.new_record() is None
     select_row_of(page, page.model, firms.alpha_client)
     assert page.edit_selected() is None
-    with qtbot.waitSignal(page.openClient, timeout=WAIT) as opened:
+    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
         qtbot.keyClick(page.table, Qt.Key.Key_Return)
     assert opened.args == [firms.alpha_client]
-    with qtbot.waitSignal(page.openClient, timeout=WAIT) as opened:
+    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
         qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == [firms.alpha_client]
     workspace = ClientWorkspace(ctx, firms.alpha_client)
@@ -532,18 +533,18 @@ def test_search_and_filters_narrow_the_table(qtbot, contexts, firms, admin_sessi
     qtbot.keyClicks(page.search, "persaud")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT)
     qtbot.waitUntil(lambda: page.count_label.text() == "2 clients", timeout=WAIT)
-    page.type_filter.setCurrentIndex(page.type_filter.findData("company"))
+    page.filter_box("type").setCurrentIndex(page.filter_box("type").findData("company"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
     assert page.model.row_values(0)["name"] == "Persaud Farms"
     page.search.clear()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=WAIT)
-    page.sector_filter.setCurrentIndex(page.sector_filter.findData("Agriculture"))
+    page.filter_box("sector").setCurrentIndex(page.filter_box("sector").findData("Agriculture"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT)
-    page.type_filter.setCurrentIndex(0)
-    page.sector_filter.setCurrentIndex(0)
-    page.risk_filter.setCurrentIndex(page.risk_filter.findData("high"))
+    page.filter_box("type").setCurrentIndex(0)
+    page.filter_box("sector").setCurrentIndex(0)
+    page.filter_box("risk_level").setCurrentIndex(page.filter_box("risk_level").findData("high"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
-    page.risk_filter.setCurrentIndex(0)
+    page.filter_box("risk_level").setCurrentIndex(0)
     qtbot.keyClicks(page.search, "5556")
     qtbot.waitUntil(
         lambda: page.model.rowCount() == 1 and page.model.row_values(0)["name"] == "Coastal Mining",
@@ -608,7 +609,7 @@ def test_workspace_businesses_crud_and_audit(qtbot, contexts, firms, admin_sessi
     wait_loaded(qtbot, tab.model, 0)
 
     # Create (with a future date first: refused next to the field, values kept).
-    dialog = tab.new_business()
+    dialog = tab.new_record()
     assert dialog is not None
     type_into(qtbot, dialog, "name", "Alpha Hardware")
     type_into(qtbot, dialog, "registration_number", "BN-2020-77")

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from gcmc_desktop.models import Client, ClientBusiness
 from gcmc_desktop.services.context import Context
-from gcmc_desktop.views.business_dialog import BusinessDialog
-from gcmc_desktop.views.client_dialog import ClientDialog, RecordDialog
-from gcmc_desktop.views.document_types_dialog import DocumentTypeForm
+from gcmc_desktop.views.businesses import BUSINESS_RECORD
+from gcmc_desktop.views.clients import CLIENT_RECORD
+from gcmc_desktop.views.document_types import DOCUMENT_TYPE_RECORD
+from gcmc_desktop.views.kit.record_dialog import RecordDialog
 
 from .test_clients_views import (  # noqa: F401 - fixtures
     WAIT,
@@ -70,7 +71,7 @@ def admin(contexts) -> Iterator[Context]:  # noqa: F811
 
 
 def test_new_client_opens_on_the_name_and_tabs_down_the_form(qtbot, admin) -> None:
-    dialog = shown(qtbot, ClientDialog(admin))
+    dialog = shown(qtbot, RecordDialog(admin, CLIENT_RECORD))
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
     # Typing straight away lands in the name; nothing is lost to the buttons.
     qtbot.keyClicks(QApplication.focusWidget(), "Typed at once")
@@ -85,14 +86,16 @@ def test_new_client_opens_on_the_name_and_tabs_down_the_form(qtbot, admin) -> No
 
 
 def test_edit_client_focuses_the_name_once_loaded(qtbot, admin, firms) -> None:  # noqa: F811
-    dialog = shown(qtbot, ClientDialog(admin, firms.alpha_client))
+    dialog = shown(qtbot, RecordDialog(admin, CLIENT_RECORD, firms.alpha_client))
     qtbot.waitUntil(lambda: dialog.is_loaded, timeout=WAIT)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
     assert focus_chain(dialog) == expected_chain(dialog)
 
 
 def test_new_business_opens_on_the_name(qtbot, admin, firms) -> None:  # noqa: F811
-    dialog = shown(qtbot, BusinessDialog(admin, firms.alpha_client))
+    dialog = shown(
+        qtbot, RecordDialog(admin, BUSINESS_RECORD, scope={"client_id": firms.alpha_client})
+    )
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
     assert focus_chain(dialog) == expected_chain(dialog)
     # Space on the focused field types a space; it does not press Save.
@@ -101,7 +104,7 @@ def test_new_business_opens_on_the_name(qtbot, admin, firms) -> None:  # noqa: F
 
 
 def test_document_type_form_gets_the_same_keyboard_behaviour(qtbot, admin) -> None:
-    dialog = shown(qtbot, DocumentTypeForm(admin))
+    dialog = shown(qtbot, RecordDialog(admin, DOCUMENT_TYPE_RECORD))
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
     assert focus_chain(dialog) == expected_chain(dialog)
 
@@ -110,7 +113,9 @@ def test_document_type_form_gets_the_same_keyboard_behaviour(qtbot, admin) -> No
 
 
 def test_enter_saves_a_new_business(qtbot, admin, firms, admin_session: Session) -> None:  # noqa: F811
-    dialog = shown(qtbot, BusinessDialog(admin, firms.alpha_client))
+    dialog = shown(
+        qtbot, RecordDialog(admin, BUSINESS_RECORD, scope={"client_id": firms.alpha_client})
+    )
     asked: list[str] = []
     dialog.confirm = lambda _p, title, _t: asked.append(title) or False
     type_into(qtbot, dialog, "name", "Enter Trading")
@@ -127,7 +132,9 @@ def test_enter_saves_a_new_business(qtbot, admin, firms, admin_session: Session)
 
 @pytest.mark.parametrize("key", ["registration_type", "sector", "status", "incorporation_date"])
 def test_enter_in_any_business_field_saves(qtbot, admin, firms, admin_session, key) -> None:  # noqa: F811
-    dialog = shown(qtbot, BusinessDialog(admin, firms.alpha_client))
+    dialog = shown(
+        qtbot, RecordDialog(admin, BUSINESS_RECORD, scope={"client_id": firms.alpha_client})
+    )
     asked: list[str] = []
     dialog.confirm = lambda _p, title, _t: asked.append(title) or False
     type_into(qtbot, dialog, "name", f"Via {key}")
@@ -143,7 +150,7 @@ def test_enter_in_any_business_field_saves(qtbot, admin, firms, admin_session, k
 
 
 def test_enter_saves_a_new_client_after_a_failed_save(qtbot, admin, admin_session) -> None:  # noqa: F811
-    dialog = shown(qtbot, ClientDialog(admin))
+    dialog = shown(qtbot, RecordDialog(admin, CLIENT_RECORD))
     asked: list[str] = []
     dialog.confirm = lambda _p, title, _t: asked.append(title) or False
     type_into(qtbot, dialog, "name", "Enter Client")
@@ -164,7 +171,9 @@ def test_enter_saves_a_new_client_after_a_failed_save(qtbot, admin, admin_sessio
 
 
 def test_escape_closes_an_untouched_business_without_asking(qtbot, admin, firms) -> None:  # noqa: F811
-    dialog = shown(qtbot, BusinessDialog(admin, firms.alpha_client))
+    dialog = shown(
+        qtbot, RecordDialog(admin, BUSINESS_RECORD, scope={"client_id": firms.alpha_client})
+    )
     dialog.confirm = lambda *_: pytest.fail("asked although nothing was typed")
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
@@ -172,7 +181,9 @@ def test_escape_closes_an_untouched_business_without_asking(qtbot, admin, firms)
 
 
 def test_escape_asks_once_something_was_typed(qtbot, admin, firms) -> None:  # noqa: F811
-    dialog = shown(qtbot, BusinessDialog(admin, firms.alpha_client))
+    dialog = shown(
+        qtbot, RecordDialog(admin, BUSINESS_RECORD, scope={"client_id": firms.alpha_client})
+    )
     asked: list[str] = []
     dialog.confirm = lambda _p, title, _t: asked.append(title) or False
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["name"].widget)
@@ -185,7 +196,7 @@ def test_escape_asks_once_something_was_typed(qtbot, admin, firms) -> None:  # n
 
 
 def test_enter_on_the_focused_cancel_button_cancels(qtbot, admin) -> None:
-    dialog = shown(qtbot, ClientDialog(admin))
+    dialog = shown(qtbot, RecordDialog(admin, CLIENT_RECORD))
     dialog.confirm = lambda *_: pytest.fail("asked although nothing was typed")
     dialog.cancel_button.setFocus()
     qtbot.keyClick(dialog.cancel_button, Qt.Key.Key_Return)

@@ -18,7 +18,9 @@ from gcmc_desktop.services import auth
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.document_types import create_document_type, list_document_types
 from gcmc_desktop.services.documents import VersionInput, create_document
-from gcmc_desktop.views.document_types_dialog import DocumentTypeForm, DocumentTypesDialog
+from gcmc_desktop.views.document_types import DocumentTypesDialog
+from gcmc_desktop.views.kit.list_page import ListPage
+from gcmc_desktop.views.kit.record_dialog import RecordDialog
 
 from .security_fixtures import PASSWORD, Firms, build_firms
 
@@ -50,19 +52,35 @@ def admin(contexts: dict[str, Context]) -> Context:
     return contexts["FirmAdmin"]
 
 
-def open_dialog(qtbot, ctx: Context) -> DocumentTypesDialog:
-    dialog = DocumentTypesDialog(ctx, confirm=lambda *_: True)
+def open_dialog(qtbot, ctx: Context) -> ListPage:
+    """The Document types window, shown; returns its list page."""
+    dialog = DocumentTypesDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: not dialog.is_loading, timeout=WAIT)
-    return dialog
+    page = dialog.page
+    page.window_kept = dialog  # the test holds the page; the window must live as long
+    page.confirm = lambda *_: True
+    qtbot.waitUntil(lambda: page.model.total is not None and not page.model.loading, timeout=WAIT)
+    return page
 
 
-def fill(form: DocumentTypeForm, **values: object) -> None:
+def names(page: ListPage) -> list[str]:
+    return [page.model.row_values(row)["name"] for row in range(page.model.rowCount())]
+
+
+def cell(page: ListPage, row: int, key: str) -> str:
+    return page.model.index(row, page.model.query.column_index(key)).data()
+
+
+def ids(page: ListPage) -> list[int]:
+    return [page.model.row_id(row) for row in range(page.model.rowCount())]
+
+
+def fill(form: RecordDialog, **values: object) -> None:
     form.set_values(values)
 
 
-def save_and_wait(qtbot, dialog: DocumentTypesDialog, form: DocumentTypeForm) -> None:
+def save_and_wait(qtbot, dialog: ListPage, form: RecordDialog) -> None:
     form.save()
     qtbot.waitUntil(lambda: not form.saving, timeout=WAIT)
 
@@ -75,8 +93,8 @@ def add(ctx: Context, name: str, category: str = "financial", **extra: object) -
 
 def test_add_type_through_the_form(qtbot, admin: Context) -> None:
     dialog = open_dialog(qtbot, admin)
-    assert dialog.type_names() == []
-    form = dialog.add_type()
+    assert names(dialog) == []
+    form = dialog.new_record()
     assert form is not None
     fill(
         form,
@@ -87,12 +105,12 @@ def test_add_type_through_the_form(qtbot, admin: Context) -> None:
         description="Monthly statements\nfrom the client's bank.",
     )
     save_and_wait(qtbot, dialog, form)
-    qtbot.waitUntil(lambda: dialog.type_names() == ["Bank statement"], timeout=WAIT)
-    assert dialog.form is None
-    assert dialog.selected_id() == dialog.rows[0]["id"]
-    assert dialog.table.item(0, 1).text() == "Financial"
-    assert dialog.table.item(0, 2).text() == "GRA"
-    assert dialog.table.item(0, 3).text() == "tax, annual"
+    qtbot.waitUntil(lambda: names(dialog) == ["Bank statement"], timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.dialog is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.selected_id() == ids(dialog)[0], timeout=WAIT)
+    assert cell(dialog, 0, "category") == "Financial"
+    assert cell(dialog, 0, "authority") == "GRA"
+    assert cell(dialog, 0, "tags") == "tax, annual"
     (saved,) = list_document_types(admin)
     assert saved.tags == ["tax", "annual"]
     assert saved.description == "Monthly statements\nfrom the client's bank."
@@ -100,7 +118,7 @@ def test_add_type_through_the_form(qtbot, admin: Context) -> None:
 
 def test_form_shows_field_errors_next_to_fields(qtbot, admin: Context) -> None:
     dialog = open_dialog(qtbot, admin)
-    form = dialog.add_type()
+    form = dialog.new_record()
     assert form is not None
     fill(form, tags="x", description="kept")
     save_and_wait(qtbot, dialog, form)
@@ -113,8 +131,8 @@ def test_form_shows_field_errors_next_to_fields(qtbot, admin: Context) -> None:
 def test_duplicate_shows_message_and_keeps_typed_values(qtbot, admin: Context) -> None:
     add(admin, "Bank statement", "financial")
     dialog = open_dialog(qtbot, admin)
-    assert dialog.type_names() == ["Bank statement"]
-    form = dialog.add_type()
+    assert names(dialog) == ["Bank statement"]
+    form = dialog.new_record()
     assert form is not None
     typed = {
         "name": "Bank statement",
@@ -133,8 +151,9 @@ def test_duplicate_shows_message_and_keeps_typed_values(qtbot, admin: Context) -
     # The same name in another category is fine.
     fill(form, category="legal")
     save_and_wait(qtbot, dialog, form)
-    qtbot.waitUntil(lambda: len(dialog.rows) == 2, timeout=WAIT)
-    assert sorted(r["category"] for r in dialog.rows) == ["financial", "legal"]
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=WAIT)
+    categories = [dialog.model.row_values(r)["category"] for r in range(2)]
+    assert sorted(categories) == ["financial", "legal"]
 
 
 def test_edit_type(qtbot, admin: Context) -> None:
@@ -148,10 +167,10 @@ def test_edit_type(qtbot, admin: Context) -> None:
     assert form.values()["tags"] == "tax"
     fill(form, name="Bank letter", authority="DCRA", tags="tax, bank")
     save_and_wait(qtbot, dialog, form)
-    qtbot.waitUntil(lambda: dialog.type_names() == ["Bank letter"], timeout=WAIT)
+    qtbot.waitUntil(lambda: names(dialog) == ["Bank letter"], timeout=WAIT)
     assert dialog.selected_id() == type_id
-    assert dialog.table.item(0, 2).text() == "DCRA"
-    assert dialog.table.item(0, 3).text() == "tax, bank"
+    assert cell(dialog, 0, "authority") == "DCRA"
+    assert cell(dialog, 0, "tags") == "tax, bank"
 
 
 def test_delete_unused_type(qtbot, admin: Context) -> None:
@@ -163,12 +182,12 @@ def test_delete_unused_type(qtbot, admin: Context) -> None:
     dialog.select_id(doomed)
     dialog.delete_selected()
     qtbot.waitUntil(lambda: asked != [], timeout=WAIT)  # after checking that nothing uses it
-    assert asked == ['Delete document type "Remove me"?']
-    assert dialog.type_names() == ["Keep me", "Remove me"]  # cancelled: nothing happened
+    assert asked == ["Delete document type Remove me?"]
+    assert names(dialog) == ["Keep me", "Remove me"]  # cancelled: nothing happened
 
     dialog.confirm = lambda *_: True
     dialog.delete_selected()
-    qtbot.waitUntil(lambda: dialog.type_names() == ["Keep me"], timeout=WAIT)
+    qtbot.waitUntil(lambda: names(dialog) == ["Keep me"], timeout=WAIT)
     assert dialog.message_text() == ""
     assert [t.name for t in list_document_types(admin)] == ["Keep me"]
 
@@ -193,20 +212,19 @@ def test_deleting_type_in_use_shows_message(qtbot, firms: Firms, admin: Context)
     assert '"Alpha passport"' in dialog.message_text()
     # Checked first: no "cannot be undone" question for a delete that would be refused.
     assert asked == []
-    assert not dialog.busy
-    assert dialog.type_names() == ["Passport"]
+    assert names(dialog) == ["Passport"]
     assert dialog.delete_button.isEnabled()
 
 
 def test_viewer_sees_no_add_edit_delete(qtbot, contexts: dict[str, Context]) -> None:
     add(contexts["FirmAdmin"], "Bank statement", "financial")
     dialog = open_dialog(qtbot, contexts["Viewer"])
-    assert dialog.type_names() == ["Bank statement"]
-    assert not dialog.add_button.isVisible()
+    assert names(dialog) == ["Bank statement"]
+    assert not dialog.new_button.isVisible()
     assert not dialog.edit_button.isVisible()
     assert not dialog.delete_button.isVisible()
-    assert dialog.add_type() is None
-    dialog.select_id(dialog.rows[0]["id"])
+    assert dialog.new_record() is None
+    dialog.select_id(ids(dialog)[0])
     assert dialog.edit_selected() is None
 
 
@@ -214,9 +232,9 @@ def test_admin_sees_buttons_and_renders(qtbot, admin: Context) -> None:
     add(admin, "Certificate of compliance", "compliance_certificate", authority="GRA")
     add(admin, "Bank statement", "financial", tags="tax, annual", description="From the bank.")
     dialog = open_dialog(qtbot, admin)
-    assert dialog.add_button.isVisible()
+    assert dialog.new_button.isVisible()
     assert dialog.edit_button.isVisible() and not dialog.edit_button.isEnabled()
     assert dialog.delete_button.isVisible()
-    dialog.select_id(dialog.rows[0]["id"])
+    dialog.select_id(ids(dialog)[0])
     assert dialog.edit_button.isEnabled()
     assert not dialog.grab().isNull()

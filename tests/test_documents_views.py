@@ -28,7 +28,7 @@ from gcmc_desktop.services.documents import EXPIRING_WITHIN, VersionInput
 from gcmc_desktop.services.outbox import Outbox, UploadTarget
 from gcmc_desktop.services.storage import LocalFolderStorage, object_key, pending_key
 from gcmc_desktop.views.date_field import InvalidDate, OptionalDateField, parse_date
-from gcmc_desktop.views.documents_page import (
+from gcmc_desktop.views.documents import (
     EXPIRY_COLOURS,
     AddDocumentsDialog,
     ClientDocumentsTab,
@@ -413,11 +413,16 @@ def test_documents_page_expiry_colours_and_filters(
             action()
         return {page.model.row_values(r)["title"] for r in range(page.model.rowCount())}
 
-    assert shown_after(lambda: page.expiry_filter.setCurrentIndex(2)) == {"Soon", "Later"}
+    assert shown_after(lambda: page.filter_box(EXPIRING_WITHIN).setCurrentIndex(2)) == {
+        "Soon",
+        "Later",
+    }
     assert page.model.query.filters[EXPIRING_WITHIN] == 60
-    assert shown_after(lambda: page.expiry_filter.setCurrentIndex(0)) == set(colours())
-    assert shown_after(lambda: page.status_filter.setCurrentText("Expired")) == {"Expired"}
-    page.status_filter.setCurrentIndex(0)
+    assert shown_after(lambda: page.filter_box(EXPIRING_WITHIN).setCurrentIndex(0)) == set(
+        colours()
+    )
+    assert shown_after(lambda: page.filter_box("status").setCurrentText("Expired")) == {"Expired"}
+    page.filter_box("status").setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=TIMEOUT)
 
     def searched(text: str) -> set[str]:
@@ -429,8 +434,8 @@ def test_documents_page_expiry_colours_and_filters(
     assert searched("revenue") == {"Quarter"}
     assert searched("tax") == {"Later"}
 
-    with qtbot.waitSignal(page.openClientRequested, timeout=TIMEOUT) as opened:
-        page.table.doubleClicked.emit(page.model.index(0, 0))
+    with qtbot.waitSignal(page.opened, timeout=TIMEOUT) as opened:
+        page.table.activated.emit(page.model.index(0, 0))
     assert opened.args == [firms.alpha_client]
 
 

@@ -9,8 +9,9 @@ from PySide6.QtCore import QThreadPool
 from gcmc_desktop.services import auth, businesses, clients
 from gcmc_desktop.services.changes import ChangeListener
 from gcmc_desktop.views.client_workspace import ClientWorkspace
-from gcmc_desktop.views.clients_page import ClientsPage
+from gcmc_desktop.views.clients import CLIENTS
 from gcmc_desktop.views.kit.bus import change_bus
+from gcmc_desktop.views.kit.list_page import ListPage
 from gcmc_desktop.views.table_model import query_pool
 
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -46,7 +47,7 @@ def test_another_workstations_new_client_appears_and_the_selection_stays(
     qtbot, firms, workstations
 ) -> None:
     a, b = workstations
-    page = ClientsPage(b)
+    page = ListPage(b, CLIENTS)
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: ids_shown(page.model) == {firms.alpha_client}, timeout=WAIT)
     page.table.selectRow(0)

@@ -58,7 +58,7 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Filings"
-    from gcmc_desktop.views.documents_page import DocumentsPage
+    from gcmc_desktop.views.documents import DocumentsPage
 
     assert isinstance(window.open_section("documents"), DocumentsPage)
     workspace = window.open_client(firms.alpha_client)
@@ -239,7 +239,7 @@ def test_columns_fit_their_content_at_1280x800(qtbot, firms: Firms, engine) -> N
 def test_saved_storage_applies_without_signing_out(qtbot, firms: Firms, tmp_path) -> None:
     from gcmc_desktop import settings as app_settings
     from gcmc_desktop.services.storage import StorageSettings
-    from gcmc_desktop.views.documents_page import ClientDocumentsTab, DocumentsPage
+    from gcmc_desktop.views.documents import ClientDocumentsTab, DocumentsPage
 
     missing = tmp_path / "not-mounted"
     app_settings.save_storage(StorageSettings(kind="local", folder=missing), None)

@@ -10,9 +10,12 @@ from PySide6.QtWidgets import QApplication
 
 from gcmc_desktop.models import Client, ClientBusiness
 from gcmc_desktop.services import businesses, clients
-from gcmc_desktop.views.business_dialog import BusinessDialog, status_label
-from gcmc_desktop.views.client_dialog import ClientDialog, ConflictDialog, code_label
+from gcmc_desktop.views.businesses import BUSINESS_RECORD, status_label
 from gcmc_desktop.views.client_workspace import ClientWorkspace, LongText
+from gcmc_desktop.views.clients import CLIENT_RECORD
+from gcmc_desktop.views.kit.conflict import ConflictDialog
+from gcmc_desktop.views.kit.messages import code_label
+from gcmc_desktop.views.kit.record_dialog import RecordDialog
 
 from .test_clients_views import (  # noqa: F401 - fixtures
     WAIT,
@@ -31,8 +34,8 @@ from .test_clients_views import (  # noqa: F401 - fixtures
 pytestmark = pytest.mark.gui
 
 
-def open_edit(qtbot, ctx, client_id: int) -> ClientDialog:
-    dialog = ClientDialog(ctx, client_id)
+def open_edit(qtbot, ctx, client_id: int) -> RecordDialog:
+    dialog = RecordDialog(ctx, CLIENT_RECORD, client_id)
     dialog.confirm = lambda *_: True
     qtbot.addWidget(dialog)
     dialog.show()
@@ -184,7 +187,7 @@ def test_business_conflict_shows_status_labels(qtbot, contexts, firms) -> None: 
         ctx, firms.alpha_client, {"name": "Both", "status": "active"}
     )
     ctx.session.commit()
-    dialog = BusinessDialog(ctx, firms.alpha_client, created.id)
+    dialog = RecordDialog(ctx, BUSINESS_RECORD, created.id, scope={"client_id": firms.alpha_client})
     dialog.confirm = lambda *_: True
     qtbot.addWidget(dialog)
     dialog.show()
@@ -233,7 +236,7 @@ def test_long_name_and_notes_stay_readable(qtbot, contexts, firms, admin_session
 
 
 def test_client_dialog_fields_have_generous_limits(qtbot, contexts) -> None:  # noqa: F811
-    dialog = ClientDialog(contexts["FirmAdmin"])
+    dialog = RecordDialog(contexts["FirmAdmin"], CLIENT_RECORD)
     dialog.confirm = lambda *_: True
     qtbot.addWidget(dialog)
     dialog.show()

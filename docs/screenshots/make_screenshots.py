@@ -65,9 +65,10 @@ def save(widget: QWidget, path: Path) -> Path:
 
 
 def render_clients_list(ctx: Context, path: Path) -> Path:
-    from gcmc_desktop.views.clients_page import ClientsPage
+    from gcmc_desktop.views.clients import CLIENTS
+    from gcmc_desktop.views.kit.list_page import ListPage
 
-    page = ClientsPage(ctx)
+    page = ListPage(ctx, CLIENTS)
     page.resize(1280, 720)
     page.show()
     wait_for(lambda: page.model.total is not None and not page.model.loading)
@@ -81,9 +82,10 @@ def render_clients_list(ctx: Context, path: Path) -> Path:
 def render_client_dialog(ctx: Context, client_id: int, path: Path) -> Path:
     """The edit dialog after a save the service refused: the message sits under its field and
     everything typed is still there."""
-    from gcmc_desktop.views.client_dialog import ClientDialog
+    from gcmc_desktop.views.clients import CLIENT_RECORD
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
 
-    dialog = ClientDialog(ctx, client_id)
+    dialog = RecordDialog(ctx, CLIENT_RECORD, client_id)
     dialog.confirm = lambda *_: True
     dialog.show()
     wait_for(lambda: dialog.is_loaded)

@@ -16,6 +16,7 @@ from . import records
 from .catalog import AUTHORITIES, DOCUMENT_CATEGORIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
+from .paging import ColumnSpec, PagedQuery
 
 DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
 DOCUMENT_TYPE_RULES: dict[str, records.FieldRule] = {
@@ -45,6 +46,15 @@ def clean_tags(value: str | Iterable[str] | None) -> list[str] | None:
             seen.add(tag.casefold())
             out.append(tag)
     return out or None
+
+
+def tags_text(tags: Any) -> str:
+    """Tags as lists show them: comma-separated."""
+    if not tags:
+        return ""
+    if isinstance(tags, str):
+        return tags
+    return ", ".join(str(tag) for tag in tags)
 
 
 def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -180,3 +190,30 @@ def delete_document_type(ctx: Context, type_id: int) -> None:
     # A document added meanwhile still stops the delete: the database's RESTRICT key, which
     # `records` turns into an InUseError too.
     records.delete(ctx, DocumentType, type_id)
+
+
+DOCUMENT_TYPE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("name", "Name", DocumentType.name),
+    ColumnSpec("category", "Category", DocumentType.category),
+    ColumnSpec("authority", "Authority", DocumentType.authority),
+    ColumnSpec("tags", "Tags", DocumentType.tags, sortable=False, formatter=tags_text),
+    ColumnSpec("description", "Description", DocumentType.description, sortable=False),
+)
+
+
+def document_type_list_query(ctx: Context) -> PagedQuery:
+    """The firm's document types, sorted by name; search over name and description."""
+    require(ctx, "documents", "view")
+    base = select(DocumentType).where(DocumentType.tenant_id == ctx.tenant_id)
+    return PagedQuery(
+        base,
+        DOCUMENT_TYPE_COLUMNS,
+        search_columns=(DocumentType.name, DocumentType.description),
+        filter_columns={"category": DocumentType.category, "authority": DocumentType.authority},
+        sort_key="name",
+    )
+
+
+def document_type_choices(ctx: Context) -> list[tuple[str, int]]:
+    """(name, id) of every document type, for pickers and filters."""
+    return [(t.name, t.id) for t in list_document_types(ctx)]

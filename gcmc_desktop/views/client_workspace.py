@@ -6,10 +6,9 @@ Every tab reads and writes through the services in background jobs; the lists ar
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -33,17 +31,18 @@ from PySide6.QtWidgets import (
 
 from ..services import records
 from ..services.audit_trail import change_rows, client_audit_query
-from ..services.businesses import business_list_query, delete_business
 from ..services.changes import ChangeSet
 from ..services.clients import get_client
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
-from .business_dialog import BusinessDialog, status_label
-from .client_dialog import BANNER_STYLE, ClientDialog, ask_yes_no, code_label
+from .businesses import BUSINESSES, status_label
+from .clients import CLIENT_RECORD
 from .kit.bus import change_bus
+from .kit.list_page import ListPage, list_table
+from .kit.messages import banner, code_label, show_in
 from .kit.operations import run_operation
-from .kit.selection import keep_selection
+from .kit.record_dialog import RecordDialog
 from .table_model import PagedTableModel
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
@@ -163,26 +162,6 @@ class LongText(QPlainTextEdit):
         self.setFixedHeight(height + margins.top() + margins.bottom())
 
 
-class LabelledTableModel(PagedTableModel):
-    """A paged list whose columns in `labels` show stored codes as labels ("active" ->
-    "Active")."""
-
-    def __init__(self, *args: Any, labels: dict[str, Callable[[Any], str]], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        keys = [spec.key for spec in self.query.columns]
-        self._labels = {keys.index(k): fn for k, fn in labels.items() if k in keys}
-
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        value = super().data(index, role)
-        if role == Qt.ItemDataRole.DisplayRole and index.column() in self._labels and value:
-            return self._labels[index.column()](value)
-        return value
-
-
 def field_title(key: str) -> str:
     return FIELD_TITLES.get(key) or code_label(key) or key
 
@@ -192,33 +171,6 @@ def change_value(key: str, value: Any) -> str:
     if key in CODED and isinstance(value, str):
         return status_label(value) if key == "status" else code_label(value)
     return _cell(value)
-
-
-def list_view(model: PagedTableModel) -> QTableView:
-    """A read-only, row-selecting table as every list in the workspace uses it."""
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
-
-
-def banner() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(BANNER_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def show_in(label: QLabel, message: str) -> None:
-    label.setText(message)
-    label.setVisible(bool(message))
 
 
 # -- overview ---------------------------------------------------------------------------------
@@ -302,124 +254,6 @@ class OverviewTab(QWidget):
         self.loaded.emit(values)
 
 
-# -- businesses -------------------------------------------------------------------------------
-
-
-class BusinessesTab(QWidget):
-    """The client's businesses; refreshes itself when the change bus reports businesses."""
-
-    LISTENS_TO = frozenset({"client_business"})
-
-    def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.client_id = client_id
-        self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
-        self.dialog: BusinessDialog | None = None
-        # No Qt parent: Python owns the model, so a page job still running when this
-        # widget closes keeps it alive instead of calling into a deleted one.
-        self.model = LabelledTableModel(
-            business_list_query(ctx, client_id), ctx.reading, labels={"status": status_label}
-        )
-        self.table = list_view(self.model)
-        header = self.table.horizontalHeader()
-        header.setSortIndicator(self.model.query.column_index("name"), Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
-        for key, width in (
-            ("name", 220),
-            ("registration_number", 150),
-            ("registration_type", 150),
-            ("incorporation_date", 100),
-            ("country", 100),
-            ("sector", 170),
-        ):
-            self.table.setColumnWidth(self.model.query.column_index(key), width)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.new_button = QPushButton("New business…")
-        self.edit_button = QPushButton("Edit…")
-        self.delete_button = QPushButton("Delete…")
-        self.new_button.setVisible(ctx.can("clients", "create"))
-        self.edit_button.setVisible(ctx.can("clients", "edit"))
-        self.delete_button.setVisible(ctx.can("clients", "delete"))
-        self.count_label = QLabel()
-        self.message = banner()
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.count_label, 1)
-        for button in (self.new_button, self.edit_button, self.delete_button):
-            buttons.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
-        self.new_button.clicked.connect(self.new_business)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.table.activated.connect(lambda _index: self.edit_selected())
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_actions)
-        keep_selection(self.table, self.model)
-        # Model signals go to methods, not lambdas: Qt drops a method connection when this
-        # widget is deleted, while the (Python-owned) model may still deliver a late page.
-        self.model.totalChanged.connect(self._show_total)
-        self.model.failed.connect(self._show_message)
-        change_bus().subscribe(self, self.LISTENS_TO, lambda _changes: self.model.refresh())
-        self._update_actions()
-
-    def refresh(self) -> None:
-        show_in(self.message, "")
-        self.model.refresh()
-
-    def selected_id(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_id(rows[0].row()) if rows else None
-
-    def new_business(self) -> BusinessDialog | None:
-        if not self.ctx.can("clients", "create"):
-            return None
-        return self._open_dialog(None)
-
-    def edit_selected(self) -> BusinessDialog | None:
-        business_id = self.selected_id()
-        if business_id is None or not self.ctx.can("clients", "edit"):
-            return None
-        return self._open_dialog(business_id)
-
-    def delete_selected(self) -> None:
-        business_id = self.selected_id()
-        if business_id is None or not self.ctx.can("clients", "delete"):
-            return
-        row = self.model.row_of(business_id)
-        name = self.model.row_values(row)["name"] if row is not None else "this business"
-        if not self.confirm(self, "Delete business", f"Delete business {name}?"):
-            return
-        run_operation(
-            self.ctx,
-            lambda wctx: delete_business(wctx, business_id),
-            owner=self,
-            on_done=lambda _none: show_in(self.message, ""),
-            on_error=lambda e: show_in(self.message, e.message),
-        )
-
-    def _open_dialog(self, business_id: int | None) -> BusinessDialog:
-        dialog = BusinessDialog(self.ctx, self.client_id, business_id, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _show_total(self, total: int) -> None:
-        self.count_label.setText(f"{total:,} business{'' if total == 1 else 'es'}")
-
-    def _show_message(self, message: str) -> None:
-        show_in(self.message, message)
-
-    def _update_actions(self, *_args: Any) -> None:
-        has = self.selected_id() is not None
-        self.edit_button.setEnabled(has)
-        self.delete_button.setEnabled(has)
-
-
 # -- audit ------------------------------------------------------------------------------------
 
 
@@ -441,7 +275,7 @@ class AuditTab(QWidget):
         # No Qt parent: Python owns the model, so a page job still running when this
         # widget closes keeps it alive instead of calling into a deleted one.
         self.model = PagedTableModel(client_audit_query(ctx, client_id), ctx.reading)
-        self.table = list_view(self.model)
+        self.table = list_table(self.model)
         for key, width in (("created", 140), ("entity_type", 130), ("entity_id", 60)):
             self.table.setColumnWidth(self.model.query.column_index(key), width)
         self.table.setColumnWidth(self.model.query.column_index("action"), 80)
@@ -534,9 +368,9 @@ class ClientWorkspace(QTabWidget):
         self.ctx = ctx
         self._client_id = client_id
         self._title = ""
-        self.edit_dialog: ClientDialog | None = None
+        self.edit_dialog: RecordDialog | None = None
         self.overview = OverviewTab(ctx, client_id)
-        self.businesses = BusinessesTab(ctx, client_id)
+        self.businesses = ListPage(ctx, BUSINESSES, client_id=client_id)
         self.audit = AuditTab(ctx, client_id)
         self.addTab(self.overview, "Overview")
         self.addTab(self.businesses, "Businesses")
@@ -569,10 +403,10 @@ class ClientWorkspace(QTabWidget):
         self.businesses.refresh()
         self.audit.refresh()
 
-    def edit_client(self) -> ClientDialog | None:
+    def edit_client(self) -> RecordDialog | None:
         if not self.ctx.can("clients", "edit"):
             return None
-        dialog = ClientDialog(self.ctx, self._client_id, self)
+        dialog = RecordDialog(self.ctx, CLIENT_RECORD, self._client_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
         self.edit_dialog = dialog

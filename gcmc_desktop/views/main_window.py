@@ -35,7 +35,6 @@ from ..services.changes import ChangeListener, ChangeSet
 from ..services.context import Context
 from .connection_monitor import ConnectionMonitor
 from .kit.bus import change_bus
-from .table_model import fit_columns_on_load
 from .workers import monitor, run_job
 
 
@@ -417,21 +416,18 @@ class MainWindow(QMainWindow):
     def _documents_page(self) -> QWidget:
         if self.storage is None or self.uploads is None:
             return _MessagePage("Documents", self.storage_error or "Storage is not set up.")
-        from .documents_page import DocumentsPage
+        from .documents import DocumentsPage
 
         page = DocumentsPage(self.ctx, self.storage, self.uploads)
-        page.openClientRequested.connect(self.open_client)
+        page.opened.connect(self.open_client)
         return page
 
     def _clients_page(self) -> QWidget:
-        from .clients_page import ClientsPage
+        from .clients import CLIENTS
+        from .kit.list_page import ListPage
 
-        page = ClientsPage(self.ctx)
-        page.openClient.connect(self.open_client)
-        state = app_settings.settings().value("clients/header")
-        if isinstance(state, QByteArray | bytes):
-            page.restore_header_state(bytes(state))
-        fit_columns_on_load(page.table, page.model)
+        page = ListPage(self.ctx, CLIENTS)
+        page.opened.connect(self.open_client)
         return page
 
     def open_client(self, client_id: int) -> QWidget:
@@ -441,7 +437,7 @@ class MainWindow(QMainWindow):
 
             page = ClientWorkspace(self.ctx, client_id)
             if self.storage is not None and self.uploads is not None:
-                from .documents_page import ClientDocumentsTab
+                from .documents import ClientDocumentsTab
 
                 page.insertTab(
                     2,
@@ -497,8 +493,8 @@ class MainWindow(QMainWindow):
 
     def new_item(self) -> None:
         page = self.open_section("clients") if self.ctx.can("clients", "view") else None
-        if page is not None and hasattr(page, "new_client"):
-            page.new_client()
+        if page is not None and hasattr(page, "new_record"):
+            page.new_record()
 
     def find(self) -> None:
         page = self.tabs.currentWidget()
@@ -513,7 +509,7 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def document_types(self) -> None:
-        from .document_types_dialog import DocumentTypesDialog
+        from .document_types import DocumentTypesDialog
 
         DocumentTypesDialog(self.ctx, self).exec()
 
@@ -531,7 +527,7 @@ class MainWindow(QMainWindow):
     def apply_storage(self) -> None:
         """Switch to the storage the settings now name, without signing out: the uploads,
         open documents lists and client documents tabs use it from now on."""
-        from .documents_page import ClientDocumentsTab, DocumentsPage
+        from .documents import ClientDocumentsTab, DocumentsPage
 
         self.storage, self.storage_error = _open_storage()
         if self.storage is None:
@@ -688,8 +684,12 @@ class MainWindow(QMainWindow):
         return DEFAULT_SIZE.boundedTo(available).expandedTo(self.minimumSize())
 
     def _remember_layouts(self, widget: QWidget) -> None:
-        if hasattr(widget, "header_state") and widget is self._section_tabs.get("clients"):
-            app_settings.settings().setValue("clients/header", QByteArray(widget.header_state()))
+        from .kit.list_page import ListPage
+
+        pages = [widget, *widget.findChildren(ListPage)]
+        for page in pages:
+            if isinstance(page, ListPage):
+                page.save_layout()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         store = app_settings.settings()

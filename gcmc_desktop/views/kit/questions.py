@@ -1,9 +1,15 @@
-"""Questions whose default answer is the safe one: Enter and Esc both mean Cancel, so a
+"""Questions whose default answer is the safe one: Enter and Esc both mean Cancel (or No), so a
 destructive action always takes a deliberate click."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+# (parent, title, text) -> proceed? Pages and dialogs keep one as an attribute so tests and
+# scripted use can answer without a modal box.
+Confirm = Callable[[QWidget, str, str], bool]
 
 
 def ask_to_proceed(parent: QWidget | None, title: str, text: str, detail: str, action: str) -> bool:
@@ -19,3 +25,20 @@ def ask_to_proceed(parent: QWidget | None, title: str, text: str, detail: str, a
     box.setEscapeButton(cancel)
     box.exec()
     return box.clickedButton() is proceed
+
+
+def confirm_delete(parent: QWidget, title: str, text: str) -> bool:
+    """Deleting takes a deliberate click: Enter and Esc mean Cancel."""
+    return ask_to_proceed(parent, title, text, "This cannot be undone.", "Delete")
+
+
+def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    """A question box whose default answer is No."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,525 @@
+"""The one list page: a domain's records in the generic paged table, described by a `ListSpec`.
+
+A spec says what the list shows (the service's `PagedQuery`, column widths and labels), how it is
+narrowed (search, filters — fixed choices or loaded from the database), what the user can do
+(New / Edit through the record dialog's spec, Delete with what it takes along, Open), which entity
+types it listens to on the change bus, and where its header layout is remembered. `ListPage` does
+the rest the same way for every domain: background queries, the count, a kept selection,
+permission-aware buttons, keyboard use (Enter opens or edits, Delete deletes), messages in a
+banner, and an optional detail pane beside the table.
+
+A domain page is therefore a few lines of data; a page that needs more (documents take dropped
+files) subclasses `ListPage` and adds only that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ... import settings as app_settings
+from ...services.context import Context
+from ...services.errors import ServiceError
+from ...services.paging import PagedQuery
+from ..table_model import PagedTableModel, fit_columns_on_load
+from .bus import change_bus
+from .messages import banner, show_in, shown_text
+from .operations import run_operation
+from .questions import Confirm, confirm_delete
+from .record_dialog import RecordDialog, RecordSpec
+from .selection import keep_selection
+
+Scope = Mapping[str, Any]
+Choices = Sequence[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """A drop-down that narrows the list: `key` is the query's filter, `all_label` the first
+    entry (no filter). Its choices are fixed, or `load(ctx)` reads them in the background."""
+
+    key: str
+    all_label: str
+    name: str
+    choices: Choices = ()
+    load: Callable[[Context], Choices] | None = None
+
+
+@dataclass(frozen=True)
+class DeleteSpec:
+    """Deleting a row: `delete(ctx, id)`. `impact(ctx, id)` runs first (in the background) and
+    returns what else goes with it ("This also deletes 2 businesses.") or raises a ServiceError
+    (e.g. still in use), shown instead of the question."""
+
+    delete: Callable[[Context, int], None]
+    impact: Callable[[Context, int], str] | None = None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """Everything a list page of one domain needs.
+
+    `query(ctx, scope)` builds the list's PagedQuery; `scope` is what the page is narrowed to
+    (e.g. {"client_id": 7} in a client workspace). `module` is the permission module the
+    buttons ask about. `opens(ctx, id)` turns a row into what `opened` reports (run in the
+    background when it needs the database), with `open_label` its button; without it, Enter
+    or a double click edits. `hidden(scope)` names the columns a scoped page hides."""
+
+    noun: str
+    plural: str
+    module: str
+    query: Callable[[Context, Scope], PagedQuery]
+    listens_to: frozenset[str]
+    record: RecordSpec | None = None
+    delete: DeleteSpec | None = None
+    search_hint: str = ""
+    filters: tuple[FilterSpec, ...] = ()
+    widths: Mapping[str, int] = field(default_factory=dict)
+    labels: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    sort: str = "name"
+    new_label: str = ""
+    open_label: str | None = None
+    opens: Callable[[Context, int], int] | None = None
+    opens_directly: bool = True  # `opens` needs no database (the row id is the answer)
+    hidden: Callable[[Scope], Iterable[str]] = lambda _scope: ()
+    state_key: str | None = None  # QSettings key of the header layout
+    model: type[PagedTableModel] | None = None
+    alternating_rows: bool = True
+    fit_columns: bool = False
+    name_key: str = "name"  # the column that names a row in questions
+
+
+def count_text(n: int, noun: str, plural: str) -> str:
+    return f"{n:,} {noun if n == 1 else plural}"
+
+
+class LabelledTableModel(PagedTableModel):
+    """The paged model, showing stored codes in the spec's `labels` columns as labels."""
+
+    def __init__(self, *args: Any, labels: Mapping[str, Callable[[Any], str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        keys = [column.key for column in self.query.columns]
+        self._labels = {keys.index(k): fn for k, fn in labels.items() if k in keys}
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        value = super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole and index.column() in self._labels and value:
+            return self._labels[index.column()](super().data(index, Qt.ItemDataRole.UserRole))
+        return value
+
+
+def list_table(model: PagedTableModel, *, alternating: bool = True) -> QTableView:
+    """A read-only, row-selecting, sortable table as every list uses it."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(alternating)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(24)
+    header = view.horizontalHeader()
+    header.setSectionsMovable(True)
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+class ListPage(QWidget):
+    """A list of `spec`'s records. `opened(id)` asks the main window to open what a row stands
+    for (a client's workspace). It refreshes itself whenever the change bus reports one of the
+    spec's entity types changed — here, in another tab, or on another workstation."""
+
+    opened = Signal(int)
+    loaded = Signal()  # a page of rows is shown (the first, or one more)
+
+    def __init__(
+        self,
+        ctx: Context,
+        spec: ListSpec,
+        parent: QWidget | None = None,
+        *,
+        detail: QWidget | None = None,
+        **scope: Any,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.spec = spec
+        self.scope: dict[str, Any] = scope
+        # Injectable, so tests and scripted use never block on a modal box.
+        self.confirm: Confirm = confirm_delete
+        self.dialog: RecordDialog | None = None
+        self.detail = detail
+
+        query = spec.query(ctx, scope)
+        # No Qt parent: Python owns the model, so a page job still running when this widget
+        # closes keeps it alive instead of calling into a deleted one.
+        if spec.model is not None:
+            self.model = spec.model(query, ctx)
+        elif spec.labels:
+            self.model = LabelledTableModel(query, ctx.reading, labels=spec.labels)
+        else:
+            self.model = PagedTableModel(query, ctx.reading)
+        self.table = list_table(self.model, alternating=spec.alternating_rows)
+        for key, width in spec.widths.items():
+            self.table.setColumnWidth(query.column_index(key), width)
+        for key in spec.hidden(scope):
+            self.table.setColumnHidden(query.column_index(key), True)
+        # The indicator first: enabling sorting sorts by it at once, and it matches the query's
+        # own order, so no second query runs.
+        self.table.horizontalHeader().setSortIndicator(
+            query.column_index(spec.sort), Qt.SortOrder.AscendingOrder
+        )
+        self.table.setSortingEnabled(True)
+        if spec.fit_columns:
+            fit_columns_on_load(self.table, self.model)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(spec.search_hint)
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
+        self.search.setVisible(bool(spec.search_hint))
+        self.filters: dict[str, QComboBox] = {f.key: self._filter_box(f) for f in spec.filters}
+
+        self.new_button = QPushButton(spec.new_label or f"New {spec.noun}…")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete…")
+        self.open_button = QPushButton(spec.open_label or "Open")
+        self.new_button.setToolTip(f"New {spec.noun} (Ctrl+N)")
+        self.open_button.setToolTip(f"Open the {spec.noun} (Enter)")
+        self.count_label = QLabel("Loading…")
+        self.message = banner()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        self.toolbar = QHBoxLayout()
+        self.toolbar.addWidget(self.search, 2)
+        for box in self.filters.values():
+            self.toolbar.addWidget(box)
+        self.toolbar.addSpacing(12)
+        self.actions_bar = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.delete_button, self.open_button):
+            self.actions_bar.addWidget(button)
+        self.toolbar.addLayout(self.actions_bar)
+        if not spec.search_hint:
+            self.toolbar.insertWidget(0, self.count_label, 1)
+        self.footer = QHBoxLayout()
+        if spec.search_hint:
+            self.footer.addWidget(self.count_label)
+        self.footer.addWidget(self.status, 1)
+        self.main_layout = QVBoxLayout(self)
+        self.main_layout.addLayout(self.toolbar)
+        self.main_layout.addWidget(self.message)
+        if detail is None:
+            self.main_layout.addWidget(self.table, 1)
+        else:
+            splitter = QSplitter(Qt.Orientation.Horizontal)
+            splitter.addWidget(self.table)
+            splitter.addWidget(detail)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            # Stretch factors apply only to extra space: start the list at about two thirds.
+            splitter.setSizes([700, 300])
+            self.main_layout.addWidget(splitter, 1)
+        self.main_layout.addLayout(self.footer)
+
+        # What the role may not do is not offered at all (the services check again).
+        self.new_button.setVisible(spec.record is not None and self.can("create"))
+        self.edit_button.setVisible(spec.record is not None and self.can("edit"))
+        self.delete_button.setVisible(spec.delete is not None and self.can("delete"))
+        self.open_button.setVisible(spec.opens is not None and spec.open_label is not None)
+        # Ctrl+F and Ctrl+N belong to the main window (its Find / New actions call
+        # focus_search() and new_record()): the same keys here would make them ambiguous.
+        if spec.delete is not None and self.can("delete"):
+            action = QAction(self.table)
+            action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(self.delete_selected)
+            self.table.addAction(action)
+
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.flush_search)
+        for box in self.filters.values():
+            box.currentIndexChanged.connect(self._apply_filters)
+        self.new_button.clicked.connect(self.new_record)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.open_button.clicked.connect(self.open_selected)
+        # `activated` is Enter/Return on a row and the platform's activating click (a double
+        # click by default): listening to doubleClicked too would act twice.
+        self.table.activated.connect(self._activated)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._update_actions)
+        # A refresh (often another workstation's change) keeps the selected row, and with it
+        # the detail pane; only a row that is gone empties the pane.
+        keep_selection(self.table, self.model, on_lost=lambda: self._show_detail(None))
+        # Model signals go to methods, not lambdas: Qt drops a method connection when this
+        # widget is deleted, while the (Python-owned) model may still deliver a late page.
+        self.model.totalChanged.connect(self._show_total)
+        self.model.modelReset.connect(self._model_reset)
+        self.model.failed.connect(self.show_message)
+        self.model.pageLoaded.connect(self._page_loaded)
+        change_bus().subscribe(self, spec.listens_to, lambda _changes: self.refresh())
+        self._restore_layout()
+        self._update_actions()
+        self.model.refresh()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def can(self, action: str) -> bool:
+        return self.ctx.can(self.spec.module, action)
+
+    def _filter_box(self, spec: FilterSpec) -> QComboBox:
+        box = QComboBox()
+        box.addItem(spec.all_label, None)
+        for label, value in spec.choices:
+            box.addItem(label, value)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        box.setAccessibleName(spec.name)
+        if spec.load is not None:
+            load = spec.load
+            run_operation(
+                self.ctx,
+                load,
+                owner=self,
+                on_done=lambda items: self._filter_loaded(box, items),
+                on_error=self._failed,
+            )
+        return box
+
+    def _filter_loaded(self, box: QComboBox, items: Choices) -> None:
+        for label, value in items:
+            box.addItem(label, value)
+
+    # -- layout memory ------------------------------------------------------------------------
+
+    def header_state(self) -> bytes:
+        """Column order, widths and sort, for QSettings."""
+        return bytes(self.table.horizontalHeader().saveState().data())
+
+    def restore_header_state(self, state: bytes) -> bool:
+        return self.table.horizontalHeader().restoreState(QByteArray(state))
+
+    def _restore_layout(self) -> None:
+        key = self.spec.state_key
+        if key is None:
+            return
+        state = app_settings.settings().value(key)
+        if state:
+            self.restore_header_state(bytes(state))
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self.save_layout)
+        header = self.table.horizontalHeader()
+        for signal in (header.sectionMoved, header.sectionResized, header.sortIndicatorChanged):
+            signal.connect(self._save_timer.start)
+
+    def save_layout(self) -> None:
+        if self.spec.state_key is not None:
+            app_settings.settings().setValue(self.spec.state_key, QByteArray(self.header_state()))
+
+    # -- public -------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.message.hide()
+        self.model.refresh()
+
+    def filter_box(self, key: str) -> QComboBox:
+        return self.filters[key]
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_id(rows[0].row()) if rows else None
+
+    def select_id(self, record_id: int) -> bool:
+        """Select the row of `record_id` if it is loaded."""
+        row = self.model.row_of(record_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def selected_values(self) -> dict[str, Any]:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_values(rows[0].row()) if rows else {}
+
+    def show_message(self, message: str) -> None:
+        show_in(self.message, message)
+
+    def message_text(self) -> str:
+        """The visible message ("" if none) — for tests and accessibility."""
+        return shown_text(self.message)
+
+    def new_record(self) -> RecordDialog | None:
+        if self.spec.record is None or not self.can("create"):
+            return None
+        return self._open_dialog(None)
+
+    def edit_selected(self) -> RecordDialog | None:
+        record_id = self.selected_id()
+        if record_id is None or self.spec.record is None or not self.can("edit"):
+            return None
+        return self._open_dialog(record_id)
+
+    def open_selected(self) -> None:
+        record_id = self.selected_id()
+        if record_id is not None:
+            self._open(record_id)
+
+    def delete_selected(self) -> None:
+        """Count what goes with the row (in the background), confirm, then delete."""
+        record_id = self.selected_id()
+        spec = self.spec.delete
+        if record_id is None or spec is None or not self.can("delete"):
+            return
+        name = self.selected_values().get(self.spec.name_key) or f"this {self.spec.noun}"
+        self.show_message("")
+        self.delete_button.setEnabled(False)
+        if spec.impact is None:
+            self._confirm_delete(record_id, name, "")
+            return
+        impact = spec.impact
+        run_operation(
+            self.ctx,
+            lambda wctx: impact(wctx, record_id),
+            owner=self,
+            on_done=lambda text: self._confirm_delete(record_id, name, text),
+            on_error=self._failed,
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _open_dialog(self, record_id: int | None) -> RecordDialog:
+        if self.dialog is not None:  # one form at a time
+            self.dialog.raise_()
+            return self.dialog
+        assert self.spec.record is not None
+        dialog = RecordDialog(self.ctx, self.spec.record, record_id, self, scope=self.scope)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
+        dialog.saved.connect(self._select_saved)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _select_saved(self, record_id: int) -> None:
+        # The bus refreshes the list; the record just saved is selected once its row is back.
+        def on_page(_rows: int) -> None:
+            row = self.model.row_of(record_id)
+            if row is not None:
+                self.table.selectRow(row)
+            if row is not None or self.model.all_loaded:
+                self.model.pageLoaded.disconnect(on_page)
+
+        self.model.pageLoaded.connect(on_page)
+
+    def _confirm_delete(self, record_id: int, name: str, impact: str) -> None:
+        self._update_actions()
+        question = f"Delete {self.spec.noun} {name}?"
+        if impact:
+            question += f" {impact}"
+        if not self.confirm(self, f"Delete {self.spec.noun}", question):
+            return
+        spec = self.spec.delete
+        assert spec is not None
+        run_operation(
+            self.ctx,
+            lambda wctx: spec.delete(wctx, record_id),
+            owner=self,
+            on_done=lambda _none: self._update_actions(),
+            on_error=self._failed,
+            description=f"Deleting {self.spec.noun} {name}…",
+        )
+
+    def _failed(self, error: ServiceError) -> None:
+        self._update_actions()
+        self.show_message(error.message)
+
+    def _apply_filters(self) -> None:
+        self.model.set_filters({key: box.currentData() for key, box in self.filters.items()})
+
+    def _show_total(self, total: int) -> None:
+        self.count_label.setText(count_text(total, self.spec.noun, self.spec.plural))
+
+    def _model_reset(self) -> None:
+        # After the reset has finished: a new filter clears the total, a new sort keeps it.
+        QTimer.singleShot(0, self, self._show_count)
+
+    def _show_count(self) -> None:
+        total = self.model.total
+        self.count_label.setText(
+            "Counting…" if total is None else count_text(total, self.spec.noun, self.spec.plural)
+        )
+
+    def _page_loaded(self, _rows: int) -> None:
+        self.loaded.emit()
+
+    def _activated(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        if self.spec.opens is not None:
+            self._open(self.model.row_id(index.row()))
+        elif self.spec.record is not None and self.can("edit"):
+            self.edit_selected()
+
+    def _open(self, record_id: int) -> None:
+        opens = self.spec.opens
+        if opens is None:
+            return
+        if self.spec.opens_directly:
+            self.opened.emit(opens(self.ctx, record_id))
+            return
+        run_operation(
+            self.ctx,
+            lambda wctx: opens(wctx, record_id),
+            owner=self,
+            on_done=self.opened.emit,
+            on_error=self._failed,
+        )
+
+    def _selection_changed(self, *_args: Any) -> None:
+        self._update_actions()
+        self._show_detail(self.selected_id())
+
+    def _show_detail(self, record_id: int | None) -> None:
+        show = getattr(self.detail, "show_record", None)
+        if show is not None and record_id != getattr(self.detail, "record_id", object()):
+            show(record_id)
+
+    def _update_actions(self, *_args: Any) -> None:
+        has = self.selected_id() is not None
+        for button in (self.edit_button, self.delete_button, self.open_button):
+            button.setEnabled(has)
