@@ -79,6 +79,22 @@ def render_clients_list(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_document_types(ctx: Context, path: Path) -> Path:
+    """Edit → Document types: the firm's catalogue on the generic list page."""
+    from gcmc_desktop.views.document_types import DocumentTypesDialog
+
+    dialog = DocumentTypesDialog(ctx)
+    dialog.resize(1100, 560)
+    dialog.show()
+    page = dialog.page
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(1)
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
 def render_client_dialog(ctx: Context, client_id: int, path: Path) -> Path:
     """The edit dialog after a save the service refused: the message sits under its field and
     everything typed is still there."""
@@ -219,6 +235,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         *render_main_window(ctx, out, client_id),
         render_clients_list(ctx, out / "clients_list.png"),
         render_client_dialog(ctx, client_id, out / "client_dialog.png"),
+        render_document_types(ctx, out / "document_types.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
     ]
     QThreadPool.globalInstance().waitForDone()

@@ -54,6 +54,7 @@ from .record_dialog import RecordDialog, RecordSpec
 from .selection import keep_selection
 
 Scope = Mapping[str, Any]
+FILTER_MAX_WIDTH = 220
 Choices = Sequence[tuple[str, Any]]
 
 
@@ -303,6 +304,10 @@ class ListPage(QWidget):
         for label, value in spec.choices:
             box.addItem(label, value)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Long choices (document type names) must not push the buttons off a 1280 px window;
+        # the open list still shows them whole.
+        box.setMaximumWidth(FILTER_MAX_WIDTH)
+        box.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         box.setAccessibleName(spec.name)
         if spec.load is not None:
             load = spec.load
