@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from . import db, maintenance, roles, seed, tenants, users
+from . import db, filings, maintenance, roles, seed, tenants, users
 from .common import CommandError
 
-GROUPS = (db, seed, tenants, users, roles, maintenance)
+GROUPS = (db, seed, tenants, users, roles, maintenance, filings)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,199 @@
+"""Filing types (filing_types): the firm's catalogue of returns to the authorities (DOMAIN.md §4:
+VAT, PAYE, NIS, corporation and income tax, DCRA annual returns ...). DOMAIN.md guards them with
+the `filings` permissions: FirmAdmin and Admin may create, edit and delete; the other filing
+roles may read. Codes are unique per firm; a type still used by filings (or by recurring
+schedules) cannot be deleted, and the message says by how many."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..models import Filing, FilingType, RecurringFiling
+from . import records
+from .catalog import AUTHORITIES, FILING_FREQUENCIES
+from .context import Context, require
+from .errors import DuplicateError, InUseError, ValidationError
+
+FILING_TYPE_FIELDS = (
+    "name",
+    "code",
+    "authority",
+    "frequency",
+    "default_due_day",
+    "default_due_month",
+    "description",
+)
+FILING_TYPE_RULES: dict[str, records.FieldRule] = {
+    "name": records.TEXT,
+    "code": records.FieldRule(max_length=records.CODE_LENGTH),
+    "authority": records.FieldRule(max_length=records.CODE_LENGTH),
+    "frequency": records.FieldRule(max_length=records.CODE_LENGTH),
+    "default_due_day": records.FieldRule("integer"),
+    "default_due_month": records.FieldRule("integer"),
+    "description": records.FieldRule(max_length=records.NOTES_LENGTH),
+}
+assert set(FILING_TYPE_RULES) == set(FILING_TYPE_FIELDS)
+
+UNIQUE_INDEX = "filing_types_tenantId_code_key"
+# Codes as the catalogue spells them (VAT_MONTHLY, GO-INVEST_PERMIT): letters, digits, _ and -.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def duplicate_message(code: str) -> str:
+    return f'A filing type with the code "{code}" already exists in this firm.'
+
+
+# The unique-constraint messages this module owns, by constraint name. errors.py words the
+# same constraint generically; to register this one there, map the constraint name to a
+# builder taking the violation's key values: {"filing_types_tenantId_code_key":
+# lambda v: duplicate_message(v["code"])}.
+CONSTRAINT_MESSAGES: dict[str, Any] = {UNIQUE_INDEX: duplicate_message}
+
+
+def validate_filing_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Clean and check filing type fields; raises ValidationError with a message per field."""
+    errors: dict[str, str] = {}
+    cleaned = records.clean_fields(data, FILING_TYPE_RULES, "filing type", errors=errors)
+    if "code" in cleaned and cleaned["code"] is not None:
+        cleaned["code"] = cleaned["code"].upper()
+    for name, message in (
+        ("name", "Enter the filing type's name."),
+        ("code", "Enter a short code, e.g. VAT_MONTHLY."),
+    ):
+        if (not partial or name in cleaned) and not cleaned.get(name) and name not in errors:
+            errors[name] = message
+    code = cleaned.get("code")
+    if code and not CODE_PATTERN.match(code):
+        errors["code"] = "Use letters, digits, _ and - only (e.g. VAT_MONTHLY)."
+    if (not partial or "authority" in cleaned) and cleaned.get("authority") not in AUTHORITIES:
+        errors.setdefault("authority", "Choose one of: " + ", ".join(AUTHORITIES) + ".")
+    if (not partial or "frequency" in cleaned) and cleaned.get("frequency") not in (
+        FILING_FREQUENCIES
+    ):
+        errors.setdefault("frequency", "Choose one of: " + ", ".join(FILING_FREQUENCIES) + ".")
+    day = cleaned.get("default_due_day")
+    if day is not None and not 1 <= day <= 31:
+        errors["default_due_day"] = "Enter a day of the month from 1 to 31, or none."
+    month = cleaned.get("default_due_month")
+    if month is not None and not 1 <= month <= 12:
+        errors["default_due_month"] = "Enter a month from 1 to 12, or none."
+    if errors:
+        raise ValidationError(field_errors=errors)
+    return cleaned
+
+
+def filing_type_values(filing_type: FilingType) -> dict[str, Any]:
+    """A filing type as plain data (records.snapshot: "id", "updated_at" and every column)."""
+    return records.snapshot(filing_type)
+
+
+def _check_unique(ctx: Context, code: str, exclude_id: int | None = None) -> None:
+    query = select(FilingType.id).where(FilingType.code == code)
+    if exclude_id is not None:
+        query = query.where(FilingType.id != exclude_id)
+    if ctx.session.scalar(query.limit(1)) is not None:
+        raise DuplicateError(
+            duplicate_message(code), fields={"code": code}, constraint=UNIQUE_INDEX
+        )
+
+
+def _reworded(exc: DuplicateError, code: str) -> DuplicateError:
+    if exc.constraint != UNIQUE_INDEX:
+        return exc
+    return DuplicateError(duplicate_message(code), fields=exc.fields, constraint=exc.constraint)
+
+
+def list_filing_types(
+    ctx: Context, *, authority: str | None = None, frequency: str | None = None
+) -> list[dict[str, Any]]:
+    """The firm's filing types by authority and name."""
+    require(ctx, "filings", "view")
+    query = select(FilingType).order_by(FilingType.authority, FilingType.name, FilingType.id)
+    if authority is not None:
+        query = query.where(FilingType.authority == authority)
+    if frequency is not None:
+        query = query.where(FilingType.frequency == frequency)
+    return [filing_type_values(t) for t in ctx.session.scalars(query)]
+
+
+def get_filing_type(ctx: Context, type_id: int) -> dict[str, Any]:
+    require(ctx, "filings", "view")
+    return filing_type_values(records.get(ctx, FilingType, type_id))
+
+
+def create_filing_type(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    require(ctx, "filings", "create")
+    values = validate_filing_type(data)
+    _check_unique(ctx, values["code"])
+    try:
+        created = records.create(ctx, FilingType(tenant_id=ctx.tenant_id, **values))
+    except DuplicateError as exc:  # created by someone else since the check
+        raise _reworded(exc, values["code"]) from exc
+    return filing_type_values(created)
+
+
+def update_filing_type(
+    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
+) -> dict[str, Any]:
+    """Edit a type. Filings keep the due dates they were given; a new default applies to
+    filings created or re-dated afterwards."""
+    require(ctx, "filings", "edit")
+    values = validate_filing_type(changes, partial=True)
+    code = values.get("code") or ""
+    if code:
+        _check_unique(ctx, code, exclude_id=type_id)
+    try:
+        updated = records.update(ctx, FilingType, type_id, values, expected_updated_at)
+    except DuplicateError as exc:
+        raise _reworded(exc, code) from exc
+    return filing_type_values(updated)
+
+
+def usage(ctx: Context, type_id: int) -> dict[str, int]:
+    """How many filings and recurring schedules use the type."""
+    filings = ctx.session.scalar(
+        select(func.count()).select_from(Filing).where(Filing.filing_type_id == type_id)
+    )
+    schedules = ctx.session.scalar(
+        select(func.count())
+        .select_from(RecurringFiling)
+        .where(RecurringFiling.filing_type_id == type_id)
+    )
+    return {"filings": int(filings or 0), "recurring_filings": int(schedules or 0)}
+
+
+def in_use_error(ctx: Context, filing_type: FilingType) -> InUseError | None:
+    """The error for deleting `filing_type` while filings or schedules use it; None if none do."""
+    used = usage(ctx, filing_type.id)
+    parts = []
+    if used["filings"]:
+        parts.append(f"{used['filings']} filing" + ("" if used["filings"] == 1 else "s"))
+    if used["recurring_filings"]:
+        n = used["recurring_filings"]
+        parts.append(f"{n} recurring schedule" + ("" if n == 1 else "s"))
+    if not parts:
+        return None
+    return InUseError(
+        f'Cannot delete filing type "{filing_type.name}" ({filing_type.code}): it is still used '
+        f"by {' and '.join(parts)}. Delete or move them first.",
+        entity="filing_types",
+        users={k: v for k, v in used.items() if v},
+        ident=filing_type.id,
+        label=filing_type.name,
+    )
+
+
+def delete_filing_type(ctx: Context, type_id: int) -> None:
+    require(ctx, "filings", "delete")
+    filing_type = records.get(ctx, FilingType, type_id)
+    blocked = in_use_error(ctx, filing_type)
+    if blocked is not None:
+        ctx.session.rollback()
+        raise blocked
+    # A filing added meanwhile still stops the delete: the RESTRICT keys, which `records` turns
+    # into an InUseError.
+    records.delete(ctx, FilingType, type_id)
