@@ -18,7 +18,7 @@ from gcmc_desktop.services import auth
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.document_types import create_document_type, list_document_types
 from gcmc_desktop.services.documents import VersionInput, create_document
-from gcmc_desktop.views.document_types import DocumentTypesDialog
+from gcmc_desktop.views.document_types import document_types_window
 from gcmc_desktop.views.kit.list_page import ListPage
 from gcmc_desktop.views.kit.record_dialog import RecordDialog
 
@@ -54,7 +54,7 @@ def admin(contexts: dict[str, Context]) -> Context:
 
 def open_dialog(qtbot, ctx: Context) -> ListPage:
     """The Document types window, shown; returns its list page."""
-    dialog = DocumentTypesDialog(ctx)
+    dialog = document_types_window(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     page = dialog.page

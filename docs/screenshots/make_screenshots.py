@@ -81,9 +81,9 @@ def render_clients_list(ctx: Context, path: Path) -> Path:
 
 def render_document_types(ctx: Context, path: Path) -> Path:
     """Edit → Document types: the firm's catalogue on the generic list page."""
-    from gcmc_desktop.views.document_types import DocumentTypesDialog
+    from gcmc_desktop.views.document_types import document_types_window
 
-    dialog = DocumentTypesDialog(ctx)
+    dialog = document_types_window(ctx)
     dialog.resize(1100, 560)
     dialog.show()
     page = dialog.page
@@ -92,6 +92,39 @@ def render_document_types(ctx: Context, path: Path) -> Path:
     wait_for(lambda: True)
     out = save(dialog, path)
     dialog.close()
+    return out
+
+
+def render_filings(ctx: Context, path: Path) -> Path:
+    """The firm's filings by due date, overdue and due-soon rows tinted."""
+    from gcmc_desktop.views.filings import FILINGS
+    from gcmc_desktop.views.kit.list_page import ListPage
+
+    page = ListPage(ctx, FILINGS)
+    page.resize(1280, 720)
+    page.show()
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    wait_for(lambda: True)
+    out = save(page, path)
+    page.close()
+    return out
+
+
+def render_filing_dialog(ctx: Context, path: Path) -> Path:
+    """Editing a filing: the period picked as a month / quarter / year."""
+    from gcmc_desktop.views.filings import FILING_RECORD, FILINGS
+    from gcmc_desktop.views.kit.list_page import ListPage
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+
+    page = ListPage(ctx, FILINGS)
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    dialog = RecordDialog(ctx, FILING_RECORD, page.model.row_id(0))
+    dialog.confirm = lambda *_: True
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    out = save(dialog, path)
+    dialog.close()
+    page.close()
     return out
 
 
@@ -236,6 +269,8 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_clients_list(ctx, out / "clients_list.png"),
         render_client_dialog(ctx, client_id, out / "client_dialog.png"),
         render_document_types(ctx, out / "document_types.png"),
+        render_filings(ctx, out / "filings_list.png"),
+        render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
     ]
     QThreadPool.globalInstance().waitForDone()

@@ -114,3 +114,10 @@ def update_business(
 def delete_business(ctx: Context, business_id: int) -> None:
     require(ctx, "clients", "delete")
     records.delete(ctx, ClientBusiness, business_id)
+
+
+def business_choices(ctx: Context, client_id: int | None) -> list[tuple[str, int]]:
+    """(name, id) of a client's businesses, for pickers; none before a client is chosen."""
+    if client_id is None:
+        return []
+    return [(b.name, b.id) for b in list_businesses(ctx, client_id)]

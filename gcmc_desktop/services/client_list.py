@@ -67,3 +67,21 @@ def client_list_query(
         filter_columns=FILTER_COLUMNS,
         sort_key="name",
     )
+
+
+def find_clients(ctx: Context, text: str, limit: int = 20) -> list[tuple[str, int]]:
+    """(name, id) of up to `limit` clients matching `text` (name, e-mail, TIN, NIS), by name:
+    what a client picker offers as the user types. Goes through the search function, so it
+    stays an index lookup in a firm of a million clients."""
+    require(ctx, "clients", "view")
+    term = text.strip()
+    if not term:
+        return []
+    found = client_search_ids(ctx.tenant_id)(term, max(limit * 5, 100)).subquery()
+    rows = ctx.session.execute(
+        select(Client.name, Client.id)
+        .where(Client.tenant_id == ctx.tenant_id, Client.id.in_(select(found.c.id)))
+        .order_by(Client.name, Client.id)
+        .limit(limit)
+    )
+    return [(name, client_id) for name, client_id in rows]

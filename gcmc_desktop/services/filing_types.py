@@ -17,6 +17,7 @@ from . import records
 from .catalog import AUTHORITIES, FILING_FREQUENCIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
+from .paging import ColumnSpec, PagedQuery
 
 FILING_TYPE_FIELDS = (
     "name",
@@ -197,3 +198,45 @@ def delete_filing_type(ctx: Context, type_id: int) -> None:
     # A filing added meanwhile still stops the delete: the RESTRICT keys, which `records` turns
     # into an InUseError.
     records.delete(ctx, FilingType, type_id)
+
+
+FILING_TYPE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("name", "Name", FilingType.name),
+    ColumnSpec("code", "Code", FilingType.code),
+    ColumnSpec("authority", "Authority", FilingType.authority),
+    ColumnSpec("frequency", "Frequency", FilingType.frequency),
+    ColumnSpec("due_day", "Due day", FilingType.default_due_day, sortable=False),
+    ColumnSpec("due_month", "Due month", FilingType.default_due_month, sortable=False),
+    ColumnSpec("description", "Description", FilingType.description, sortable=False),
+)
+
+
+def filing_type_list_query(ctx: Context) -> PagedQuery:
+    """The firm's filing types, by name; filters `authority`, `frequency`; search over name,
+    code and description."""
+    require(ctx, "filings", "view")
+    base = select(FilingType).where(FilingType.tenant_id == ctx.tenant_id)
+    return PagedQuery(
+        base,
+        FILING_TYPE_COLUMNS,
+        search_columns=(FilingType.name, FilingType.code, FilingType.description),
+        filter_columns={"authority": FilingType.authority, "frequency": FilingType.frequency},
+        sort_key="name",
+    )
+
+
+def filing_type_choices(ctx: Context, _known: Any = None) -> list[tuple[str, int]]:
+    """("VAT return (GRA)", id) of every filing type, for pickers and filters."""
+    return [
+        (f"{t['name']} ({t['authority']})" if t.get("authority") else t["name"], t["id"])
+        for t in list_filing_types(ctx)
+    ]
+
+
+def refuse_if_used(ctx: Context, type_id: int) -> str:
+    """Before asking to delete: nothing to add — or the in-use error instead of the question."""
+    require(ctx, "filings", "view")
+    blocked = in_use_error(ctx, records.get(ctx, FilingType, type_id))
+    if blocked is not None:
+        raise blocked
+    return ""

@@ -38,6 +38,7 @@ from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
 from .businesses import BUSINESSES, status_label
 from .clients import CLIENT_RECORD
+from .filings import FILINGS
 from .kit.bus import change_bus
 from .kit.list_page import ListPage, list_table
 from .kit.messages import banner, code_label, show_in
@@ -374,6 +375,10 @@ class ClientWorkspace(QTabWidget):
         self.audit = AuditTab(ctx, client_id)
         self.addTab(self.overview, "Overview")
         self.addTab(self.businesses, "Businesses")
+        self.filings: ListPage | None = None
+        if ctx.can("filings", "view"):
+            self.filings = ListPage(ctx, FILINGS, client_id=client_id)
+            self.addTab(self.filings, "Filings")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show
@@ -401,6 +406,8 @@ class ClientWorkspace(QTabWidget):
     def refresh(self) -> None:
         self.overview.refresh()
         self.businesses.refresh()
+        if self.filings is not None:
+            self.filings.refresh()
         self.audit.refresh()
 
     def edit_client(self) -> RecordDialog | None:

@@ -5,7 +5,7 @@ documents still use the type: if they do, the message says by how many (and whic
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..services import records
 from ..services.catalog import AUTHORITIES, AUTHORITY_NAMES, DOCUMENT_CATEGORIES
@@ -19,7 +19,7 @@ from ..services.document_types import (
     update_document_type,
 )
 from .kit.fields import FieldSpec, choices
-from .kit.list_page import DeleteSpec, FilterSpec, ListPage, ListSpec
+from .kit.list_page import DeleteSpec, FilterSpec, ListSpec, ListWindow
 from .kit.messages import code_label
 from .kit.record_dialog import RecordSpec
 
@@ -93,23 +93,12 @@ DOCUMENT_TYPES = ListSpec(
 )
 
 
-class DocumentTypesDialog(QDialog):
+def document_types_window(ctx: Context, parent: QWidget | None = None) -> ListWindow:
     """The document types list in a window of its own (Edit → Document types)."""
-
-    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Document types")
-        intro = QLabel("The kinds of document the firm keeps for its clients.")
-        intro.setWordWrap(True)
-        self.page = ListPage(ctx, DOCUMENT_TYPES, self)
-        self.close_button = QPushButton("Close")
-        self.close_button.setAutoDefault(False)
-        self.close_button.clicked.connect(self.accept)
-        bottom = QHBoxLayout()
-        bottom.addStretch(1)
-        bottom.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.page, 1)
-        layout.addLayout(bottom)
-        self.resize(900, 480)
+    return ListWindow(
+        ctx,
+        DOCUMENT_TYPES,
+        "Document types",
+        "The kinds of document the firm keeps for its clients.",
+        parent,
+    )

@@ -282,6 +282,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self.document_types_action = self._action("&Document types…", self.document_types)
         edit_menu.addAction(self.document_types_action)
+        self.filing_types_action = self._action("F&iling types…", self.filing_types)
+        edit_menu.addAction(self.filing_types_action)
         edit_menu.addAction(
             self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         )
@@ -313,6 +315,7 @@ class MainWindow(QMainWindow):
         )
         self.switch_action.setEnabled(True)
         self.document_types_action.setVisible(self.ctx.can("documents", "view"))
+        self.filing_types_action.setVisible(self.ctx.can("filings", "view"))
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -410,6 +413,7 @@ class MainWindow(QMainWindow):
         build = {
             "clients": self._clients_page,
             "documents": self._documents_page,
+            "filings": self._filings_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -429,6 +433,12 @@ class MainWindow(QMainWindow):
         page = ListPage(self.ctx, CLIENTS)
         page.opened.connect(self.open_client)
         return page
+
+    def _filings_page(self) -> QWidget:
+        from .filings import FILINGS
+        from .kit.list_page import ListPage
+
+        return ListPage(self.ctx, FILINGS)
 
     def open_client(self, client_id: int) -> QWidget:
         page = self._client_tabs.get(client_id)
@@ -509,9 +519,14 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def document_types(self) -> None:
-        from .document_types import DocumentTypesDialog
+        from .document_types import document_types_window
 
-        DocumentTypesDialog(self.ctx, self).exec()
+        document_types_window(self.ctx, self).exec()
+
+    def filing_types(self) -> None:
+        from .filings import filing_types_window
+
+        filing_types_window(self.ctx, self).exec()
 
     def preferences(self) -> None:
         self.preferences_dialog().exec()

@@ -8,14 +8,15 @@ when the user leaves it alone."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPlainTextEdit, QWidget
 
+from ...services.context import Context
 from .messages import code_label
 
 # Generous typing limits for one-line fields (the services validate lengths too): enough for
@@ -25,7 +26,14 @@ EMAIL_MAX = 254  # the longest address SMTP allows
 SHORT_MAX = 64  # phone numbers, TIN, NIS and registration numbers
 NO_DATE = QDate(1900, 1, 1)  # a QDateEdit cannot be empty: its minimum stands for "no date"
 
-FieldKind = Literal["line", "text", "choice", "suggest", "date", "tags"]
+FieldKind = Literal["line", "text", "choice", "suggest", "date", "tags", "lookup", "custom"]
+Choices = Sequence[tuple[str, Any]]
+# (ctx, the form's current values and scope) -> choices, run off the GUI thread.
+LoadChoices = Callable[[Context, Mapping[str, Any]], Choices]
+# (ctx, typed text, how many) -> (label, value) matches, run off the GUI thread.
+Lookup = Callable[[Context, str, int], Choices]
+LOOKUP_DELAY_MS = 250
+LOOKUP_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,13 @@ class FieldSpec:
 
     kind: "line" (one line), "text" (several lines), "choice" (one of `choices`, (label, value)
     pairs; `blank` is the label of "no value"), "suggest" (free text with `choices` as
-    suggestions), "date" (or none), "tags" (comma-separated text <-> a list).
+    suggestions), "date" (or none), "tags" (comma-separated text <-> a list), "lookup" (one of
+    many records, found as the user types through `lookup`), "custom" (`editor()` builds a widget
+    with `value()` / `set_value()`).
+    A choice's `load` reads its choices in the background, again whenever a field named in
+    `depends_on` changes (a business among the chosen client's). `create_only` fields are set
+    when the record is created and shown read-only after; `scoped` fields are not shown when the
+    dialog's scope holds their value (a client's workspace already says which client).
     `choice_error` replaces the service's message for this field (which lists stored codes) with
     words about what the user sees; `tooltips` explain choices (an authority's full name)."""
 
@@ -51,6 +65,12 @@ class FieldSpec:
     coded: bool = False
     choice_error: str | None = None
     tooltips: Mapping[Any, str] = field(default_factory=dict)
+    load: LoadChoices | None = None
+    depends_on: tuple[str, ...] = ()
+    lookup: Lookup | None = None
+    editor: Callable[[], QWidget] | None = None
+    create_only: bool = False
+    scoped: bool = False
 
     @property
     def caption(self) -> str:
@@ -108,10 +128,70 @@ def build_editor(spec: FieldSpec) -> QWidget:
         widget.lineEdit().setPlaceholderText(spec.placeholder)
     elif spec.kind == "date":
         widget = date_edit()
+    elif spec.kind == "lookup":
+        widget = LookupBox(spec.placeholder)
+    elif spec.kind == "custom":
+        assert spec.editor is not None, f"custom field {spec.key} needs an editor"
+        widget = spec.editor()
     else:
         raise ValueError(f"unknown field kind {spec.kind!r}")
     widget.setObjectName(spec.key)
     return widget
+
+
+@runtime_checkable
+class CustomEditor(Protocol):
+    """An editor the kit does not know: it says its own value."""
+
+    def value(self) -> Any: ...
+
+    def set_value(self, value: Any) -> None: ...
+
+
+class LookupBox(QComboBox):
+    """Type to find one of many records (a client among a million): after a pause, `searching`
+    asks for matches, which `show_matches` lists. Its value is the chosen record's id; text that
+    matches no listed record is no value (the service then says what is missing)."""
+
+    searching = Signal(str)
+
+    def __init__(self, placeholder: str = "") -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.lineEdit().setPlaceholderText(placeholder or "Type to search…")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(LOOKUP_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.searching.emit(self.currentText().strip()))
+        self.lineEdit().textEdited.connect(lambda _text: self._timer.start())
+
+    def show_matches(self, text: str, matches: Choices) -> None:
+        if text != self.currentText().strip():
+            return  # the user typed on meanwhile
+        typed = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        for label, value in matches:
+            self.addItem(label, value)
+        self.setCurrentIndex(-1)
+        self.setEditText(typed)
+        self.blockSignals(False)
+        if matches:
+            self.showPopup()
+
+    def value(self) -> Any:
+        index = self.findText(self.currentText().strip(), Qt.MatchFlag.MatchExactly)
+        return self.itemData(index) if index >= 0 else None
+
+    def set_value(self, value: Any) -> None:
+        """`value` is (label, id) — the label people read — or None."""
+        self.clear()
+        if isinstance(value, tuple | list) and len(value) == 2:
+            self.addItem(str(value[0]), value[1])
+            self.setCurrentIndex(0)
+        else:
+            self.setEditText("")
 
 
 def tags_text(tags: Any) -> str:
@@ -133,6 +213,8 @@ def form_value(spec: FieldSpec, value: Any) -> Any:
 
 
 def read(widget: QWidget) -> Any:
+    if isinstance(widget, CustomEditor):
+        return widget.value()
     if isinstance(widget, QLineEdit):
         return widget.text()
     if isinstance(widget, QPlainTextEdit):
@@ -148,7 +230,9 @@ def read(widget: QWidget) -> Any:
 
 
 def write(widget: QWidget, value: Any) -> None:
-    if isinstance(widget, QLineEdit):
+    if isinstance(widget, CustomEditor):
+        widget.set_value(value)
+    elif isinstance(widget, QLineEdit):
         widget.setText("" if value is None else str(value))
     elif isinstance(widget, QPlainTextEdit):
         widget.setPlainText("" if value is None else str(value))
@@ -175,6 +259,8 @@ def display(value: Any) -> str:
         return value.isoformat()[:10] if isinstance(value, date) else value.isoformat(" ")[:16]
     if isinstance(value, list | tuple):
         return tags_text(value) or "—"
+    if isinstance(value, Mapping) and "label" in value:
+        return str(value["label"])
     return str(value)
 
 

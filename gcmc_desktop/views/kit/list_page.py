@@ -26,10 +26,11 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -61,7 +62,10 @@ Choices = Sequence[tuple[str, Any]]
 @dataclass(frozen=True)
 class FilterSpec:
     """A drop-down that narrows the list: `key` is the query's filter, `all_label` the first
-    entry (no filter). Its choices are fixed, or `load(ctx)` reads them in the background."""
+    entry (no filter). Its choices are fixed, or `load(ctx)` reads them in the background. A
+    choice whose value is a mapping sets several of the query's filters at once (e.g. "Overdue"
+    = {"overdue": True}, "Due within 7 days" = {"due_within_days": 7}); `key` then only names
+    the drop-down."""
 
     key: str
     all_label: str
@@ -112,28 +116,59 @@ class ListSpec:
     alternating_rows: bool = True
     fit_columns: bool = False
     name_key: str = "name"  # the column that names a row in questions
+    # Rows to highlight: `tint(row values)` names a state, `tints` its colour and `tint_labels`
+    # its tooltip (overdue, due within 7 days).
+    tint: Callable[[Mapping[str, Any]], str | None] | None = None
+    tints: Mapping[str, QColor] = field(default_factory=dict)
+    tint_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def count_text(n: int, noun: str, plural: str) -> str:
     return f"{n:,} {noun if n == 1 else plural}"
 
 
-class LabelledTableModel(PagedTableModel):
-    """The paged model, showing stored codes in the spec's `labels` columns as labels."""
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_USER = Qt.ItemDataRole.UserRole.value
 
-    def __init__(self, *args: Any, labels: Mapping[str, Callable[[Any], str]], **kwargs: Any):
+
+class LabelledTableModel(PagedTableModel):
+    """The paged model, showing stored codes in the spec's `labels` columns as labels and
+    tinting the rows its `tint` picks out."""
+
+    def __init__(
+        self,
+        *args: Any,
+        labels: Mapping[str, Callable[[Any], str]],
+        spec: ListSpec | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         keys = [column.key for column in self.query.columns]
         self._labels = {keys.index(k): fn for k, fn in labels.items() if k in keys}
+        self._spec = spec
+        self._states: dict[Any, str | None] = {}
+        self.modelReset.connect(self._states.clear)
 
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
+    def row_state(self, row: int) -> str | None:
+        spec = self._spec
+        if spec is None or spec.tint is None:
+            return None
+        row_id = self.row_id(row)
+        if row_id not in self._states:
+            self._states[row_id] = spec.tint(self.row_values(row))
+        return self._states[row_id]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if role == _BACKGROUND and index.isValid() and self._spec is not None:
+            colour = self._spec.tints.get(self.row_state(index.row()) or "")
+            return QBrush(colour) if colour is not None else None
+        if role == _TOOLTIP and index.isValid() and self._spec is not None:
+            return self._spec.tint_labels.get(self.row_state(index.row()) or "")
         value = super().data(index, role)
-        if role == Qt.ItemDataRole.DisplayRole and index.column() in self._labels and value:
-            return self._labels[index.column()](super().data(index, Qt.ItemDataRole.UserRole))
+        if role == _DISPLAY and index.column() in self._labels and value:
+            return self._labels[index.column()](super().data(index, _USER))
         return value
 
 
@@ -185,8 +220,8 @@ class ListPage(QWidget):
         # closes keeps it alive instead of calling into a deleted one.
         if spec.model is not None:
             self.model = spec.model(query, ctx)
-        elif spec.labels:
-            self.model = LabelledTableModel(query, ctx.reading, labels=spec.labels)
+        elif spec.labels or spec.tint is not None:
+            self.model = LabelledTableModel(query, ctx.reading, labels=spec.labels, spec=spec)
         else:
             self.model = PagedTableModel(query, ctx.reading)
         self.table = list_table(self.model, alternating=spec.alternating_rows)
@@ -333,13 +368,25 @@ class ListPage(QWidget):
     def restore_header_state(self, state: bytes) -> bool:
         return self.table.horizontalHeader().restoreState(QByteArray(state))
 
-    def _restore_layout(self) -> None:
+    @property
+    def layout_key(self) -> str | None:
+        """Where the header layout is kept: one per kind of scope (the firm's filings list and a
+        client's Filings tab show different columns)."""
         key = self.spec.state_key
+        if key is None or not self.scope:
+            return key
+        return f"{key}/{'+'.join(sorted(k for k in self.scope if k.endswith('_id')))}"
+
+    def _restore_layout(self) -> None:
+        key = self.layout_key
         if key is None:
             return
         state = app_settings.settings().value(key)
         if state:
             self.restore_header_state(bytes(state))
+            hidden = set(self.spec.hidden(self.scope))
+            for column, spec in enumerate(self.model.query.columns):
+                self.table.setColumnHidden(column, spec.key in hidden)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(500)
@@ -349,8 +396,9 @@ class ListPage(QWidget):
             signal.connect(self._save_timer.start)
 
     def save_layout(self) -> None:
-        if self.spec.state_key is not None:
-            app_settings.settings().setValue(self.spec.state_key, QByteArray(self.header_state()))
+        key = self.layout_key
+        if key is not None:
+            app_settings.settings().setValue(key, QByteArray(self.header_state()))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -474,7 +522,17 @@ class ListPage(QWidget):
         self.show_message(error.message)
 
     def _apply_filters(self) -> None:
-        self.model.set_filters({key: box.currentData() for key, box in self.filters.items()})
+        filters: dict[str, Any] = {}
+        for spec in self.spec.filters:
+            value = self.filters[spec.key].currentData()
+            several = [choice for _label, choice in spec.choices if isinstance(choice, Mapping)]
+            if several:
+                for choice in several:
+                    filters.update(dict.fromkeys(choice))  # what another choice set, cleared
+                filters.update(value or {})
+            else:
+                filters[spec.key] = value
+        self.model.set_filters(filters)
 
     def _show_total(self, total: int) -> None:
         self.count_label.setText(count_text(total, self.spec.noun, self.spec.plural))
@@ -528,3 +586,28 @@ class ListPage(QWidget):
         has = self.selected_id() is not None
         for button in (self.edit_button, self.delete_button, self.open_button):
             button.setEnabled(has)
+
+
+class ListWindow(QDialog):
+    """A list page in a window of its own, for catalogues opened from the Edit menu (document
+    types, filing types)."""
+
+    def __init__(
+        self, ctx: Context, spec: ListSpec, title: str, intro: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        text = QLabel(intro)
+        text.setWordWrap(True)
+        self.page = ListPage(ctx, spec, self)
+        self.close_button = QPushButton("Close")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.accept)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.page, 1)
+        layout.addLayout(bottom)
+        self.resize(1000, 520)

@@ -38,6 +38,7 @@ from ...services.errors import ConflictError, ServiceError, ValidationError
 from .bus import change_bus
 from .conflict import ConflictDialog
 from .fields import (
+    LOOKUP_LIMIT,
     FieldSpec,
     build_editor,
     code_label,
@@ -69,6 +70,9 @@ class RecordSpec:
     create: Callable[..., Values]
     update: Callable[[Context, int, Values, datetime | None], Values]
     min_width: int = 480
+    # The stored record in the form's shape (e.g. period dates as one picked period), applied to
+    # what `load` returns and to the other version of a conflict.
+    to_form: Callable[[Values], Values] | None = None
 
 
 @dataclass
@@ -118,6 +122,9 @@ class RecordDialog(QDialog):
         # Injectable so tests (and other front ends) never block on a modal question.
         self.confirm: Confirm = ask_yes_no
         self._codes: dict[str, str | None] = {}  # coded fields: the stored code the form shows
+        # Fields whose choices load in the background: the value wanted once they are there.
+        self._wanted: dict[str, Any] = {}
+        self._loading_choices: set[str] = set()
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -152,7 +159,10 @@ class RecordDialog(QDialog):
         layout.addLayout(footer)
 
         for field_spec in spec.fields:
+            if field_spec.scoped and field_spec.key in self.scope:
+                continue  # the scope says it already (a client's own workspace)
             self._add_field(field_spec)
+        self._wire_choices()
         self.setMinimumWidth(spec.min_width)
         self._start()
 
@@ -179,6 +189,70 @@ class RecordDialog(QDialog):
         self.fields[spec.key] = Field(spec.key, spec.label, widget, error, spec)
         return widget
 
+    def _wire_choices(self) -> None:
+        """Lookups search as the user types; loaded choices load now, and again when a field
+        they depend on changes."""
+        for key, field in self.fields.items():
+            spec = field.spec
+            if spec is None:
+                continue
+            if spec.kind == "lookup" and spec.lookup is not None:
+                field.widget.searching.connect(lambda text, key=key: self._look_up(key, text))
+            if spec.load is not None:
+                for other in spec.depends_on:
+                    source = self.fields.get(other)
+                    if source is not None and isinstance(source.widget, QComboBox):
+                        source.widget.currentIndexChanged.connect(
+                            lambda _i, key=key: self._load_choices(key)
+                        )
+                self._load_choices(key)
+
+    def _look_up(self, key: str, text: str) -> None:
+        spec = self.fields[key].spec
+        if spec is None or spec.lookup is None or not text:
+            return
+        lookup = spec.lookup
+        run_operation(
+            self.ctx,
+            lambda wctx: lookup(wctx, text, LOOKUP_LIMIT),
+            owner=self,
+            on_done=lambda matches: self.fields[key].widget.show_matches(text, matches),
+            on_error=lambda error: self.show_banner(error.message),
+        )
+
+    def _load_choices(self, key: str) -> None:
+        field = self.fields[key]
+        spec = field.spec
+        if spec is None or spec.load is None:
+            return
+        if key not in self._loading_choices:
+            self._wanted.setdefault(key, read(field.widget))
+        self._loading_choices.add(key)
+        load = spec.load
+        known = {**self.scope, **self.values()}
+        run_operation(
+            self.ctx,
+            lambda wctx: load(wctx, known),
+            owner=self,
+            on_done=lambda items: self._choices_loaded(key, items),
+            on_error=lambda error: self.show_banner(error.message),
+        )
+
+    def _choices_loaded(self, key: str, items: Any) -> None:
+        field = self.fields[key]
+        box = field.widget
+        assert isinstance(box, QComboBox) and field.spec is not None
+        wanted = self._wanted.pop(key, None)
+        self._loading_choices.discard(key)
+        box.blockSignals(True)
+        box.clear()
+        if field.spec.blank is not None:
+            box.addItem(field.spec.blank, None)
+        for label, value in items:
+            box.addItem(label, value)
+        box.blockSignals(False)
+        write(box, wanted)
+
     def _start(self) -> None:
         """Loads the record when editing; a new one starts from the fields' defaults."""
         self.setWindowTitle(f"New {self.noun}" if self.record_id is None else f"Edit {self.noun}")
@@ -202,7 +276,11 @@ class RecordDialog(QDialog):
     def _set_tab_order(self) -> None:
         """Tab walks the form top to bottom, then Save and Cancel (the buttons are created
         before the fields, so Qt's default order would start with them)."""
-        chain = [field.widget for field in self.fields.values()]
+        chain: list[QWidget] = []
+        for field in self.fields.values():
+            # A composite editor (a period: kind, month, year) lists its own parts.
+            order = getattr(field.widget, "focus_order", None)
+            chain += order() if callable(order) else [field.widget]
         chain += [self.save_button, self.cancel_button]
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
@@ -248,6 +326,8 @@ class RecordDialog(QDialog):
         """The form's values as the service takes them (a coded field left as shown gives back
         its stored code, so saving another field does not rewrite "active" as "Active")."""
         result = {key: read(field.widget) for key, field in self.fields.items()}
+        for key in self._loading_choices:
+            result[key] = self._wanted.get(key)
         for key, code in self._codes.items():
             if code and result.get(key) == code_label(code):
                 result[key] = code
@@ -259,6 +339,9 @@ class RecordDialog(QDialog):
                 spec = field.spec
                 if spec is not None and spec.coded:
                     self._codes[key] = values[key]
+                if key in self._loading_choices:
+                    self._wanted[key] = values[key]
+                    continue
                 write(field.widget, form_value(spec, values[key]) if spec else values[key])
 
     def is_dirty(self) -> bool:
@@ -267,11 +350,15 @@ class RecordDialog(QDialog):
 
     def _set_enabled(self, enabled: bool) -> None:
         for field in self.fields.values():
-            field.widget.setEnabled(enabled)
+            fixed = field.spec is not None and field.spec.create_only and self.record_id is not None
+            field.widget.setEnabled(enabled and not fixed)
         self.save_button.setEnabled(enabled)
 
+    def _form_shape(self, record: Values) -> Values:
+        return self.spec.to_form(dict(record)) if self.spec.to_form is not None else dict(record)
+
     def _loaded(self, snapshot: dict[str, Any]) -> None:
-        self.set_values(snapshot)
+        self.set_values(self._form_shape(snapshot))
         self.original = self.values()
         self.updated_at = snapshot.get("updated_at")
         self.is_loaded = True
@@ -350,6 +437,12 @@ class RecordDialog(QDialog):
         )
         values = self.values()
         record_id = self.record_id
+        if record_id is not None:  # what only a new record sets is not sent again
+            values = {
+                k: v
+                for k, v in values.items()
+                if not (self.fields[k].spec and self.fields[k].spec.create_only)
+            }
         expected_at = expected if overwrite else self.updated_at
         self.saving = True
         self.save_button.setEnabled(False)
@@ -416,11 +509,15 @@ class RecordDialog(QDialog):
 
     def _show_conflict(self, stored: dict[str, Any]) -> None:
         # Their version in the form's shape (tags as text), so both sides compare alike.
-        theirs = dict(stored)
+        theirs = self._form_shape(stored)
         for key, field in self.fields.items():
             if key in theirs and field.spec is not None and field.spec.kind == "tags":
                 theirs[key] = form_value(field.spec, theirs[key])
-        labels = [(key, field.label) for key, field in self.fields.items()]
+        labels = [
+            (key, field.label)
+            for key, field in self.fields.items()
+            if not (field.spec is not None and field.spec.create_only)
+        ]
         dialog = ConflictDialog(
             labels, self.values(), theirs, self, base=self.original, show=self.display_value
         )
