@@ -18,12 +18,13 @@ import pytest
 from PySide6.QtCore import QThreadPool
 from sqlalchemy import Engine
 
-from gcmc_desktop.services import auth, businesses, clients, filing_types, filings
+from gcmc_desktop.services import auth, businesses, clients, filing_types, filings, recurring
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.filings import DUE_WITHIN, OVERDUE, period_containing
 from gcmc_desktop.views.filings import FILING_RECORD, FILINGS, filing_types_window
 from gcmc_desktop.views.kit.list_page import ListPage
 from gcmc_desktop.views.kit.record_dialog import RecordDialog
+from gcmc_desktop.views.recurring import RECURRING
 from gcmc_desktop.views.table_model import query_pool
 
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -221,3 +222,41 @@ def test_viewer_cannot_add_filings(qtbot, firms) -> None:
     finally:
         drain()
         auth.sign_out(viewer)
+
+
+def test_schedule_in_a_client_tab_then_generate_with_a_preview(qtbot, firms, admin) -> None:
+    vat = make_type(admin)
+    tab = ListPage(admin, RECURRING, client_id=firms.alpha_client)
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitUntil(lambda: tab.model.total is not None, timeout=WAIT)
+    form = tab.new_record()
+    assert form is not None
+    loaded(qtbot, form)
+    assert form.fields["schedule"].widget.currentText() == "Monthly"  # a label, not "monthly"
+    type_box = form.fields["filing_type_id"].widget
+    type_box.setCurrentIndex(type_box.findData(vat))
+    three_months_ago = date.today().replace(day=1) - timedelta(days=80)
+    form.fields["next_run_at"].widget.setDate(three_months_ago.replace(day=1))
+    with qtbot.waitSignal(form.saved, timeout=WAIT) as saved:
+        form.save()
+    schedule = recurring.get_recurring(admin, saved.args[0])
+    assert (schedule["schedule"], schedule["active"]) == ("monthly", True)
+
+    page = shown_page(qtbot, admin)
+    asked: list[str] = []
+    page.ask = lambda _p, _t, text: asked.append(text) or False
+    page.extra_buttons["Generate due filings…"].click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT)
+    assert asked[0].startswith("This creates ")
+    assert "VAT_MONTHLY" in asked[0]
+    assert filings.filing_list_query(admin).count(admin.session) == 0  # the preview wrote nothing
+
+    page.ask = lambda *_: True
+    page.extra_buttons["Generate due filings…"].click()
+    qtbot.waitUntil(lambda: page.status.text().startswith("Created"), timeout=WAIT)
+    made = filings.filing_list_query(admin).count(admin.session)
+    assert made >= 2  # the missed months are caught up
+    page.extra_buttons["Generate due filings…"].click()
+    qtbot.waitUntil(lambda: "nothing to create" in page.status.text(), timeout=WAIT)
+    assert filings.filing_list_query(admin).count(admin.session) == made

@@ -41,6 +41,7 @@ from .filings import (
     period_containing,
     period_kind_for,
 )
+from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
 
 NAMED_SCHEDULES: dict[str, PeriodKind] = {
@@ -608,3 +609,34 @@ def _incorporation_dates(
         out[(client_id, business_id)] = incorporated
         out.setdefault((client_id, None), incorporated)
     return out
+
+
+RECURRING_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("next_run", "Next run", RecurringFiling.next_run_at, formatter=format_date),
+    ColumnSpec("client", "Client", Client.name, sortable=False, nullable=True),
+    ColumnSpec("type", "Filing type", FilingType.name, sortable=False, nullable=True),
+    ColumnSpec("schedule", "Schedule", RecurringFiling.schedule, sortable=False),
+    ColumnSpec("active", "Active", RecurringFiling.active, sortable=False),
+)
+
+
+def recurring_list_query(ctx: Context, client_id: int | None = None) -> PagedQuery:
+    """The firm's recurring schedules (or one client's), soonest next run first; filter
+    `active`; search over client and filing type names."""
+    require(ctx, "filings", "view")
+    base = (
+        select(RecurringFiling)
+        .outerjoin(Client, Client.id == RecurringFiling.client_id)
+        .outerjoin(FilingType, FilingType.id == RecurringFiling.filing_type_id)
+        .where(RecurringFiling.tenant_id == ctx.tenant_id)
+    )
+    if client_id is not None:
+        base = base.where(RecurringFiling.client_id == client_id)
+    return PagedQuery(
+        base,
+        RECURRING_COLUMNS,
+        search_columns=(Client.name, FilingType.name),
+        filter_columns={"active": RecurringFiling.active},
+        id_column=RecurringFiling.id,
+        sort_key="next_run",
+    )

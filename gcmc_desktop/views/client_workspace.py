@@ -44,6 +44,7 @@ from .kit.list_page import ListPage, list_table
 from .kit.messages import banner, code_label, show_in
 from .kit.operations import run_operation
 from .kit.record_dialog import RecordDialog
+from .recurring import RECURRING
 from .table_model import PagedTableModel
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
@@ -376,9 +377,12 @@ class ClientWorkspace(QTabWidget):
         self.addTab(self.overview, "Overview")
         self.addTab(self.businesses, "Businesses")
         self.filings: ListPage | None = None
+        self.recurring: ListPage | None = None
         if ctx.can("filings", "view"):
             self.filings = ListPage(ctx, FILINGS, client_id=client_id)
             self.addTab(self.filings, "Filings")
+            self.recurring = ListPage(ctx, RECURRING, client_id=client_id)
+            self.addTab(self.recurring, "Recurring")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show

@@ -39,9 +39,10 @@ from ..services.filings import (
 )
 from .filing_period import PeriodField, period_of
 from .kit.fields import SHORT_MAX, FieldSpec, choices
-from .kit.list_page import DeleteSpec, FilterSpec, ListSpec, ListWindow
+from .kit.list_page import ActionSpec, DeleteSpec, FilterSpec, ListSpec, ListWindow
 from .kit.messages import code_label
 from .kit.record_dialog import RecordSpec
+from .recurring import generate_now, recurring_window
 
 Values = dict[str, Any]
 SOON_DAYS = 7
@@ -212,6 +213,15 @@ FILINGS = ListSpec(
     name_key="period",
     fit_columns=True,
     state_key="filings/header",
+    actions=(
+        ActionSpec("Recurring…", recurring_window, tooltip="The recurring filing schedules"),
+        ActionSpec(
+            "Generate due filings…",
+            generate_now,
+            permission="create",
+            tooltip="Create the draft filings of every schedule whose period has ended",
+        ),
+    ),
 )
 
 

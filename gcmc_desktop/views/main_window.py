@@ -6,8 +6,10 @@ Sections that later releases fill show an honest "coming soon" page, never inven
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -35,6 +37,7 @@ from ..services.changes import ChangeListener, ChangeSet
 from ..services.context import Context
 from .connection_monitor import ConnectionMonitor
 from .kit.bus import change_bus
+from .kit.operations import run_operation
 from .workers import monitor, run_job
 
 
@@ -130,7 +133,10 @@ class _MessagePage(QWidget):
 
 
 DEFAULT_SIZE = QSize(1280, 800)
+log = logging.getLogger(__name__)
 NAV_WIDTH = (150, 220)  # the navigation pane's narrowest and widest
+GENERATE_AFTER_START_MS = 15_000  # the first recurring-filings run, once the window has settled
+GENERATE_EVERY_MS = 60 * 60 * 1000
 TAB_TITLE_WIDTH = 220  # pixels; longer tab titles are elided (full title in the tooltip)
 
 
@@ -211,6 +217,13 @@ class MainWindow(QMainWindow):
         self.listener: ChangeListener | None = None
         self._listen(ctx)
         change_bus().subscribe(self, {"client"}, self._clients_changed)
+        # Recurring filings: a run soon after start, then every hour (the database makes sure
+        # two workstations running at once never create a filing twice).
+        self.generation_timer = QTimer(self)
+        self.generation_timer.setInterval(GENERATE_EVERY_MS)
+        self.generation_timer.timeout.connect(self.generate_due_filings)
+        self.generation_timer.start()
+        QTimer.singleShot(GENERATE_AFTER_START_MS, self, self.generate_due_filings)
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
@@ -459,6 +472,28 @@ class MainWindow(QMainWindow):
             self._set_tab_title(self.tabs.addTab(page, ""), page.title())
         self.tabs.setCurrentWidget(page)
         return page
+
+    def generate_due_filings(self) -> None:
+        """Create the drafts of recurring filings whose period has ended, in the background."""
+        ctx = self.ctx
+        if not (ctx.can("filings", "create") and ctx.can("filings", "edit")):
+            return
+        from ..services.recurring import generate_due_filings
+
+        def done(report: Any) -> None:
+            if report.created:
+                self.statusBar().showMessage(
+                    f"Created {len(report.created):,} draft filing(s) from recurring schedules.",
+                    10_000,
+                )
+
+        run_operation(
+            ctx,
+            lambda wctx: generate_due_filings(wctx),
+            owner=self,
+            on_done=done,
+            on_error=lambda error: log.info("Recurring filings not generated: %s", error),
+        )
 
     def _listen(self, ctx: Context) -> None:
         """Subscribe to the firm's change channel on a connection of the user's own."""

@@ -50,7 +50,7 @@ from ..table_model import PagedTableModel, fit_columns_on_load
 from .bus import change_bus
 from .messages import banner, show_in, shown_text
 from .operations import run_operation
-from .questions import Confirm, confirm_delete
+from .questions import Confirm, ask_yes_no, confirm_delete
 from .record_dialog import RecordDialog, RecordSpec
 from .selection import keep_selection
 
@@ -82,6 +82,19 @@ class DeleteSpec:
 
     delete: Callable[[Context, int], None]
     impact: Callable[[Context, int], str] | None = None
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A domain's own button on its list page: `run(page)` when clicked. Shown when the role
+    may do `permission` in the spec's module (None: always); `needs_selection` enables it only
+    with a row selected."""
+
+    label: str
+    run: Callable[[ListPage], None]
+    permission: str | None = None
+    needs_selection: bool = False
+    tooltip: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class ListSpec:
     tint: Callable[[Mapping[str, Any]], str | None] | None = None
     tints: Mapping[str, QColor] = field(default_factory=dict)
     tint_labels: Mapping[str, str] = field(default_factory=dict)
+    actions: tuple[ActionSpec, ...] = ()
 
 
 def count_text(n: int, noun: str, plural: str) -> str:
@@ -212,6 +226,7 @@ class ListPage(QWidget):
         self.scope: dict[str, Any] = scope
         # Injectable, so tests and scripted use never block on a modal box.
         self.confirm: Confirm = confirm_delete
+        self.ask: Confirm = ask_yes_no  # questions that are not about deleting
         self.dialog: RecordDialog | None = None
         self.detail = detail
 
@@ -263,6 +278,15 @@ class ListPage(QWidget):
         self.toolbar.addSpacing(12)
         self.actions_bar = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.delete_button, self.open_button):
+            self.actions_bar.addWidget(button)
+        self.extra_buttons: dict[str, QPushButton] = {}
+        for action_spec in spec.actions:
+            button = QPushButton(action_spec.label)
+            button.setToolTip(action_spec.tooltip)
+            button.setAutoDefault(False)
+            button.setVisible(action_spec.permission is None or self.can(action_spec.permission))
+            button.clicked.connect(lambda _checked=False, a=action_spec: a.run(self))
+            self.extra_buttons[action_spec.label] = button
             self.actions_bar.addWidget(button)
         self.toolbar.addLayout(self.actions_bar)
         if not spec.search_hint:
@@ -586,6 +610,9 @@ class ListPage(QWidget):
         has = self.selected_id() is not None
         for button in (self.edit_button, self.delete_button, self.open_button):
             button.setEnabled(has)
+        for action_spec in self.spec.actions:
+            if action_spec.needs_selection and action_spec.label in self.extra_buttons:
+                self.extra_buttons[action_spec.label].setEnabled(has)
 
 
 class ListWindow(QDialog):
