@@ -163,8 +163,14 @@ def render_client_workspace(
     for model in (workspace.businesses.model, workspace.audit.model):
         wait_for(lambda model=model: model.total is not None and not model.loading)
     if every_tab:
-        for tab, suffix in ((workspace.overview, "overview"), (workspace.businesses, "businesses")):
+        tabs = [(workspace.overview, "overview"), (workspace.businesses, "businesses")]
+        tabs += [(t, n) for t, n in ((workspace.filings, "filings"), (workspace.recurring,
+                 "recurring")) if t is not None]  # fmt: skip
+        for tab, suffix in tabs:
             workspace.setCurrentWidget(tab)
+            model = getattr(tab, "model", None)
+            if model is not None:
+                wait_for(lambda model=model: model.total is not None and not model.loading)
             wait_for(lambda: True)
             save(workspace, path.with_name(f"{path.stem}_{suffix}.png"))
     workspace.setCurrentWidget(workspace.audit)

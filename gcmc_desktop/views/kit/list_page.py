@@ -288,7 +288,13 @@ class ListPage(QWidget):
             button.clicked.connect(lambda _checked=False, a=action_spec: a.run(self))
             self.extra_buttons[action_spec.label] = button
             self.actions_bar.addWidget(button)
-        self.toolbar.addLayout(self.actions_bar)
+        # With a domain's own buttons too, the buttons get a row of their own above the search
+        # and filters: in one row they would be squeezed unreadable in a client's workspace.
+        self.two_rows = bool(spec.actions)
+        if self.two_rows:
+            self.actions_bar.addStretch(1)
+        else:
+            self.toolbar.addLayout(self.actions_bar)
         if not spec.search_hint:
             self.toolbar.insertWidget(0, self.count_label, 1)
         self.footer = QHBoxLayout()
@@ -296,6 +302,8 @@ class ListPage(QWidget):
             self.footer.addWidget(self.count_label)
         self.footer.addWidget(self.status, 1)
         self.main_layout = QVBoxLayout(self)
+        if self.two_rows:
+            self.main_layout.addLayout(self.actions_bar)
         self.main_layout.addLayout(self.toolbar)
         self.main_layout.addWidget(self.message)
         if detail is None:
