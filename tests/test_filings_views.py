@@ -18,9 +18,19 @@ import pytest
 from PySide6.QtCore import QThreadPool
 from sqlalchemy import Engine
 
-from gcmc_desktop.services import auth, businesses, clients, filing_types, filings, recurring
+from gcmc_desktop.services import (
+    auth,
+    businesses,
+    clients,
+    document_types,
+    documents,
+    filing_types,
+    filings,
+    recurring,
+)
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.filings import DUE_WITHIN, OVERDUE, period_containing
+from gcmc_desktop.views.filing_documents import FilingDocumentsPane
 from gcmc_desktop.views.filings import FILING_RECORD, FILINGS, filing_types_window
 from gcmc_desktop.views.kit.list_page import ListPage
 from gcmc_desktop.views.kit.record_dialog import RecordDialog
@@ -129,6 +139,44 @@ def test_create_in_a_client_tab_then_move_through_statuses(qtbot, firms, admin) 
     with qtbot.waitSignal(edit.saved, timeout=WAIT):
         edit.save()
     assert filings.get_filing(admin, filing_id)["status"] == "prepared"
+
+
+def test_attach_and_detach_a_document_of_the_client(qtbot, firms, admin) -> None:
+    vat = make_type(admin)
+    type_id = document_types.create_document_type(
+        admin, {"name": "VAT return", "category": "regulatory_filing"}
+    )
+    document = documents.create_document(
+        admin,
+        client_id=firms.alpha_client,
+        document_type_id=_id(type_id),
+        title="VAT January",
+        first_version=documents.VersionInput(file_url="k", storage_provider="local"),
+    )
+    admin.session.commit()
+    filing = filings.create_filing(
+        admin,
+        {"client_id": firms.alpha_client, "filing_type_id": vat},
+        period=period_containing("month", date(2024, 1, 15)),
+    )
+    pane = FilingDocumentsPane(admin)
+    page = ListPage(admin, FILINGS, detail=pane, client_id=firms.alpha_client)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.row_of(filing["id"]) is not None, timeout=WAIT)
+    page.select_id(filing["id"])
+    qtbot.waitUntil(lambda: pane.client_id == firms.alpha_client, timeout=WAIT)
+    assert pane.list.count() == 0
+    offered: list[list[tuple[str, int]]] = []
+    pane.pick = lambda choices: offered.append(choices) or choices[0][1]
+    pane.attach_button.click()
+    qtbot.waitUntil(lambda: pane.list.count() == 1, timeout=WAIT)  # the bus reloads the pane
+    assert offered == [[("VAT January", _id(document))]]
+    assert [d["id"] for d in filings.filing_documents(admin, filing["id"])] == [_id(document)]
+    pane.list.setCurrentRow(0)
+    pane.detach_button.click()
+    qtbot.waitUntil(lambda: pane.list.count() == 0, timeout=WAIT)
+    assert filings.filing_documents(admin, filing["id"]) == []
 
 
 def test_firm_page_finds_the_client_and_offers_only_its_businesses(qtbot, firms, admin) -> None:

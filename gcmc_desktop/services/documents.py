@@ -770,3 +770,14 @@ def save_text_layer(ctx: Context, version_id: int, text: str) -> bool:
         ctx.session.rollback()
         raise
     return True
+
+
+def document_choices(ctx: Context, client_id: int) -> list[tuple[str, int]]:
+    """(title, id) of a client's documents, by title: what can be attached to its filings."""
+    require(ctx, "documents", "view")
+    rows = ctx.session.execute(
+        select(Document.title, Document.id)
+        .where(Document.client_id == client_id)
+        .order_by(Document.title, Document.id)
+    )
+    return [(title, document_id) for title, document_id in rows]

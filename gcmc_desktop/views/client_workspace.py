@@ -38,6 +38,7 @@ from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
 from .businesses import BUSINESSES, status_label
 from .clients import CLIENT_RECORD
+from .filing_documents import FilingDocumentsPane
 from .filings import FILINGS
 from .kit.bus import change_bus
 from .kit.list_page import ListPage, list_table
@@ -379,7 +380,9 @@ class ClientWorkspace(QTabWidget):
         self.filings: ListPage | None = None
         self.recurring: ListPage | None = None
         if ctx.can("filings", "view"):
-            self.filings = ListPage(ctx, FILINGS, client_id=client_id)
+            self.filings = ListPage(
+                ctx, FILINGS, detail=FilingDocumentsPane(ctx), client_id=client_id
+            )
             self.addTab(self.filings, "Filings")
             self.recurring = ListPage(ctx, RECURRING, client_id=client_id)
             self.addTab(self.recurring, "Recurring")

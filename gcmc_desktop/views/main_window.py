@@ -448,10 +448,11 @@ class MainWindow(QMainWindow):
         return page
 
     def _filings_page(self) -> QWidget:
+        from .filing_documents import FilingDocumentsPane
         from .filings import FILINGS
         from .kit.list_page import ListPage
 
-        return ListPage(self.ctx, FILINGS)
+        return ListPage(self.ctx, FILINGS, detail=FilingDocumentsPane(self.ctx, self.storage))
 
     def open_client(self, client_id: int) -> QWidget:
         page = self._client_tabs.get(client_id)
