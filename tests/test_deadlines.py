@@ -305,7 +305,7 @@ def test_counts_are_painted_in_their_days_and_past_days_are_overdue(
 
 @pytest.mark.gui
 def test_clicking_a_day_lists_its_filings_and_enter_goes_to_the_list(
-    qtbot, data: Data, contexts
+    qtbot, data: Data, contexts, firms: Firms
 ) -> None:
     page = make_page(qtbot, contexts["FirmAdmin"])
     wait_agenda(qtbot, page, set())  # nothing due on the 16th
@@ -325,6 +325,10 @@ def test_clicking_a_day_lists_its_filings_and_enter_goes_to_the_list(
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is page.agenda.table
     assert page.agenda.selected_id() in data.on(date(2024, 2, 14))
+    # Enter on the row opens the filing's client, as the lists do.
+    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
+        qtbot.keyClick(page.agenda.table, Qt.Key.Key_Return)
+    assert opened.args == [firms.alpha_client]
 
 
 @pytest.mark.gui

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, any_, exists, func, select
 
 from ..models import Filing, FilingType, Task, TenantUser, User
 from .catalog import AUTHORITIES
@@ -91,25 +91,28 @@ def due_counts(
         require(ctx, "tasks", "view")
     _check_range(first, last)
     day = DUE.c.dueDate
-    stmt = (
-        select(day, func.count())
-        .select_from(DUE)
-        .join(Filing, Filing.id == DUE.c.filingId)
-        .where(
-            DUE.c.tenantId == ctx.tenant_id,
-            Filing.tenant_id == ctx.tenant_id,
-            day >= first,
-            day <= last,
-            Filing.status.in_(OPEN_STATUSES),
-        )
-        .group_by(day)
+    in_range = and_(DUE.c.tenantId == ctx.tenant_id, day >= first, day <= last)
+    # The filings are read by primary key, `id = ANY(ARRAY(due rows in the range))`: a join
+    # lets PostgreSQL hash every open filing of the firm (~0.5 s at a million filings), or,
+    # as a nested loop, evaluate the row-level security's tenant check once per row; this
+    # form reads the range's index entries, then exactly their filings (~75 ms).
+    range_ids = func.array(select(DUE.c.filingId).where(in_range).scalar_subquery())
+    open_ids = select(Filing.id).where(
+        Filing.id == any_(range_ids),
+        Filing.tenant_id == ctx.tenant_id,
+        Filing.status.in_(OPEN_STATUSES),
     )
     if authority is not None:
-        stmt = stmt.join(FilingType, FilingType.id == Filing.filing_type_id).where(
-            FilingType.authority == authority
+        open_ids = open_ids.where(
+            Filing.filing_type_id.in_(
+                select(FilingType.id).where(
+                    FilingType.tenant_id == ctx.tenant_id, FilingType.authority == authority
+                )
+            )
         )
     if assignee_id is not None:
-        stmt = stmt.where(_assigned_to(assignee_id))
+        open_ids = open_ids.where(_assigned_to(assignee_id))
+    stmt = select(day, func.count()).where(in_range, DUE.c.filingId.in_(open_ids)).group_by(day)
     return {row[0]: int(row[1]) for row in ctx.session.execute(stmt)}
 
 
