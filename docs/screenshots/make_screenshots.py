@@ -11,7 +11,7 @@ first so its audit trail has something to show.
 
 Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window.png,
 clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
-documents_list.png.
+documents_list.png, deadlines.png.
 """
 
 from __future__ import annotations
@@ -181,6 +181,28 @@ def render_client_workspace(
     return out
 
 
+def render_deadlines(ctx: Context, path: Path) -> Path:
+    """The deadlines calendar on this month, at 1280x800, on the busiest day still to come of
+    the shown month (or today) with its agenda."""
+    from gcmc_desktop.views.deadlines import DeadlinesPage
+
+    page = DeadlinesPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    wait_for(lambda: not page.counts_loading)
+    today = date.today()
+    ahead = {d: n for d, n in page.counts.items() if d >= today and d.month == today.month}
+    if ahead:
+        page.show_day(max(ahead, key=lambda d: (ahead[d], -d.toordinal())))
+    model = page.agenda.model
+    wait_for(lambda: not page.counts_loading and model.total is not None and not model.loading)
+    page.agenda.table.selectRow(0)
+    wait_for(lambda: True)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def demo_client(ctx: Context) -> int:
     """The demo client with the most businesses, after a few recorded edits (for the Audit
     tab): the client itself, a new business, a change to it."""
@@ -278,6 +300,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_filings(ctx, out / "filings_list.png"),
         render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
+        render_deadlines(ctx, out / "deadlines.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

@@ -269,6 +269,13 @@ class PagedQuery:
         twin._filters = dict(self._filters)
         return twin
 
+    def with_predicates(self, predicates: Mapping[str, FilterPredicate]) -> PagedQuery:
+        """A clone that also knows the named filter predicates `predicates` (a list built on
+        another service's query, e.g. "due on day D" over the filings list)."""
+        twin = self.clone()
+        twin._filter_predicates = {**self._filter_predicates, **predicates}
+        return twin
+
     # -- statements ----------------------------------------------------------------------------
 
     def _criteria(self, *, search: bool = True, found: Any = None) -> list[ColumnElement[bool]]:
