@@ -38,6 +38,7 @@ from ..services.deadlines import (
 )
 from ..services.errors import ServiceError
 from ..services.filings import get_filing, is_working_day
+from .filings import FILING_RECORD, FILING_TINT_LABELS, FILING_TINTS, filing_state
 from .kit.bus import change_bus
 from .kit.list_page import FILTER_MAX_WIDTH, ListPage, ListSpec
 from .kit.messages import banner, code_label, show_in, shown_text
@@ -67,6 +68,10 @@ AGENDA = ListSpec(
     opens_directly=False,
     state_key="deadlines/agenda-header",
     name_key="client",
+    record=FILING_RECORD,
+    tint=filing_state,
+    tints=FILING_TINTS,
+    tint_labels=FILING_TINT_LABELS,
 )
 
 

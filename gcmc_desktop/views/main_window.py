@@ -56,6 +56,7 @@ SECTIONS = (
     Section("documents", "Documents", "documents"),
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
             "recurring schedules."),
+    Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
     Section("services", "Services", "services", "Service requests and their workflow steps."),
     Section("tasks", "Tasks", "tasks", "Your tasks and your team's, with due dates."),
     Section("messages", "Messages", "messages", "Conversations with clients."),
@@ -427,6 +428,7 @@ class MainWindow(QMainWindow):
             "clients": self._clients_page,
             "documents": self._documents_page,
             "filings": self._filings_page,
+            "calendar": self._deadlines_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -453,6 +455,13 @@ class MainWindow(QMainWindow):
         from .kit.list_page import ListPage
 
         return ListPage(self.ctx, FILINGS, detail=FilingDocumentsPane(self.ctx, self.storage))
+
+    def _deadlines_page(self) -> QWidget:
+        from .deadlines import DeadlinesPage
+
+        page = DeadlinesPage(self.ctx)
+        page.opened.connect(self.open_client)
+        return page
 
     def open_client(self, client_id: int) -> QWidget:
         page = self._client_tabs.get(client_id)
