@@ -519,7 +519,7 @@ def test_document_type_unique_rule(officer: Context, tin_type: int) -> None:
             officer, {"name": "TIN certificate", "category": "identification"}
         )
     assert caught.value.message == (
-        'A document type named "TIN certificate" in category "identification" already exists.'
+        'A document type "TIN certificate" already exists in the category "identification".'
     )
     # Same name in another category is a different type.
     other = document_types.create_document_type(

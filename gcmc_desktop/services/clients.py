@@ -15,6 +15,7 @@ from . import records
 from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
+from .integrity import quoted, register_constraint_message
 
 CLIENT_FIELDS = (
     "name",
@@ -137,3 +138,18 @@ def deletion_impact(ctx: Context, client_id: int) -> DeletionImpact:
 def delete_client(ctx: Context, client_id: int) -> None:
     require(ctx, "clients", "delete")
     records.delete(ctx, Client, client_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_portal_access(v: dict[str, str]) -> str:
+    who = quoted(v["userId"]) if "userId" in v else "This user"
+    client = f"the client {quoted(v['clientId'])}" if "clientId" in v else "this client"
+    return f"{who} already has portal access to {client}."
+
+
+register_constraint_message(
+    "client_portal_access_tenantId_userId_clientId_key", _duplicate_portal_access
+)

@@ -16,6 +16,7 @@ from . import records
 from .catalog import AUTHORITIES, DOCUMENT_CATEGORIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
+from .integrity import constraint_message, quoted, register_constraint_message
 from .paging import ColumnSpec, PagedQuery
 
 DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
@@ -78,10 +79,6 @@ def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> di
     return cleaned
 
 
-def duplicate_message(name: str, category: str) -> str:
-    return f'A document type named "{name}" in category "{category}" already exists.'
-
-
 def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None = None) -> None:
     query = select(DocumentType.id).where(
         DocumentType.name == name, DocumentType.category == category
@@ -90,7 +87,7 @@ def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None
         query = query.where(DocumentType.id != exclude_id)
     if ctx.session.scalar(query.limit(1)) is not None:
         raise DuplicateError(
-            duplicate_message(name, category),
+            constraint_message(UNIQUE_INDEX, {"name": name, "category": category}),
             fields={"name": name, "category": category},
             constraint=UNIQUE_INDEX,
         )
@@ -118,10 +115,9 @@ def create_document_type(ctx: Context, data: dict[str, Any]) -> DocumentType:
     require(ctx, "documents", "create")
     values = validate_document_type(data)
     _check_unique(ctx, values["name"], values["category"])
-    try:
-        return records.create(ctx, DocumentType(tenant_id=ctx.tenant_id, **values))
-    except DuplicateError as exc:  # created by someone else since the check
-        raise _reworded(exc, values["name"], values["category"]) from exc
+    # One created by someone else since the check: the unique index's violation, worded by the
+    # same message (registered below).
+    return records.create(ctx, DocumentType(tenant_id=ctx.tenant_id, **values))
 
 
 def update_document_type(
@@ -134,20 +130,7 @@ def update_document_type(
         name = values.get("name", current.name)
         category = values.get("category", current.category)
         _check_unique(ctx, name, category, exclude_id=type_id)
-    else:
-        name = category = ""
-    try:
-        return records.update(ctx, DocumentType, type_id, values, expected_updated_at)
-    except DuplicateError as exc:
-        raise _reworded(exc, name, category) from exc
-
-
-def _reworded(exc: DuplicateError, name: str, category: str) -> DuplicateError:
-    if exc.constraint != UNIQUE_INDEX:
-        return exc
-    return DuplicateError(
-        duplicate_message(name, category), fields=exc.fields, constraint=exc.constraint
-    )
+    return records.update(ctx, DocumentType, type_id, values, expected_updated_at)
 
 
 def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
@@ -217,3 +200,19 @@ def document_type_list_query(ctx: Context) -> PagedQuery:
 def document_type_choices(ctx: Context) -> list[tuple[str, int]]:
     """(name, id) of every document type, for pickers and filters."""
     return [(t.name, t.id) for t in list_document_types(ctx)]
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_document_type(v: dict[str, str]) -> str:
+    if "name" in v and "category" in v:
+        return (
+            f"A document type {quoted(v['name'])} already exists "
+            f"in the category {quoted(v['category'])}."
+        )
+    return "A document type with this name already exists in this category."
+
+
+register_constraint_message(UNIQUE_INDEX, _duplicate_document_type)

@@ -27,6 +27,7 @@ from .catalog import AUTHORITIES, DOCUMENT_STATUSES
 from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
+from .integrity import register_constraint_message
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
 
@@ -770,3 +771,19 @@ def save_text_layer(ctx: Context, version_id: int, text: str) -> bool:
         ctx.session.rollback()
         raise
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_latest_version(v: dict[str, str]) -> str:
+    if "latestVersionId" in v:
+        return (
+            f"File version {v['latestVersionId']} is already the latest version "
+            "of another document."
+        )
+    return "This file version is already the latest version of another document."
+
+
+register_constraint_message("documents_latestVersionId_key", _duplicate_latest_version)

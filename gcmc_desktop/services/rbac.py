@@ -13,6 +13,7 @@ from ..models import Permission, Role, TenantUser
 from . import records
 from .context import Context, require
 from .errors import InUseError, NotFoundError, ValidationError
+from .integrity import quoted, register_constraint_message
 
 Grant = tuple[str, str]
 
@@ -123,3 +124,26 @@ def delete_role(ctx: Context, role_id: int) -> None:
             label=role.name,
         )
     records.delete(ctx, Role, role_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_role(v: dict[str, str]) -> str:
+    if "name" in v:
+        return f"A role named {quoted(v['name'])} already exists in this firm."
+    return "A role with this name already exists in this firm."
+
+
+register_constraint_message("roles_tenantId_name_key", _duplicate_role)
+
+
+def _duplicate_permission(v: dict[str, str]) -> str:
+    role = f"The role {quoted(v['roleId'])}" if "roleId" in v else "This role"
+    if "module" in v and "action" in v:
+        return f"{role} already has the permission {quoted(v['module'] + ':' + v['action'])}."
+    return f"{role} already has this permission."
+
+
+register_constraint_message("permissions_roleId_module_action_key", _duplicate_permission)

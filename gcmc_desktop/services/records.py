@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Base
 from .context import Context
-from .errors import ConflictError, NotFoundError, ValidationError, translated
+from .errors import ConflictError, NotFoundError, ValidationError
+from .integrity import translated
 
 M = TypeVar("M", bound=Base)
 
@@ -27,7 +28,7 @@ M = TypeVar("M", bound=Base)
 def guarded(session: Session) -> Iterator[Session]:
     """Integrity errors become clear messages; a write the database's row-level security or
     privileges refuse becomes PermissionDenied; every other database error a plain
-    ServiceError (see `errors.translated`). Either way the session is rolled back."""
+    ServiceError (see `integrity.translated`). Either way the session is rolled back."""
     with translated(session):
         yield session
 

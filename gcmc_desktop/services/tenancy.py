@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..models import Permission, Role, Tenant, TenantUser
 from .catalog import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from .errors import DuplicateError, ValidationError
+from .integrity import constraint_message, quoted, register_constraint_message
 
 CODE_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
 
@@ -47,7 +48,9 @@ def create_tenant(session: Session, name: str, code: str) -> Tenant:
         raise ValidationError(field_errors=errors)
     if session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
         raise DuplicateError(
-            f'A tenant with the code "{code}" already exists.', fields={"code": code}
+            constraint_message(TENANT_CODE_KEY, {"code": code}),
+            fields={"code": code},
+            constraint=TENANT_CODE_KEY,
         )
     tenant = Tenant(name=name.strip(), code=code, contact_info={}, settings={})
     session.add(tenant)
@@ -70,3 +73,26 @@ def list_tenants(session: Session) -> list[tuple[Tenant, int]]:
         .order_by(Tenant.name)
     )
     return [(tenant, members) for tenant, members in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_tenant(v: dict[str, str]) -> str:
+    if "code" in v:
+        return f"A firm with the code {quoted(v['code'])} already exists."
+    return "A firm with this code already exists."
+
+
+TENANT_CODE_KEY = "tenants_code_key"
+register_constraint_message(TENANT_CODE_KEY, _duplicate_tenant)
+
+
+def _duplicate_member(v: dict[str, str]) -> str:
+    who = quoted(v["userId"]) if "userId" in v else "This user"
+    firm = f"the firm {quoted(v['tenantId'])}" if "tenantId" in v else "this firm"
+    return f"{who} is already a member of {firm}."
+
+
+register_constraint_message("tenant_users_tenantId_userId_key", _duplicate_member)
