@@ -589,3 +589,18 @@ def test_cli_seed_writes_the_demo_files_to_the_chosen_folder(database_url, tmp_p
         engine.dispose()
     store = LocalFolderStorage(tmp_path)
     assert keys and all(store.exists(key) for key in keys)
+
+
+def test_seeded_rows_pass_the_services_validation(session, monkeypatch):
+    """Clients are checked by the clients service's own rules before they are written: a demo
+    client the app's form would refuse stops the seed, and nothing is committed."""
+    from gcmc_desktop.services.demo import seed as seed_module
+    from gcmc_desktop.services.errors import ValidationError
+
+    bad = dict(seed_module._SECOND_FIRM_CLIENTS[0], type="charity")
+    monkeypatch.setattr(seed_module, "_SECOND_FIRM_CLIENTS", [bad])
+    with pytest.raises(ValidationError) as caught:
+        seed_demo(session, files=False)
+    assert set(caught.value.field_errors) == {"type"}
+    session.rollback()
+    assert session.scalar(select(Tenant.id).where(Tenant.code == "demo")) is None

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Client, ClientBusiness, Document, Filing
-from . import records
+from . import crud, records
 from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
@@ -85,23 +85,22 @@ def validate_client(data: dict[str, Any], *, partial: bool = False) -> dict[str,
     return data
 
 
-def get_client(ctx: Context, client_id: int) -> Client:
-    require(ctx, "clients", "view")
-    return records.get(ctx, Client, client_id)
+CLIENTS = crud.Entity(Client, "clients", validate_client)
 
 
-def create_client(ctx: Context, data: dict[str, Any]) -> Client:
-    require(ctx, "clients", "create")
-    values = validate_client(data)
-    return records.create(ctx, Client(tenant_id=ctx.tenant_id, **values))
+def get_client(ctx: Context, client_id: int) -> crud.Record:
+    """The client's fields as plain data (with "id" and "updated_at")."""
+    return CLIENTS.get(ctx, client_id)
+
+
+def create_client(ctx: Context, data: dict[str, Any]) -> crud.Record:
+    return CLIENTS.create(ctx, data)
 
 
 def update_client(
     ctx: Context, client_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> Client:
-    require(ctx, "clients", "edit")
-    values = validate_client(changes, partial=True)
-    return records.update(ctx, Client, client_id, values, expected_updated_at)
+) -> crud.Record:
+    return CLIENTS.update(ctx, client_id, changes, expected_updated_at)
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,7 @@ def deletion_impact(ctx: Context, client_id: int) -> DeletionImpact:
 
 
 def delete_client(ctx: Context, client_id: int) -> None:
-    require(ctx, "clients", "delete")
-    records.delete(ctx, Client, client_id)
+    CLIENTS.delete(ctx, client_id)
 
 
 # --------------------------------------------------------------------------------------------

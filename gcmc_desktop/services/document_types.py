@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Document, DocumentType
-from . import records
+from . import crud, records
 from .catalog import AUTHORITIES, DOCUMENT_CATEGORIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
@@ -93,49 +93,56 @@ def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None
         )
 
 
-def document_type_values(doc_type: DocumentType) -> dict[str, Any]:
-    """A document type as plain data, for views."""
-    return records.snapshot(doc_type)
-
-
-def list_document_types(ctx: Context, *, category: str | None = None) -> list[DocumentType]:
-    require(ctx, "documents", "view")
-    query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)
-    if category is not None:
-        query = query.where(DocumentType.category == category)
-    return list(ctx.session.scalars(query))
-
-
-def get_document_type(ctx: Context, type_id: int) -> DocumentType:
-    require(ctx, "documents", "view")
-    return records.get(ctx, DocumentType, type_id)
-
-
-def create_document_type(ctx: Context, data: dict[str, Any]) -> DocumentType:
-    require(ctx, "documents", "create")
-    values = validate_document_type(data)
+def _unique_on_create(ctx: Context, values: dict[str, Any]) -> None:
     _check_unique(ctx, values["name"], values["category"])
-    # One created by someone else since the check: the unique index's violation, worded by the
-    # same message (registered below).
-    return records.create(ctx, DocumentType(tenant_id=ctx.tenant_id, **values))
 
 
-def update_document_type(
-    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> DocumentType:
-    require(ctx, "documents", "edit")
-    values = validate_document_type(changes, partial=True)
+def _unique_on_update(ctx: Context, type_id: int, values: dict[str, Any]) -> None:
     if "name" in values or "category" in values:
         current = records.get(ctx, DocumentType, type_id)
         name = values.get("name", current.name)
         category = values.get("category", current.category)
         _check_unique(ctx, name, category, exclude_id=type_id)
-    return records.update(ctx, DocumentType, type_id, values, expected_updated_at)
 
 
-def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
-    """The error to show for deleting `doc_type`, naming the documents that use it; None when
-    no document does."""
+# One created by someone else between the check and the write meets the unique index, whose
+# violation is worded by the same registered message (below).
+DOCUMENT_TYPES = crud.Entity(
+    DocumentType,
+    "documents",
+    validate_document_type,
+    check_create=_unique_on_create,
+    check_update=_unique_on_update,
+)
+
+
+def list_document_types(ctx: Context, *, category: str | None = None) -> list[crud.Record]:
+    require(ctx, "documents", "view")
+    query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)
+    if category is not None:
+        query = query.where(DocumentType.category == category)
+    return [records.snapshot(row) for row in ctx.session.scalars(query)]
+
+
+def get_document_type(ctx: Context, type_id: int) -> crud.Record:
+    return DOCUMENT_TYPES.get(ctx, type_id)
+
+
+def create_document_type(ctx: Context, data: dict[str, Any]) -> crud.Record:
+    return DOCUMENT_TYPES.create(ctx, data)
+
+
+def update_document_type(
+    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
+) -> crud.Record:
+    return DOCUMENT_TYPES.update(ctx, type_id, changes, expected_updated_at)
+
+
+def in_use_error(ctx: Context, type_id: int) -> InUseError | None:
+    """The error to show for deleting document type `type_id`, naming the documents that use
+    it; None when no document does (NotFoundError if the type is gone)."""
+    require(ctx, "documents", "view")
+    doc_type = records.get(ctx, DocumentType, type_id)
     count = ctx.session.scalar(
         select(func.count()).select_from(Document).where(Document.document_type_id == doc_type.id)
     )
@@ -165,8 +172,7 @@ def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
 
 def delete_document_type(ctx: Context, type_id: int) -> None:
     require(ctx, "documents", "delete")
-    doc_type = records.get(ctx, DocumentType, type_id)
-    blocked = in_use_error(ctx, doc_type)
+    blocked = in_use_error(ctx, type_id)
     if blocked is not None:
         ctx.session.rollback()
         raise blocked

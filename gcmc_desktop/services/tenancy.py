@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Permission, Role, Tenant, TenantUser
@@ -14,6 +15,15 @@ from .errors import DuplicateError, ValidationError
 from .integrity import constraint_message, quoted, register_constraint_message
 
 CODE_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+
+
+@dataclass(frozen=True)
+class TenantSummary:
+    """A firm as plain data, for the CLI."""
+
+    id: int
+    code: str
+    name: str
 
 
 def ensure_standard_roles(session: Session, tenant_id: int) -> list[Role]:
@@ -38,7 +48,7 @@ def ensure_standard_roles(session: Session, tenant_id: int) -> list[Role]:
     return created
 
 
-def create_tenant(session: Session, name: str, code: str) -> Tenant:
+def create_tenant(session: Session, name: str, code: str) -> TenantSummary:
     errors = {}
     if not name.strip():
         errors["name"] = "Enter the firm's name."
@@ -56,23 +66,22 @@ def create_tenant(session: Session, name: str, code: str) -> Tenant:
     session.add(tenant)
     session.flush()
     ensure_standard_roles(session, tenant.id)
-    return tenant
+    return TenantSummary(tenant.id, tenant.code, tenant.name)
 
 
-def list_tenants(session: Session) -> list[tuple[Tenant, int]]:
-    from sqlalchemy import func
-
+def list_tenants(session: Session) -> list[tuple[TenantSummary, int]]:
+    """Every firm with its member count, by name."""
     counts = (
         select(TenantUser.tenant_id, func.count().label("members"))
         .group_by(TenantUser.tenant_id)
         .subquery()
     )
     rows = session.execute(
-        select(Tenant, func.coalesce(counts.c.members, 0))
+        select(Tenant.id, Tenant.code, Tenant.name, func.coalesce(counts.c.members, 0))
         .outerjoin(counts, counts.c.tenant_id == Tenant.id)
         .order_by(Tenant.name)
     )
-    return [(tenant, members) for tenant, members in rows]
+    return [(TenantSummary(ident, code, name), members) for ident, code, name, members in rows]
 
 
 # --------------------------------------------------------------------------------------------
