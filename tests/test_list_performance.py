@@ -228,7 +228,7 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
         )
         for i, d in enumerate(days)
     ]
-    expiry = {doc.id: d for doc, d in zip(made, days, strict=True)}
+    expiry = {doc["id"]: d for doc, d in zip(made, days, strict=True)}
     for descending in (False, True):
         query = documents.document_list_query(officer)
         query.set_sort("expiry", descending)
