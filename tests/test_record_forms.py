@@ -187,7 +187,9 @@ def test_business_conflict_shows_status_labels(qtbot, contexts, firms) -> None: 
         ctx, firms.alpha_client, {"name": "Both", "status": "active"}
     )
     ctx.session.commit()
-    dialog = RecordDialog(ctx, BUSINESS_RECORD, created["id"], scope={"client_id": firms.alpha_client})
+    dialog = RecordDialog(
+        ctx, BUSINESS_RECORD, created["id"], scope={"client_id": firms.alpha_client}
+    )
     dialog.confirm = lambda *_: True
     qtbot.addWidget(dialog)
     dialog.show()

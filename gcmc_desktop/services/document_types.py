@@ -205,7 +205,7 @@ def document_type_list_query(ctx: Context) -> PagedQuery:
 
 def document_type_choices(ctx: Context) -> list[tuple[str, int]]:
     """(name, id) of every document type, for pickers and filters."""
-    return [(t.name, t.id) for t in list_document_types(ctx)]
+    return [(t["name"], t["id"]) for t in list_document_types(ctx)]
 
 
 # --------------------------------------------------------------------------------------------
