@@ -102,11 +102,11 @@ def main() -> int:
         for run in range(args.runs):
             client = clients.create_client(writer, {"name": f"Live {run:03}", "type": "company"})
             committed = commits[-1]
-            if not _wait(app, lambda c=client: model.row_of(c.id) is not None, 5):
+            if not _wait(app, lambda c=client: model.row_of(c["id"]) is not None, 5):
                 print(f"run {run}: the row never appeared", file=sys.stderr)
                 return 1
             visible.append((time.perf_counter() - committed) * 1000)
-            notified.append((notified_at[client.id] - committed) * 1000)
+            notified.append((notified_at[client["id"]] - committed) * 1000)
         listener.stop()
         _report(args.runs, notified, visible)
         return 0

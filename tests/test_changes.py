@@ -65,10 +65,10 @@ def test_a_client_created_on_one_workstation_reaches_another(firms) -> None:
         client = clients.create_client(writer, {"name": "Live Refresh Ltd", "type": "company"})
         changes = next_change(arrived, "client")
         assert time.monotonic() - started < 1.0  # "within a second, without F5"
-        assert changes.remote and changes.ids("client") == {client.id}
-        assert client.id in changes.entities["client"].created
-        clients.update_client(writer, client.id, {"sector": "Retail"}, client.updated_at)
-        assert client.id in next_change(arrived, "client").entities["client"].updated
+        assert changes.remote and changes.ids("client") == {client["id"]}
+        assert client["id"] in changes.entities["client"].created
+        clients.update_client(writer, client["id"], {"sector": "Retail"}, client["updated_at"])
+        assert client["id"] in next_change(arrived, "client").entities["client"].updated
     finally:
         listener.stop()
 
@@ -134,7 +134,7 @@ def test_a_dropped_connection_resubscribes_and_resyncs(firms, engine) -> None:
         assert everything.touches(["anything"]) and everything.ids("client") is None
         writer = context(firms, "FirmAdmin")
         client = clients.create_client(writer, {"name": "After the drop", "type": "company"})
-        assert next_change(arrived, "client").ids("client") == {client.id}
+        assert next_change(arrived, "client").ids("client") == {client["id"]}
     finally:
         listener.stop()
 
@@ -144,7 +144,7 @@ def test_an_operation_knows_what_it_committed(firms) -> None:
     track_changes(ctx.session)
     client = clients.create_client(ctx, {"name": "Tracked", "type": "company"})
     committed = take_committed(ctx.session)
-    assert committed.ids("client") == {client.id} and not committed.remote
+    assert committed.ids("client") == {client["id"]} and not committed.remote
     assert not take_committed(ctx.session)  # handed out once
     with pytest.raises(Exception):  # noqa: B017 - a refused save changes nothing
         clients.create_client(ctx, {"name": "", "type": "company"})

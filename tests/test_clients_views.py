@@ -186,19 +186,19 @@ def test_business_service_validates_gates_and_audits(contexts, firms) -> None:
         firms.alpha_client,
         {"name": "Alpha Trading", "incorporation_date": date(2020, 5, 1), "status": "whatever"},
     )
-    assert created.incorporation_date == datetime(2020, 5, 1)
-    stamp = created.updated_at
-    businesses.update_business(officer, created.id, {"status": "Dormant"}, stamp)
+    assert created["incorporation_date"] == datetime(2020, 5, 1)
+    stamp = created["updated_at"]
+    businesses.update_business(officer, created["id"], {"status": "Dormant"}, stamp)
     from gcmc_desktop.services.errors import ConflictError
 
     with pytest.raises(ConflictError):
-        businesses.update_business(officer, created.id, {"status": "Active"}, stamp)
+        businesses.update_business(officer, created["id"], {"status": "Active"}, stamp)
     with pytest.raises(PermissionDenied):
-        businesses.delete_business(officer, created.id)
+        businesses.delete_business(officer, created["id"])
     with pytest.raises(Exception):  # noqa: B017 - the Beta client is invisible to Alpha staff
         businesses.create_business(admin, firms.beta_client, {"name": "Sneaky"})
     admin.session.rollback()
-    businesses.delete_business(admin, created.id)
+    businesses.delete_business(admin, created["id"])
     trail = client_audit_query(admin, firms.alpha_client).first_page(admin.session, 50).dicts()
     assert [(r["entity_type"], r["action"]) for r in trail[:3]] == [
         ("client_business", "delete"),
@@ -350,7 +350,7 @@ def _stale_dialog(qtbot, contexts, firms) -> RecordDialog:
     type_into(qtbot, dialog, "phone", "+592 600 1111")
     current = clients.get_client(theirs, firms.alpha_client)
     clients.update_client(
-        theirs, firms.alpha_client, {"email": "theirs@alpha.gy"}, current.updated_at
+        theirs, firms.alpha_client, {"email": "theirs@alpha.gy"}, current["updated_at"]
     )
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.conflict_dialog is not None, timeout=WAIT)

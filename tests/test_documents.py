@@ -61,7 +61,7 @@ def tin_type(officer: Context) -> int:
     return document_types.create_document_type(
         officer,
         {"name": "TIN certificate", "category": "identification", "authority": "GRA"},
-    ).id
+    )["id"]
 
 
 def sha(n: int) -> str:
@@ -126,11 +126,11 @@ def test_create_with_first_version(firms: Firms, officer: Context, tin_type: int
         tags="tax, TIN, tax",
         first_version=version(1, expiry=in_days(200), document_number="TIN-123"),
     )
-    status, latest, versions, _ = state(engine, doc.id)
+    status, latest, versions, _ = state(engine, doc["id"])
     assert status == "valid"
     assert versions == [(latest, True)]
-    assert doc.authority == "GRA"  # from the type
-    assert doc.tags == ["tax", "TIN"]
+    assert doc["authority"] == "GRA"  # from the type
+    assert doc["tags"] == ["tax", "TIN"]
     with Session(engine) as s:
         v = s.get(DocumentVersion, latest)
         assert v.meta == {
@@ -144,13 +144,13 @@ def test_create_with_first_version(firms: Firms, officer: Context, tin_type: int
             (row.entity_type, row.action, row.entity_id, row.client_id, row.actor_user_id)
             for row in s.scalars(select(AuditLog))
         }
-    assert ("document", "create", doc.id, firms.alpha_client, officer.user_id) in audit
+    assert ("document", "create", doc["id"], firms.alpha_client, officer.user_id) in audit
     assert ("document_version", "create", latest, firms.alpha_client, officer.user_id) in audit
 
 
 def test_create_with_past_expiry_is_expired(firms: Firms, officer: Context, tin_type) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(-1)))
-    assert doc.status == "expired"
+    assert doc["status"] == "expired"
 
 
 def test_create_validates_input(firms: Firms, officer: Context, tin_type: int) -> None:
@@ -174,19 +174,19 @@ def test_create_validates_input(firms: Firms, officer: Context, tin_type: int) -
 
 def test_add_version_moves_the_pointer(firms: Firms, officer: Context, tin_type, engine) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(10)))
-    second = documents.add_version(officer, doc.id, version(2, expiry=in_days(-3)))
-    status, latest, versions, _ = state(engine, doc.id)
-    assert (status, latest) == ("expired", second.id)
+    second = documents.add_version(officer, doc["id"], version(2, expiry=in_days(-3)))
+    status, latest, versions, _ = state(engine, doc["id"])
+    assert (status, latest) == ("expired", second["id"])
     assert [is_latest for _, is_latest in versions] == [False, True]
 
-    third = documents.add_version(officer, doc.id, version(3, expiry=in_days(400)))
-    status, latest, versions, _ = state(engine, doc.id)
-    assert (status, latest) == ("valid", third.id)
+    third = documents.add_version(officer, doc["id"], version(3, expiry=in_days(400)))
+    status, latest, versions, _ = state(engine, doc["id"])
+    assert (status, latest) == ("valid", third["id"])
     assert sum(is_latest for _, is_latest in versions) == 1
-    assert dict(versions)[third.id] is True
+    assert dict(versions)[third["id"]] is True
 
-    history = documents.version_history(officer, doc.id)
-    assert [row.version.id for row in history] == [third.id, second.id, versions[0][0]]
+    history = documents.version_history(officer, doc["id"])
+    assert [row.id for row in history] == [third["id"], second["id"], versions[0][0]]
     assert [row.number for row in history] == [3, 2, 1]
     assert {row.uploaded_by for row in history} == {"DocumentOfficer User"}
     assert history[0].sha256 == sha(3) and history[0].original_name == "scan-3.pdf"
@@ -210,7 +210,7 @@ def test_concurrent_new_versions_keep_the_newest_as_latest(
             def add(
                 ctx: Context,
                 n: int,
-                document_id: int = doc.id,
+                document_id: int = doc["id"],
                 start: threading.Barrier = start,
                 failures: list[BaseException] = failures,
             ) -> None:
@@ -233,9 +233,9 @@ def test_concurrent_new_versions_keep_the_newest_as_latest(
                 rows = s.execute(
                     select(
                         DocumentVersion.id, DocumentVersion.uploaded_at, DocumentVersion.is_latest
-                    ).where(DocumentVersion.document_id == doc.id)
+                    ).where(DocumentVersion.document_id == doc["id"])
                 ).all()
-                latest = s.get(Document, doc.id).latest_version_id
+                latest = s.get(Document, doc["id"]).latest_version_id
             assert len(rows) == 11
             assert len({r.uploaded_at for r in rows}) == 11, "two versions share an upload time"
             newest = max(rows, key=lambda r: r.uploaded_at)
@@ -250,7 +250,7 @@ def test_add_version_is_all_or_nothing(
     firms: Firms, officer: Context, tin_type: int, engine: Engine
 ) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(-5)))
-    before, audits = state(engine, doc.id), audit_count(engine)
+    before, audits = state(engine, doc["id"]), audit_count(engine)
     # The database refuses the new version's row after the old versions were already updated
     # in the same transaction.
     with engine.begin() as conn:
@@ -277,63 +277,63 @@ def test_add_version_is_all_or_nothing(
     event.listen(bind, "before_cursor_execute", listener)
     boom = VersionInput(file_url="boom", storage_provider="local", expiry_date=in_days(50))
     with pytest.raises(ValidationError):
-        documents.add_version(officer, doc.id, boom)
+        documents.add_version(officer, doc["id"], boom)
     event.remove(bind, "before_cursor_execute", listener)
     assert any("FOR UPDATE" in s for s in statements)  # the document row was locked
     assert any(s.startswith("UPDATE document_versions") for s in statements)
-    assert state(engine, doc.id) == before
+    assert state(engine, doc["id"]) == before
     assert audit_count(engine) == audits
     # The session is usable afterwards.
-    added = documents.add_version(officer, doc.id, version(2, expiry=in_days(50)))
-    assert state(engine, doc.id)[:2] == ("valid", added.id)
+    added = documents.add_version(officer, doc["id"], version(2, expiry=in_days(50)))
+    assert state(engine, doc["id"])[:2] == ("valid", added["id"])
 
 
 def test_same_file_twice_is_refused(firms: Firms, officer: Context, tin_type, engine) -> None:
     doc = new_document(officer, firms, tin_type, title="VAT certificate")
-    documents.add_version(officer, doc.id, version(2))
-    before = state(engine, doc.id)
+    documents.add_version(officer, doc["id"], version(2))
+    before = state(engine, doc["id"])
     with pytest.raises(DuplicateFile) as caught:
-        documents.add_version(officer, doc.id, version(1))
+        documents.add_version(officer, doc["id"], version(1))
     today = format_date(utcnow())
     assert caught.value.message == (
         f'This file is already version 1 of "VAT certificate", uploaded on {today} '
         "by DocumentOfficer User."
     )
-    assert caught.value.number == 1 and caught.value.existing.meta["sha256"] == sha(1)
-    assert state(engine, doc.id) == before
-    found = documents.find_version_by_sha256(officer, doc.id, sha(2).upper())
+    assert caught.value.number == 1 and caught.value.existing["meta"]["sha256"] == sha(1)
+    assert state(engine, doc["id"]) == before
+    found = documents.find_version_by_sha256(officer, doc["id"], sha(2).upper())
     assert found is not None and found.number == 2
-    assert documents.find_version_by_sha256(officer, doc.id, sha(9)) is None
+    assert documents.find_version_by_sha256(officer, doc["id"], sha(9)) is None
 
 
 def test_delete_latest_promotes_newest_remaining(
     firms: Firms, officer: Context, admin_ctx: Context, tin_type: int, engine: Engine
 ) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(-1)))
-    v2 = documents.add_version(officer, doc.id, version(2, expiry=in_days(30)))
-    v3 = documents.add_version(officer, doc.id, version(3, expiry=in_days(-30)))
-    first = state(engine, doc.id)[2][0][0]
+    v2 = documents.add_version(officer, doc["id"], version(2, expiry=in_days(30)))
+    v3 = documents.add_version(officer, doc["id"], version(3, expiry=in_days(-30)))
+    first = state(engine, doc["id"])[2][0][0]
     with pytest.raises(PermissionDenied):  # DocumentOfficer has no documents:delete
-        documents.delete_version(officer, v3.id)
+        documents.delete_version(officer, v3["id"])
 
-    documents.delete_version(admin_ctx, v3.id)
-    status, latest, versions, _ = state(engine, doc.id)
-    assert (status, latest, versions) == ("valid", v2.id, [(first, False), (v2.id, True)])
+    documents.delete_version(admin_ctx, v3["id"])
+    status, latest, versions, _ = state(engine, doc["id"])
+    assert (status, latest, versions) == ("valid", v2["id"], [(first, False), (v2["id"], True)])
 
     documents.delete_version(admin_ctx, first)  # not the latest: the pointer stays
-    assert state(engine, doc.id)[:3] == ("valid", v2.id, [(v2.id, True)])
+    assert state(engine, doc["id"])[:3] == ("valid", v2["id"], [(v2["id"], True)])
 
     with pytest.raises(ValidationError) as caught:
-        documents.delete_version(admin_ctx, v2.id)
+        documents.delete_version(admin_ctx, v2["id"])
     assert "only version" in caught.value.message
-    assert state(engine, doc.id)[:3] == ("valid", v2.id, [(v2.id, True)])
+    assert state(engine, doc["id"])[:3] == ("valid", v2["id"], [(v2["id"], True)])
     with Session(engine) as s:
         deleted = s.scalars(
             select(AuditLog.entity_id).where(
                 AuditLog.entity_type == "document_version", AuditLog.action == "delete"
             )
         ).all()
-    assert sorted(deleted) == sorted([v3.id, first])
+    assert sorted(deleted) == sorted([v3["id"], first])
 
 
 def test_other_firms_documents_are_out_of_reach(firms: Firms, admin_ctx: Context) -> None:
@@ -352,26 +352,29 @@ def test_status_transitions_and_conflicts(
 ) -> None:
     doc = new_document(officer, firms, tin_type)
     with pytest.raises(ValidationError) as caught:
-        documents.update_document(officer, doc.id, {"status": "rejected"}, doc.updated_at)
+        documents.update_document(officer, doc["id"], {"status": "rejected"}, doc["updated_at"])
     assert "can only become expired" in caught.value.field_errors["status"]
     with pytest.raises(ConflictError) as conflict:
         documents.update_document(
-            officer, doc.id, {"title": "Old"}, doc.updated_at - timedelta(seconds=1)
+            officer, doc["id"], {"title": "Old"}, doc["updated_at"] - timedelta(seconds=1)
         )
     assert conflict.value.current["title"] == "TIN"
 
     doc = documents.update_document(
-        officer, doc.id, {"status": "expired", "title": "TIN (old)", "tags": ["gra"]}, None
+        officer, doc["id"], {"status": "expired", "title": "TIN (old)", "tags": ["gra"]}, None
     )
-    assert (doc.status, doc.title, doc.tags) == ("expired", "TIN (old)", ["gra"])
+    assert (doc["status"], doc["title"], doc["tags"]) == ("expired", "TIN (old)", ["gra"])
     with pytest.raises(ValidationError):
-        documents.update_document(officer, doc.id, {"status": "valid"}, None)
+        documents.update_document(officer, doc["id"], {"status": "valid"}, None)
 
     with engine.begin() as conn:
         conn.execute(
-            text("UPDATE documents SET status = 'pending_review' WHERE id = :i"), {"i": doc.id}
+            text("UPDATE documents SET status = 'pending_review' WHERE id = :i"), {"i": doc["id"]}
         )
-    assert documents.update_document(officer, doc.id, {"status": "valid"}, None).status == "valid"
+    assert (
+        documents.update_document(officer, doc["id"], {"status": "valid"}, None)["status"]
+        == "valid"
+    )
 
     other_client = Client(tenant_id=firms.alpha, name="Other", type="company")
     with Session(engine) as s:
@@ -384,18 +387,18 @@ def test_status_transitions_and_conflicts(
         s.commit()
         business_id = business.id
     with pytest.raises(ValidationError) as caught:
-        documents.update_document(officer, doc.id, {"client_business_id": business_id}, None)
+        documents.update_document(officer, doc["id"], {"client_business_id": business_id}, None)
     assert "client_business_id" in caught.value.field_errors
 
 
 def test_delete_document(firms: Firms, admin_ctx: Context, tin_type: int, engine) -> None:
     doc = new_document(admin_ctx, firms, tin_type)
-    documents.add_version(admin_ctx, doc.id, version(2))
-    documents.delete_document(admin_ctx, doc.id)
+    documents.add_version(admin_ctx, doc["id"], version(2))
+    documents.delete_document(admin_ctx, doc["id"])
     with Session(engine) as s:
-        assert s.get(Document, doc.id) is None
+        assert s.get(Document, doc["id"]) is None
         assert not s.scalars(
-            select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
+            select(DocumentVersion).where(DocumentVersion.document_id == doc["id"])
         ).all()
 
 
@@ -407,21 +410,21 @@ def test_permission_gates(firms: Firms, officer: Context, tin_type: int) -> None
     clerk = sign_in(firms, "FilingClerk")
     for call in (
         lambda: documents.document_list_query(clerk),
-        lambda: documents.get_document(clerk, doc.id),
-        lambda: documents.version_history(clerk, doc.id),
+        lambda: documents.get_document(clerk, doc["id"]),
+        lambda: documents.version_history(clerk, doc["id"]),
         lambda: new_document(clerk, firms, tin_type),
         lambda: document_types.list_document_types(clerk),
     ):
         with pytest.raises(PermissionDenied):
             call()
     viewer = sign_in(firms, "Viewer")
-    assert documents.get_document(viewer, doc.id).title == "TIN"
+    assert documents.get_document(viewer, doc["id"])["title"] == "TIN"
     with pytest.raises(PermissionDenied):
-        documents.add_version(viewer, doc.id, version(2))
+        documents.add_version(viewer, doc["id"], version(2))
     with pytest.raises(PermissionDenied):
         document_types.create_document_type(viewer, {"name": "X", "category": "other"})
     with pytest.raises(PermissionDenied):
-        documents.delete_document(officer, doc.id)
+        documents.delete_document(officer, doc["id"])
 
 
 # ------------------------------------------------------------------------------------ expiry
@@ -459,8 +462,8 @@ def test_maintenance_flips_valid_to_expired(
 ) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(20)))
     keeps = new_document(officer, firms, tin_type, first_version=version(2, expiry=in_days(20)))
-    assert doc.status == "valid"
-    _expire_latest(engine, doc.id)
+    assert doc["status"] == "valid"
+    _expire_latest(engine, doc["id"])
     with Session(engine) as s:  # beta's document, expired too, is another firm's
         s.execute(
             text(
@@ -472,8 +475,8 @@ def test_maintenance_flips_valid_to_expired(
         s.commit()
     audits = audit_count(engine)
     assert maintenance.refresh_statuses(engine) == 2
-    assert state(engine, doc.id)[0] == "expired"
-    assert state(engine, keeps.id)[0] == "valid"
+    assert state(engine, doc["id"])[0] == "expired"
+    assert state(engine, keeps["id"])[0] == "valid"
     assert audit_count(engine) == audits  # the administrator run is not audited
     assert maintenance.refresh_statuses(engine) == 0
 
@@ -482,24 +485,24 @@ def test_maintenance_cli(
     firms: Firms, officer: Context, tin_type: int, engine: Engine, database_url, capsys
 ) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(20)))
-    _expire_latest(engine, doc.id)
+    _expire_latest(engine, doc["id"])
     assert main(["--database-url", platform_form(database_url), "maintenance", "documents"]) == 0
     assert "Marked 1 document(s) expired." in capsys.readouterr().out
-    assert state(engine, doc.id)[0] == "expired"
+    assert state(engine, doc["id"])[0] == "expired"
 
 
 def test_refresh_with_a_context_is_audited(
     firms: Firms, officer: Context, admin_ctx: Context, tin_type: int, engine: Engine
 ) -> None:
     doc = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(20)))
-    _expire_latest(engine, doc.id)
+    _expire_latest(engine, doc["id"])
     _expire_latest(engine, firms.beta_document)
     assert documents.refresh_document_statuses(admin_ctx) == 1  # own firm only
     with Session(engine) as s:
         row = s.scalars(
             select(AuditLog).where(
                 AuditLog.entity_type == "document",
-                AuditLog.entity_id == doc.id,
+                AuditLog.entity_id == doc["id"],
                 AuditLog.action == "update",
                 AuditLog.changes.has_key("status"),
             )
@@ -519,16 +522,16 @@ def test_document_type_unique_rule(officer: Context, tin_type: int) -> None:
             officer, {"name": "TIN certificate", "category": "identification"}
         )
     assert caught.value.message == (
-        'A document type named "TIN certificate" in category "identification" already exists.'
+        'A document type "TIN certificate" already exists in the category "identification".'
     )
     # Same name in another category is a different type.
     other = document_types.create_document_type(
         officer, {"name": "TIN certificate", "category": "other", "tags": "gra, tax"}
     )
-    assert other.tags == ["gra", "tax"]
+    assert other["tags"] == ["gra", "tax"]
     with pytest.raises(DuplicateError) as caught:
         document_types.update_document_type(
-            officer, other.id, {"category": "identification"}, other.updated_at
+            officer, other["id"], {"category": "identification"}, other["updated_at"]
         )
     assert "already exists" in caught.value.message
     with pytest.raises(ValidationError) as caught:
@@ -536,7 +539,7 @@ def test_document_type_unique_rule(officer: Context, tin_type: int) -> None:
             officer, {"name": "", "category": "nonsense", "authority": "IRS"}
         )
     assert set(caught.value.field_errors) == {"name", "category", "authority"}
-    names = [(t.name, t.category) for t in document_types.list_document_types(officer)]
+    names = [(t["name"], t["category"]) for t in document_types.list_document_types(officer)]
     assert names == [("TIN certificate", "identification"), ("TIN certificate", "other")]
 
 
@@ -553,9 +556,9 @@ def test_document_type_in_use_cannot_be_deleted(
     )
     assert caught.value.users == {"documents": 2}
     spare = document_types.create_document_type(admin_ctx, {"name": "Spare", "category": "other"})
-    document_types.delete_document_type(admin_ctx, spare.id)
+    document_types.delete_document_type(admin_ctx, spare["id"])
     with pytest.raises(NotFoundError):
-        document_types.get_document_type(admin_ctx, spare.id)
+        document_types.get_document_type(admin_ctx, spare["id"])
 
 
 # ------------------------------------------------------------------------------------ the list
@@ -571,7 +574,7 @@ def test_list_filters_and_search(
         second_id = second.id
     nis_type = document_types.create_document_type(
         officer, {"name": "NIS compliance certificate", "category": "compliance_certificate"}
-    ).id
+    )["id"]
     soon = new_document(
         officer, firms, tin_type, title="TIN soon", first_version=version(1, expiry=in_days(10))
     )
@@ -607,29 +610,29 @@ def test_list_filters_and_search(
             assert query.count(s) == len(page.ids)
         return set(page.ids)
 
-    everyone = {soon.id, later.id, old.id, scanned.id}
+    everyone = {soon["id"], later["id"], old["id"], scanned["id"]}
     assert ids() == everyone  # Beta's document is not listed
-    assert ids(status="expired") == {old.id}
+    assert ids(status="expired") == {old["id"]}
     assert ids(status=["valid", "expired"]) == everyone
-    assert ids(document_type_id=nis_type) == {later.id, scanned.id}
-    assert ids(authority="NIS") == {later.id}
-    assert ids(client_id=second_id) == {scanned.id}
-    assert ids(client=firms.alpha_client) == {soon.id, later.id, old.id}
-    assert ids(expiring_within_days=30) == {soon.id}
-    assert ids(expiring_within_days=90) == {soon.id, later.id}
+    assert ids(document_type_id=nis_type) == {later["id"], scanned["id"]}
+    assert ids(authority="NIS") == {later["id"]}
+    assert ids(client_id=second_id) == {scanned["id"]}
+    assert ids(client=firms.alpha_client) == {soon["id"], later["id"], old["id"]}
+    assert ids(expiring_within_days=30) == {soon["id"]}
+    assert ids(expiring_within_days=90) == {soon["id"], later["id"]}
     assert ids(expiring_within_days=30, document_type_id=nis_type) == set()
-    assert ids(search="soon") == {soon.id}  # title
-    assert ids(search="PAYROLL") == {later.id}  # tags
-    assert ids(search="zephyrine") == {scanned.id}  # the latest version's text
+    assert ids(search="soon") == {soon["id"]}  # title
+    assert ids(search="PAYROLL") == {later["id"]}  # tags
+    assert ids(search="zephyrine") == {scanned["id"]}  # the latest version's text
     assert ids(search="100%") == set()
 
     query = documents.document_list_query(officer)
     with officer.reading() as s:
         rows = query.first_page(s, 50).dicts()
     by_id = {row["id"]: row for row in rows}
-    assert by_id[later.id]["client"] == "Alpha Client"
-    assert by_id[later.id]["type"] == "NIS compliance certificate"
-    assert by_id[later.id]["expiry"] == datetime.combine(in_days(80), datetime.min.time())
+    assert by_id[later["id"]]["client"] == "Alpha Client"
+    assert by_id[later["id"]]["type"] == "NIS compliance certificate"
+    assert by_id[later["id"]]["expiry"] == datetime.combine(in_days(80), datetime.min.time())
     assert [row["title"] for row in rows] == sorted(row["title"] for row in rows)
     status_column = query.columns[query.column_index("status")]
     assert status_column.format("pending_review") == "Pending review"
@@ -682,3 +685,41 @@ def test_documents_migration_downgrades(engine: Engine) -> None:
     assert objects() == set()
     migrate.upgrade(engine)
     assert len(objects()) == 4
+
+
+# ------------------------------------------------------------------------------ plain data
+
+
+def test_services_hand_out_plain_data_not_orm_objects(firms: Firms, tin_type: int) -> None:
+    """Views and the CLI get dicts keyed by attribute name (with "id" and "updated_at"), never
+    rows bound to a session."""
+    from gcmc_desktop.models import Base
+    from gcmc_desktop.services import businesses, clients
+
+    admin = sign_in(firms, "FirmAdmin")
+    client = clients.create_client(admin, {"name": "Plain Data Ltd", "type": "company"})
+    client = clients.update_client(admin, client["id"], {"sector": "Retail"}, client["updated_at"])
+    business = businesses.create_business(admin, client["id"], {"name": "Plain Shop"})
+    doc = new_document(admin, firms, tin_type, client_id=client["id"])
+    added = documents.add_version(admin, doc["id"], version(2))
+    results = [
+        client,
+        clients.get_client(admin, client["id"]),
+        business,
+        businesses.get_business(admin, business["id"]),
+        *businesses.list_businesses(admin, client["id"]),
+        document_types.get_document_type(admin, tin_type),
+        *document_types.list_document_types(admin),
+        doc,
+        added,
+        documents.get_document(admin, doc["id"]),
+        documents.update_document(admin, doc["id"], {"title": "Plain"}, None),
+        *(row.version for row in documents.version_history(admin, doc["id"])),
+    ]
+    for result in results:
+        assert type(result) is dict and "id" in result
+        assert not any(isinstance(value, Base) for value in result.values())
+    assert {"updated_at", "name", "sector"} <= set(client)
+    assert business["client_id"] == client["id"] and doc["client_id"] == client["id"]
+    blocked = document_types.in_use_error(admin, tin_type)
+    assert blocked is not None and "Plain" in blocked.message

@@ -60,7 +60,7 @@ def officer(firms: Firms) -> Iterator[Context]:
 def doc_type(officer: Context) -> int:
     return document_types.create_document_type(
         officer, {"name": "Certificate", "category": "identification", "authority": "GRA"}
-    ).id
+    )["id"]
 
 
 @pytest.fixture
@@ -516,7 +516,7 @@ def test_files_are_checked_before_details_and_type_is_chosen(
 ) -> None:
     other_type = document_types.create_document_type(
         officer, {"name": "Agreement", "category": "legal"}
-    ).id
+    )["id"]
     pdf, _png = files(tmp_path)
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"not a pdf at all\n")

@@ -17,6 +17,7 @@ from gcmc_desktop.services.errors import (
     ValidationError,
 )
 from gcmc_desktop.services.filings import period_for
+from gcmc_desktop.services.integrity import constraint_message
 
 from .security_fixtures import PASSWORD, Firms, build_firms
 
@@ -107,7 +108,7 @@ def test_database_unique_index_message(admin_ctx: Context, monkeypatch) -> None:
         filing_types.create_filing_type(admin_ctx, {**VAT, "name": "again"})
     assert err.value.constraint == filing_types.UNIQUE_INDEX
     assert "VAT_MONTHLY" in err.value.message
-    assert filing_types.CONSTRAINT_MESSAGES[filing_types.UNIQUE_INDEX]("X") == (
+    assert constraint_message(filing_types.UNIQUE_INDEX, {"code": "X"}) == (
         filing_types.duplicate_message("X")
     )
     assert filing_types.get_filing_type(admin_ctx, created["id"])["name"] == VAT["name"]

@@ -1125,3 +1125,40 @@ def test_auth_ids_are_32_random_alphanumerics(session: Session, make: Factory):
     assert all(re.fullmatch(r"[A-Za-z0-9]{32}", i) for i in ids), ids
     assert len(set(ids)) == len(ids)
     assert column_values(session, "user", "_id", email=users[0].email) == [users[0].id]
+
+
+# ------------------------------------------------------------------ the message registry
+
+
+def test_each_constraint_has_one_wording() -> None:
+    from gcmc_desktop.services import integrity
+
+    def other(values: dict[str, str]) -> str:
+        return "Another wording."
+
+    with pytest.raises(ValueError, match="already has a message"):
+        integrity.register_constraint_message("document_types_tenantId_name_category_key", other)
+    with pytest.raises(ValueError, match="no unique index"):
+        integrity.register_constraint_message("no_such_index", other)
+    # The domain modules registered theirs (they load before the first look-up).
+    assert integrity.constraint_message("user_email_key", {"email": "a@b.gy"}) == (
+        'A user with the e-mail "a@b.gy" already exists.'
+    )
+
+
+def test_document_type_check_and_index_say_the_same(session: Session, make: Factory) -> None:
+    """The service's own check before writing and the unique index's violation (a race) use
+    the one registered message."""
+    from gcmc_desktop.services import document_types
+
+    tenant = make.tenant()
+    make.document_type(tenant, "TIN certificate", "tax")
+    session.commit()
+    with pytest.raises(DuplicateError) as caught, translated(session):
+        make.document_type(tenant, "TIN certificate", "tax")
+        session.commit()
+    from_index = caught.value.message
+    checked = document_types.constraint_message(
+        document_types.UNIQUE_INDEX, {"name": "TIN certificate", "category": "tax"}
+    )
+    assert from_index == checked

@@ -118,9 +118,9 @@ def test_document_search_needs_the_documents_permission(
     )
     search = "desktop_document_search"
     with staff(firms, "DocumentOfficer") as conn:
-        assert found(conn, search, firms.alpha, "tin") == {mine.id}  # Beta TIN is not found
-        assert found(conn, search, firms.alpha, "PAYROLL") == {mine.id}
-        assert found(conn, search, firms.alpha, "zephyrine") == {scanned.id}
+        assert found(conn, search, firms.alpha, "tin") == {mine["id"]}  # Beta TIN is not found
+        assert found(conn, search, firms.alpha, "PAYROLL") == {mine["id"]}
+        assert found(conn, search, firms.alpha, "zephyrine") == {scanned["id"]}
         assert found(conn, search, firms.beta, "tin") == set()
         assert found(conn, search, firms.alpha, "%") == set()
     again = new_document(
@@ -136,10 +136,10 @@ def test_document_search_needs_the_documents_permission(
     for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
         query = documents.document_list_query(officer, search_cap=cap, search_scan=scan)
         for term, expected in (
-            ("tin", {mine.id}),
-            ("zephyrine", {scanned.id, again.id}),
-            ("scan", {scanned.id, again.id}),
-            ("payroll", {mine.id}),
+            ("tin", {mine["id"]}),
+            ("zephyrine", {scanned["id"], again["id"]}),
+            ("scan", {scanned["id"], again["id"]}),
+            ("payroll", {mine["id"]}),
         ):
             query.set_search(term)
             with officer.reading() as s:
@@ -173,25 +173,25 @@ def test_latest_versions_follow_every_version_change(
         return datetime.combine(in_days(days), datetime.min.time())
 
     document = new_document(officer, firms, tin_type, first_version=version(1, expiry=in_days(30)))
-    first = document.latest_version_id
-    assert latest(document.id) == (firms.alpha, first, midnight(30))
-    second = documents.add_version(officer, document.id, version(2, expiry=in_days(90)))
-    assert latest(document.id) == (firms.alpha, second.id, midnight(90))
+    first = document["latest_version_id"]
+    assert latest(document["id"]) == (firms.alpha, first, midnight(30))
+    second = documents.add_version(officer, document["id"], version(2, expiry=in_days(90)))
+    assert latest(document["id"]) == (firms.alpha, second["id"], midnight(90))
     with engine.begin() as conn:  # the web platform edits a version directly
         conn.execute(
             text('UPDATE document_versions SET "expiryDate" = :e WHERE id = :v'),
-            {"e": midnight(120), "v": second.id},
+            {"e": midnight(120), "v": second["id"]},
         )
-    assert latest(document.id) == (firms.alpha, second.id, midnight(120))
+    assert latest(document["id"]) == (firms.alpha, second["id"], midnight(120))
     with engine.begin() as conn:
         conn.execute(
             text('UPDATE documents SET "latestVersionId" = :v WHERE id = :d'),
-            {"v": first, "d": document.id},
+            {"v": first, "d": document["id"]},
         )
-    assert latest(document.id) == (firms.alpha, first, midnight(30))
+    assert latest(document["id"]) == (firms.alpha, first, midnight(30))
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM documents WHERE id = :d"), {"d": document.id})
-    assert latest(document.id) is None
+        conn.execute(text("DELETE FROM documents WHERE id = :d"), {"d": document["id"]})
+    assert latest(document["id"]) is None
 
 
 def test_staff_read_the_latest_versions_as_they_read_documents(
@@ -200,7 +200,7 @@ def test_staff_read_the_latest_versions_as_they_read_documents(
     document = new_document(officer, firms, tin_type)
     with staff(firms, "DocumentOfficer") as conn:
         seen = {r[0] for r in conn.execute('SELECT "documentId" FROM desktop_latest_versions')}
-        assert seen == {document.id}  # not Beta's
+        assert seen == {document["id"]}  # not Beta's
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(
                 'INSERT INTO desktop_latest_versions ("documentId", "tenantId") VALUES (%s, %s)',
@@ -228,7 +228,7 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
         )
         for i, d in enumerate(days)
     ]
-    expiry = {doc.id: d for doc, d in zip(made, days, strict=True)}
+    expiry = {doc["id"]: d for doc, d in zip(made, days, strict=True)}
     for descending in (False, True):
         query = documents.document_list_query(officer)
         query.set_sort("expiry", descending)

@@ -53,7 +53,7 @@ def test_another_workstations_new_client_appears_and_the_selection_stays(
     page.table.selectRow(0)
     assert page.selected_id() == firms.alpha_client
     created = clients.create_client(a, {"name": "Added on A", "type": "company"})
-    qtbot.waitUntil(lambda: created.id in ids_shown(page.model), timeout=WAIT)  # no F5
+    qtbot.waitUntil(lambda: created["id"] in ids_shown(page.model), timeout=WAIT)  # no F5
     qtbot.waitUntil(lambda: page.selected_id() == firms.alpha_client, timeout=WAIT)
 
 
@@ -63,7 +63,7 @@ def test_an_open_workspace_follows_changes_made_elsewhere(qtbot, firms, workstat
     qtbot.addWidget(workspace)
     qtbot.waitUntil(lambda: workspace.title() == "Alpha Client", timeout=WAIT)
     current = clients.get_client(a, firms.alpha_client)
-    clients.update_client(a, firms.alpha_client, {"name": "Alpha Renamed"}, current.updated_at)
+    clients.update_client(a, firms.alpha_client, {"name": "Alpha Renamed"}, current["updated_at"])
     qtbot.waitUntil(lambda: workspace.title() == "Alpha Renamed", timeout=WAIT)
     business = businesses.create_business(a, firms.alpha_client, {"name": "Alpha Shop"})
-    qtbot.waitUntil(lambda: business.id in ids_shown(workspace.businesses.model), timeout=WAIT)
+    qtbot.waitUntil(lambda: business["id"] in ids_shown(workspace.businesses.model), timeout=WAIT)

@@ -193,7 +193,7 @@ def test_columns_fit_their_content_at_1280x800(qtbot, firms: Firms, engine) -> N
     admin = auth.open_context(auth.sign_in(firms.profile, firms.emails["FirmAdmin"], PASSWORD))
     doc_type = document_types.create_document_type(
         admin, {"name": "Certificate of incorporation", "category": "legal", "authority": "DCRA"}
-    ).id
+    )["id"]
     documents.create_document(
         admin,
         client_id=firms.alpha_client,

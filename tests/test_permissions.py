@@ -79,7 +79,7 @@ def _clients_service_obeys(ctx, role: str, existing: int) -> None:
     attempt(
         "create",
         lambda: created.append(
-            clients.create_client(ctx, {"name": f"{role} client", "type": "company"}).id
+            clients.create_client(ctx, {"name": f"{role} client", "type": "company"})["id"]
         ),
     )
     target = created[0] if created else existing

@@ -87,7 +87,7 @@ def test_merge_asks_for_each_field_both_changed_and_shows_labels(
         theirs,
         firms.alpha_client,
         {"phone": "+592 600 2222", "notes": "Their note", "risk_level": "low"},
-        current.updated_at,
+        current["updated_at"],
     )
     conflict = conflict_of(qtbot, dialog)
     assert sorted(conflict.conflicting) == ["phone", "risk_level"]
@@ -121,7 +121,7 @@ def test_take_theirs_refreshes_the_list_behind(qtbot, contexts, firms) -> None: 
     type_into(qtbot, dialog, "phone", "+592 600 1111")
     theirs = contexts["ComplianceOfficer"]
     current = clients.get_client(theirs, firms.alpha_client)
-    clients.update_client(theirs, firms.alpha_client, {"name": "Renamed"}, current.updated_at)
+    clients.update_client(theirs, firms.alpha_client, {"name": "Renamed"}, current["updated_at"])
     conflict = conflict_of(qtbot, dialog)
     qtbot.mouseClick(conflict.theirs_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
@@ -171,7 +171,7 @@ def test_business_status_codes_show_as_labels(qtbot, contexts, firms, admin_sess
     assert (row.country, row.status) == ("Suriname", "active")
     # A real change of status, then the audit pane: field and values as labels.
     current = businesses.get_business(ctx, business.id)
-    businesses.update_business(ctx, business.id, {"status": "dormant"}, current.updated_at)
+    businesses.update_business(ctx, business.id, {"status": "dormant"}, current["updated_at"])
     ctx.session.commit()
     workspace.audit.refresh()
     audit = workspace.audit
@@ -187,14 +187,16 @@ def test_business_conflict_shows_status_labels(qtbot, contexts, firms) -> None: 
         ctx, firms.alpha_client, {"name": "Both", "status": "active"}
     )
     ctx.session.commit()
-    dialog = RecordDialog(ctx, BUSINESS_RECORD, created.id, scope={"client_id": firms.alpha_client})
+    dialog = RecordDialog(
+        ctx, BUSINESS_RECORD, created["id"], scope={"client_id": firms.alpha_client}
+    )
     dialog.confirm = lambda *_: True
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.is_loaded, timeout=WAIT)
     dialog.fields["status"].widget.setCurrentText("Struck off")
-    current = businesses.get_business(theirs, created.id)
-    businesses.update_business(theirs, created.id, {"status": "dormant"}, current.updated_at)
+    current = businesses.get_business(theirs, created["id"])
+    businesses.update_business(theirs, created["id"], {"status": "dormant"}, current["updated_at"])
     theirs.session.commit()
     conflict = conflict_of(qtbot, dialog)
     assert (cell(conflict, "Status", 1), cell(conflict, "Status", 2)) == ("Struck off", "Dormant")

@@ -348,12 +348,12 @@ def test_audit_trail_records_create_update_delete(firms: Firms, engine) -> None:
     client = clients.create_client(
         ctx, {"name": "Kaieteur Mining", "type": "company", "tin": "123456789"}
     )
-    clients.update_client(ctx, client.id, {"name": "Kaieteur Mining Inc."}, client.updated_at)
-    clients.delete_client(ctx, client.id)
+    clients.update_client(ctx, client["id"], {"name": "Kaieteur Mining Inc."}, client["updated_at"])
+    clients.delete_client(ctx, client["id"])
     with OrmSession(engine) as orm:
         rows = orm.scalars(
             select(AuditLog)
-            .where(AuditLog.entity_id == client.id, AuditLog.entity_type == "client")
+            .where(AuditLog.entity_id == client["id"], AuditLog.entity_type == "client")
             .order_by(AuditLog.id)
         ).all()
     assert [r.action for r in rows] == ["create", "update", "delete"]
@@ -383,12 +383,12 @@ def test_stale_update_raises_conflict_with_current_values(firms: Firms) -> None:
     second = sign_in(firms, "complianceofficer@alpha.gy")
     mine = clients.get_client(first, firms.alpha_client)
     theirs = clients.get_client(second, firms.alpha_client)
-    read_at = theirs.updated_at
-    clients.update_client(first, mine.id, {"sector": "Mining"}, mine.updated_at)
+    read_at = theirs["updated_at"]
+    clients.update_client(first, mine["id"], {"sector": "Mining"}, mine["updated_at"])
     with pytest.raises(ConflictError) as conflict:
-        clients.update_client(second, theirs.id, {"sector": "Retail"}, read_at)
+        clients.update_client(second, theirs["id"], {"sector": "Retail"}, read_at)
     assert conflict.value.current["sector"] == "Mining"
-    assert clients.get_client(first, mine.id).sector == "Mining"  # no silent overwrite
+    assert clients.get_client(first, mine["id"])["sector"] == "Mining"  # no silent overwrite
 
 
 def test_validation_errors_name_the_fields(firms: Firms) -> None:

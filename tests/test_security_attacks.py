@@ -512,10 +512,10 @@ def test_app_writes_one_audit_row_with_address_and_agent(firms, engine) -> None:
     signed = auth.sign_in(firms.profile, "firmadmin@alpha.gy", PASSWORD)
     ctx = auth.open_context(signed, ip_address="192.0.2.9", user_agent="pytest-agent")
     client = clients.create_client(ctx, {"name": "Audited Once", "type": "individual"})
-    rows = audit_rows(engine, "client", client.id)
+    rows = audit_rows(engine, "client", client["id"])
     assert len(rows) == 1
     assert rows[0][3:5] == ("192.0.2.9", "pytest-agent")
-    assert rows[0][5] == client.id
+    assert rows[0][5] == client["id"]
 
 
 def test_failed_save_leaves_no_phantom_audit_row(firms, engine) -> None:

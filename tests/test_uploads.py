@@ -67,7 +67,7 @@ def outbox(tmp_path: Path) -> Outbox:
 def doc_type(officer: Context) -> int:
     return document_types.create_document_type(
         officer, {"name": "Certificate", "category": "identification", "authority": "GRA"}
-    ).id
+    )["id"]
 
 
 def new_doc_target(firms: Firms, doc_type: int, title: str | None = None) -> UploadTarget:

@@ -27,7 +27,8 @@ from . import passwords, users
 from .audit import enable_audit
 from .catalog import ROLE_PERMISSIONS
 from .context import Context
-from .errors import ServiceError, install_error_translation
+from .errors import ServiceError
+from .integrity import install_error_translation, register_constraint_message
 from .scoping import scope_session
 
 BAD_CREDENTIALS = "The e-mail address or password is not correct."
@@ -410,3 +411,14 @@ def switch_tenant(ctx: Context, membership: Membership) -> Context:
             )
             old.session.commit()
     return new
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_session(v: dict[str, str]) -> str:
+    return "This sign-in session already exists. Please sign in again."  # never echo a token
+
+
+register_constraint_message("session_token_key", _duplicate_session)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..models import Client, ClientBusiness
-from . import records
+from . import crud, records
 from .context import Context, require
 from .errors import ValidationError
 from .paging import ColumnSpec, PagedQuery, format_date
@@ -78,46 +78,44 @@ def business_list_query(ctx: Context, client_id: int) -> PagedQuery:
     return PagedQuery(base, BUSINESS_COLUMNS, sort_key="name")
 
 
-def list_businesses(ctx: Context, client_id: int) -> list[ClientBusiness]:
+def _client_exists(ctx: Context, values: dict[str, Any]) -> None:
+    # The client must be visible in this tenant: NotFoundError otherwise, before any insert.
+    records.get(ctx, Client, values["client_id"])
+
+
+BUSINESSES = crud.Entity(ClientBusiness, "clients", validate_business, check_create=_client_exists)
+
+
+def list_businesses(ctx: Context, client_id: int) -> list[crud.Record]:
     require(ctx, "clients", "view")
     query = (
         select(ClientBusiness)
         .where(ClientBusiness.client_id == client_id)
         .order_by(ClientBusiness.name, ClientBusiness.id)
     )
-    return list(ctx.session.scalars(query))
+    return [records.snapshot(row) for row in ctx.session.scalars(query)]
 
 
-def get_business(ctx: Context, business_id: int) -> ClientBusiness:
-    require(ctx, "clients", "view")
-    return records.get(ctx, ClientBusiness, business_id)
+def get_business(ctx: Context, business_id: int) -> crud.Record:
+    return BUSINESSES.get(ctx, business_id)
 
 
-def create_business(ctx: Context, client_id: int, data: dict[str, Any]) -> ClientBusiness:
-    require(ctx, "clients", "create")
-    values = validate_business(data)
-    # The client must be visible in this tenant: NotFoundError otherwise, before any insert.
-    records.get(ctx, Client, client_id)
-    return records.create(
-        ctx, ClientBusiness(tenant_id=ctx.tenant_id, client_id=client_id, **values)
-    )
+def create_business(ctx: Context, client_id: int, data: dict[str, Any]) -> crud.Record:
+    return BUSINESSES.create(ctx, data, client_id=client_id)
 
 
 def update_business(
     ctx: Context, business_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> ClientBusiness:
-    require(ctx, "clients", "edit")
-    values = validate_business(changes, partial=True)
-    return records.update(ctx, ClientBusiness, business_id, values, expected_updated_at)
+) -> crud.Record:
+    return BUSINESSES.update(ctx, business_id, changes, expected_updated_at)
 
 
 def delete_business(ctx: Context, business_id: int) -> None:
-    require(ctx, "clients", "delete")
-    records.delete(ctx, ClientBusiness, business_id)
+    BUSINESSES.delete(ctx, business_id)
 
 
 def business_choices(ctx: Context, client_id: int | None) -> list[tuple[str, int]]:
     """(name, id) of a client's businesses, for pickers; none before a client is chosen."""
     if client_id is None:
         return []
-    return [(b.name, b.id) for b in list_businesses(ctx, client_id)]
+    return [(b["name"], b["id"]) for b in list_businesses(ctx, client_id)]

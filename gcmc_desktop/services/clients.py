@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Client, ClientBusiness, Document, Filing
-from . import records
+from . import crud, records
 from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
+from .integrity import quoted, register_constraint_message
 
 CLIENT_FIELDS = (
     "name",
@@ -84,23 +85,22 @@ def validate_client(data: dict[str, Any], *, partial: bool = False) -> dict[str,
     return data
 
 
-def get_client(ctx: Context, client_id: int) -> Client:
-    require(ctx, "clients", "view")
-    return records.get(ctx, Client, client_id)
+CLIENTS = crud.Entity(Client, "clients", validate_client)
 
 
-def create_client(ctx: Context, data: dict[str, Any]) -> Client:
-    require(ctx, "clients", "create")
-    values = validate_client(data)
-    return records.create(ctx, Client(tenant_id=ctx.tenant_id, **values))
+def get_client(ctx: Context, client_id: int) -> crud.Record:
+    """The client's fields as plain data (with "id" and "updated_at")."""
+    return CLIENTS.get(ctx, client_id)
+
+
+def create_client(ctx: Context, data: dict[str, Any]) -> crud.Record:
+    return CLIENTS.create(ctx, data)
 
 
 def update_client(
     ctx: Context, client_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> Client:
-    require(ctx, "clients", "edit")
-    values = validate_client(changes, partial=True)
-    return records.update(ctx, Client, client_id, values, expected_updated_at)
+) -> crud.Record:
+    return CLIENTS.update(ctx, client_id, changes, expected_updated_at)
 
 
 @dataclass(frozen=True)
@@ -135,5 +135,19 @@ def deletion_impact(ctx: Context, client_id: int) -> DeletionImpact:
 
 
 def delete_client(ctx: Context, client_id: int) -> None:
-    require(ctx, "clients", "delete")
-    records.delete(ctx, Client, client_id)
+    CLIENTS.delete(ctx, client_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_portal_access(v: dict[str, str]) -> str:
+    who = quoted(v["userId"]) if "userId" in v else "This user"
+    client = f"the client {quoted(v['clientId'])}" if "clientId" in v else "this client"
+    return f"{who} already has portal access to {client}."
+
+
+register_constraint_message(
+    "client_portal_access_tenantId_userId_clientId_key", _duplicate_portal_access
+)

@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Document, DocumentType
-from . import records
+from . import crud, records
 from .catalog import AUTHORITIES, DOCUMENT_CATEGORIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
+from .integrity import constraint_message, quoted, register_constraint_message
 from .paging import ColumnSpec, PagedQuery
+from .records import tags_text
 
 DOCUMENT_TYPE_FIELDS = ("name", "category", "authority", "tags", "description", "meta")
 DOCUMENT_TYPE_RULES: dict[str, records.FieldRule] = {
@@ -48,15 +50,6 @@ def clean_tags(value: str | Iterable[str] | None) -> list[str] | None:
     return out or None
 
 
-def tags_text(tags: Any) -> str:
-    """Tags as lists show them: comma-separated."""
-    if not tags:
-        return ""
-    if isinstance(tags, str):
-        return tags
-    return ", ".join(str(tag) for tag in tags)
-
-
 def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Clean and check document type fields; raises ValidationError with a message per field."""
     errors: dict[str, str] = {}
@@ -78,10 +71,6 @@ def validate_document_type(data: dict[str, Any], *, partial: bool = False) -> di
     return cleaned
 
 
-def duplicate_message(name: str, category: str) -> str:
-    return f'A document type named "{name}" in category "{category}" already exists.'
-
-
 def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None = None) -> None:
     query = select(DocumentType.id).where(
         DocumentType.name == name, DocumentType.category == category
@@ -90,69 +79,62 @@ def _check_unique(ctx: Context, name: str, category: str, exclude_id: int | None
         query = query.where(DocumentType.id != exclude_id)
     if ctx.session.scalar(query.limit(1)) is not None:
         raise DuplicateError(
-            duplicate_message(name, category),
+            constraint_message(UNIQUE_INDEX, {"name": name, "category": category}),
             fields={"name": name, "category": category},
             constraint=UNIQUE_INDEX,
         )
 
 
-def document_type_values(doc_type: DocumentType) -> dict[str, Any]:
-    """A document type as plain data, for views."""
-    return records.snapshot(doc_type)
-
-
-def list_document_types(ctx: Context, *, category: str | None = None) -> list[DocumentType]:
-    require(ctx, "documents", "view")
-    query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)
-    if category is not None:
-        query = query.where(DocumentType.category == category)
-    return list(ctx.session.scalars(query))
-
-
-def get_document_type(ctx: Context, type_id: int) -> DocumentType:
-    require(ctx, "documents", "view")
-    return records.get(ctx, DocumentType, type_id)
-
-
-def create_document_type(ctx: Context, data: dict[str, Any]) -> DocumentType:
-    require(ctx, "documents", "create")
-    values = validate_document_type(data)
+def _unique_on_create(ctx: Context, values: dict[str, Any]) -> None:
     _check_unique(ctx, values["name"], values["category"])
-    try:
-        return records.create(ctx, DocumentType(tenant_id=ctx.tenant_id, **values))
-    except DuplicateError as exc:  # created by someone else since the check
-        raise _reworded(exc, values["name"], values["category"]) from exc
 
 
-def update_document_type(
-    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> DocumentType:
-    require(ctx, "documents", "edit")
-    values = validate_document_type(changes, partial=True)
+def _unique_on_update(ctx: Context, type_id: int, values: dict[str, Any]) -> None:
     if "name" in values or "category" in values:
         current = records.get(ctx, DocumentType, type_id)
         name = values.get("name", current.name)
         category = values.get("category", current.category)
         _check_unique(ctx, name, category, exclude_id=type_id)
-    else:
-        name = category = ""
-    try:
-        return records.update(ctx, DocumentType, type_id, values, expected_updated_at)
-    except DuplicateError as exc:
-        raise _reworded(exc, name, category) from exc
 
 
-def _reworded(exc: DuplicateError, name: str, category: str) -> DuplicateError:
-    if exc.constraint != UNIQUE_INDEX:
-        return exc
-    return DuplicateError(
-        duplicate_message(name, category), fields=exc.fields, constraint=exc.constraint
-    )
+# One created by someone else between the check and the write meets the unique index, whose
+# violation is worded by the same registered message (below).
+DOCUMENT_TYPES = crud.Entity(
+    DocumentType,
+    "documents",
+    validate_document_type,
+    check_create=_unique_on_create,
+    check_update=_unique_on_update,
+)
 
 
-def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
-    """The error to show for deleting `doc_type`, naming the documents that use it; None when
-    no document does."""
+def list_document_types(ctx: Context, *, category: str | None = None) -> list[crud.Record]:
+    require(ctx, "documents", "view")
+    query = select(DocumentType).order_by(DocumentType.name, DocumentType.category)
+    if category is not None:
+        query = query.where(DocumentType.category == category)
+    return [records.snapshot(row) for row in ctx.session.scalars(query)]
+
+
+def get_document_type(ctx: Context, type_id: int) -> crud.Record:
+    return DOCUMENT_TYPES.get(ctx, type_id)
+
+
+def create_document_type(ctx: Context, data: dict[str, Any]) -> crud.Record:
+    return DOCUMENT_TYPES.create(ctx, data)
+
+
+def update_document_type(
+    ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
+) -> crud.Record:
+    return DOCUMENT_TYPES.update(ctx, type_id, changes, expected_updated_at)
+
+
+def in_use_error(ctx: Context, type_id: int) -> InUseError | None:
+    """The error to show for deleting document type `type_id`, naming the documents that use
+    it; None when no document does (NotFoundError if the type is gone)."""
+    require(ctx, "documents", "view")
+    doc_type = records.get(ctx, DocumentType, type_id)
     count = ctx.session.scalar(
         select(func.count()).select_from(Document).where(Document.document_type_id == doc_type.id)
     )
@@ -182,8 +164,7 @@ def in_use_error(ctx: Context, doc_type: DocumentType) -> InUseError | None:
 
 def delete_document_type(ctx: Context, type_id: int) -> None:
     require(ctx, "documents", "delete")
-    doc_type = records.get(ctx, DocumentType, type_id)
-    blocked = in_use_error(ctx, doc_type)
+    blocked = in_use_error(ctx, type_id)
     if blocked is not None:
         ctx.session.rollback()
         raise blocked
@@ -216,4 +197,20 @@ def document_type_list_query(ctx: Context) -> PagedQuery:
 
 def document_type_choices(ctx: Context) -> list[tuple[str, int]]:
     """(name, id) of every document type, for pickers and filters."""
-    return [(t.name, t.id) for t in list_document_types(ctx)]
+    return [(t["name"], t["id"]) for t in list_document_types(ctx)]
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_document_type(v: dict[str, str]) -> str:
+    if "name" in v and "category" in v:
+        return (
+            f"A document type {quoted(v['name'])} already exists "
+            f"in the category {quoted(v['category'])}."
+        )
+    return "A document type with this name already exists in this category."
+
+
+register_constraint_message(UNIQUE_INDEX, _duplicate_document_type)

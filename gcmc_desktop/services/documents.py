@@ -27,6 +27,7 @@ from .catalog import AUTHORITIES, DOCUMENT_STATUSES
 from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
+from .integrity import register_constraint_message
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
 
@@ -208,7 +209,9 @@ def expiry_state(expiry_date: date | datetime | None, today: date | None = None)
     return "valid"
 
 
-def _clean_document(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+def validate_document(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Clean and check a document's own fields (not its versions); raises ValidationError with
+    a message per field."""
     errors: dict[str, str] = {}
     cleaned = records.clean_fields(
         data, DOCUMENT_RULES, "document", untrimmed=("tags",), errors=errors
@@ -255,22 +258,24 @@ def _check_references(ctx: Context, client_id: int, values: dict[str, Any]) -> N
 
 class DuplicateFile(ServiceError):
     """The same file (by SHA-256) is already a version of the document: nothing was added.
-    `existing` is that version, `number` its position (1 = first upload)."""
+    `existing` is that version as plain data, `number` its position (1 = first upload)."""
 
     def __init__(
         self,
-        existing: DocumentVersion,
+        existing: DocumentVersion | dict[str, Any],
         *,
         number: int,
         document_title: str,
         uploaded_by: str | None,
     ) -> None:
-        self.existing = existing
+        self.existing: dict[str, Any] = (
+            existing if isinstance(existing, dict) else records.snapshot(existing)
+        )
         self.number = number
         self.document_title = document_title
         self.uploaded_by = uploaded_by
         # Stored as naive UTC; the user reads their local calendar date.
-        when = format_date(existing.uploaded_at) or "an unknown date"
+        when = format_date(self.existing.get("uploaded_at")) or "an unknown date"
         super().__init__(
             f'This file is already version {number} of "{document_title}", uploaded on {when} '
             f"by {uploaded_by or 'an unknown user'}."
@@ -283,28 +288,34 @@ class DuplicateFile(ServiceError):
 
 @dataclass(frozen=True)
 class VersionRow:
-    """A version as the history shows it: its number (1 = first upload) and who uploaded it."""
+    """A version as the history shows it: its columns as plain data (`version`, keyed by
+    attribute name), its number (1 = first upload) and who uploaded it."""
 
-    version: DocumentVersion
+    version: dict[str, Any]
     number: int
     uploaded_by: str | None
 
     @property
+    def id(self) -> int:
+        return self.version["id"]
+
+    @property
     def sha256(self) -> str | None:
-        return (self.version.meta or {}).get("sha256")
+        return (self.version.get("meta") or {}).get("sha256")
 
     @property
     def original_name(self) -> str | None:
-        return (self.version.meta or {}).get("originalName")
+        return (self.version.get("meta") or {}).get("originalName")
 
     @property
     def document_number(self) -> str | None:
-        return (self.version.meta or {}).get("documentNumber")
+        return (self.version.get("meta") or {}).get("documentNumber")
 
 
-def get_document(ctx: Context, document_id: int) -> Document:
+def get_document(ctx: Context, document_id: int) -> dict[str, Any]:
+    """The document's fields as plain data (with "id", "client_id" and "updated_at")."""
     require(ctx, "documents", "view")
-    return records.get(ctx, Document, document_id)
+    return records.snapshot(records.get(ctx, Document, document_id))
 
 
 def _versions_query(document_id: int) -> Any:
@@ -327,7 +338,10 @@ def version_history(ctx: Context, document_id: int) -> list[VersionRow]:
         )
     ).all()
     total = len(rows)
-    return [VersionRow(version, total - index, name) for index, (version, name) in enumerate(rows)]
+    return [
+        VersionRow(records.snapshot(version), total - index, name)
+        for index, (version, name) in enumerate(rows)
+    ]
 
 
 def find_version_by_sha256(ctx: Context, document_id: int, sha256: str) -> VersionRow | None:
@@ -355,11 +369,11 @@ def create_document(
     description: str | None = None,
     tags: list[str] | str | None = None,
     authority: str | None = None,
-) -> Document:
+) -> dict[str, Any]:
     """A document with its first version, the latest pointer and status, in one transaction.
-    The authority defaults to the document type's."""
+    The authority defaults to the document type's. Returns the document as plain data."""
     require(ctx, "documents", "create")
-    values = _clean_document(
+    values = validate_document(
         {
             "title": title,
             "document_type_id": document_type_id,
@@ -397,7 +411,7 @@ def create_document(
     except BaseException:
         ctx.session.rollback()
         raise
-    return document
+    return records.snapshot(document)
 
 
 def _lock_document(ctx: Context, document_id: int) -> Document:
@@ -424,9 +438,10 @@ def _uploader_name(ctx: Context, user_id: str | None) -> str | None:
     return ctx.session.scalar(select(User.name).where(User.id == user_id))
 
 
-def add_version(ctx: Context, document_id: int, version: VersionInput) -> DocumentVersion:
+def add_version(ctx: Context, document_id: int, version: VersionInput) -> dict[str, Any]:
     """A new latest version: the others lose `isLatest`, the pointer moves, the status follows
-    the new expiry date — all or nothing. The same file twice raises DuplicateFile."""
+    the new expiry date — all or nothing. The same file twice raises DuplicateFile. Returns the
+    new version as plain data."""
     require(ctx, "documents", "edit")
     new = _new_version(ctx, version)
     sha = (new.meta or {}).get("sha256")
@@ -458,7 +473,7 @@ def add_version(ctx: Context, document_id: int, version: VersionInput) -> Docume
     except BaseException:
         ctx.session.rollback()
         raise
-    return new
+    return records.snapshot(new)
 
 
 def delete_version(ctx: Context, version_id: int) -> None:
@@ -506,11 +521,11 @@ def delete_version(ctx: Context, version_id: int) -> None:
 
 def update_document(
     ctx: Context, document_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
-) -> Document:
+) -> dict[str, Any]:
     """Edit title, description, tags, authority, type, business or status. A status change must
     follow the desktop's transitions (pending_review → valid | rejected, valid → expired)."""
     require(ctx, "documents", "edit")
-    values = _clean_document(changes, partial=True)
+    values = validate_document(changes, partial=True)
     try:
         with guarded(ctx.session):
             document = _lock_document(ctx, document_id)
@@ -536,7 +551,7 @@ def update_document(
     except BaseException:
         ctx.session.rollback()
         raise
-    return document
+    return records.snapshot(document)
 
 
 def delete_document(ctx: Context, document_id: int) -> None:
@@ -781,3 +796,19 @@ def document_choices(ctx: Context, client_id: int) -> list[tuple[str, int]]:
         .order_by(Document.title, Document.id)
     )
     return [(title, document_id) for title, document_id in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_latest_version(v: dict[str, str]) -> str:
+    if "latestVersionId" in v:
+        return (
+            f"File version {v['latestVersionId']} is already the latest version "
+            "of another document."
+        )
+    return "This file version is already the latest version of another document."
+
+
+register_constraint_message("documents_latestVersionId_key", _duplicate_latest_version)

@@ -17,6 +17,7 @@ from . import records
 from .catalog import AUTHORITIES, FILING_FREQUENCIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
+from .integrity import register_constraint_message
 from .paging import ColumnSpec, PagedQuery
 
 FILING_TYPE_FIELDS = (
@@ -48,11 +49,15 @@ def duplicate_message(code: str) -> str:
     return f'A filing type with the code "{code}" already exists in this firm.'
 
 
-# The unique-constraint messages this module owns, by constraint name. errors.py words the
-# same constraint generically; to register this one there, map the constraint name to a
-# builder taking the violation's key values: {"filing_types_tenantId_code_key":
-# lambda v: duplicate_message(v["code"])}.
-CONSTRAINT_MESSAGES: dict[str, Any] = {UNIQUE_INDEX: duplicate_message}
+def _duplicate(v: dict[str, str]) -> str:
+    return (
+        duplicate_message(v["code"])
+        if "code" in v
+        else ("A filing type with this code already exists in this firm.")
+    )
+
+
+register_constraint_message(UNIQUE_INDEX, _duplicate)
 
 
 def validate_filing_type(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:

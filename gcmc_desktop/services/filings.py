@@ -51,6 +51,7 @@ from . import records
 from .catalog import AUTHORITIES, FILING_STATUSES
 from .context import Context, require
 from .errors import ConflictError, NotFoundError, ValidationError
+from .integrity import quoted, register_constraint_message
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
 
@@ -845,6 +846,18 @@ def filing_list_query(ctx: Context, client_id: int | None = None) -> PagedQuery:
         id_column=Filing.id,
         sort_key="due",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_filing_document(v: dict[str, str]) -> str:
+    document = f"The document {quoted(v['documentId'])}" if "documentId" in v else "This document"
+    return f"{document} is already attached to this filing."
+
+
+register_constraint_message("filing_documents_filingId_documentId_key", _duplicate_filing_document)
 
 
 __all__ = [

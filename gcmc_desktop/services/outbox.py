@@ -550,10 +550,10 @@ class Outbox:
                 )
                 outcome = Outcome(
                     entry,
-                    f'Uploaded {entry.original_name} as the new document "{document.title}".',
-                    document.id,
-                    document.latest_version_id,
-                    document.client_id,
+                    f'Uploaded {entry.original_name} as the new document "{document["title"]}".',
+                    document["id"],
+                    document["latest_version_id"],
+                    document["client_id"],
                 )
             else:
                 document_id = _required(target.document_id, "document")
@@ -565,7 +565,7 @@ class Outbox:
                     entry,
                     f'Uploaded {entry.original_name} as version {number} of "{title}".',
                     document_id,
-                    added.id,
+                    added["id"],
                     document.client_id if document is not None else None,
                 )
         except DuplicateFile as exc:
@@ -710,6 +710,7 @@ def _duplicate(ctx: Context, entry: OutboxEntry) -> Outcome | None:
             return None
         document_id = entry.target.document_id
         version = found.version
+        version_id = found.id
     else:
         require(ctx, "documents", "view")
         row = ctx.session.execute(
@@ -721,11 +722,14 @@ def _duplicate(ctx: Context, entry: OutboxEntry) -> Outcome | None:
         if row is None:
             return None
         version, document = row
-        document_id = document.id
+        version_id, document_id = version.id, document.id
     history = version_history(ctx, document_id)
-    number = next((r.number for r in history if r.version.id == version.id), len(history))
+    number = next((r.number for r in history if r.id == version_id), len(history))
     document = ctx.session.get(Document, document_id)
-    uploader = ctx.session.scalar(select(User.name).where(User.id == version.uploaded_by_id))
+    uploaded_by_id = (
+        version["uploaded_by_id"] if isinstance(version, dict) else version.uploaded_by_id
+    )
+    uploader = ctx.session.scalar(select(User.name).where(User.id == uploaded_by_id))
     error = DuplicateFile(
         version,
         number=number,
@@ -738,12 +742,12 @@ def _duplicate(ctx: Context, entry: OutboxEntry) -> Outcome | None:
 def _duplicate_outcome(
     ctx: Context, entry: OutboxEntry, error: DuplicateFile, document: Document | None = None
 ) -> Outcome:
-    document = document or ctx.session.get(Document, error.existing.document_id)
+    document = document or ctx.session.get(Document, error.existing["document_id"])
     return Outcome(
         entry,
         f"Not uploaded again: {error.message}",
-        error.existing.document_id,
-        error.existing.id,
+        error.existing["document_id"],
+        error.existing["id"],
         document.client_id if document is not None else None,
         duplicate=True,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from ..models import Permission, Role, TenantUser
 from . import records
 from .context import Context, require
 from .errors import InUseError, NotFoundError, ValidationError
+from .integrity import quoted, register_constraint_message
 
 Grant = tuple[str, str]
 
@@ -80,16 +82,19 @@ def _check(name: str, grants: Iterable[Grant]) -> list[Grant]:
     return cleaned
 
 
-def create_role(ctx: Context, name: str, description: str | None, grants: Iterable[Grant]) -> Role:
+def create_role(
+    ctx: Context, name: str, description: str | None, grants: Iterable[Grant]
+) -> dict[str, Any]:
+    """A new role with exactly `grants`; returned as plain data."""
     require(ctx, "settings", "edit")
     cleaned = _check(name, grants)
     role = Role(tenant_id=ctx.tenant_id, name=name.strip(), description=description)
     role.permissions = [Permission(module=m, action=a, allowed=True) for m, a in cleaned]
-    return records.create(ctx, role)
+    return records.snapshot(records.create(ctx, role))
 
 
-def set_permissions(ctx: Context, role_id: int, grants: Iterable[Grant]) -> Role:
-    """Replace the role's permission rows with exactly `grants`."""
+def set_permissions(ctx: Context, role_id: int, grants: Iterable[Grant]) -> dict[str, Any]:
+    """Replace the role's permission rows with exactly `grants`; the role as plain data."""
     require(ctx, "settings", "edit")
     with records.guarded(ctx.session):
         role = records.get(ctx, Role, role_id, for_update=True)
@@ -103,7 +108,7 @@ def set_permissions(ctx: Context, role_id: int, grants: Iterable[Grant]) -> Role
             if (module, action) not in have:
                 role.permissions.append(Permission(module=module, action=action, allowed=True))
         ctx.session.commit()
-    return role
+    return records.snapshot(role)
 
 
 def delete_role(ctx: Context, role_id: int) -> None:
@@ -123,3 +128,26 @@ def delete_role(ctx: Context, role_id: int) -> None:
             label=role.name,
         )
     records.delete(ctx, Role, role_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_role(v: dict[str, str]) -> str:
+    if "name" in v:
+        return f"A role named {quoted(v['name'])} already exists in this firm."
+    return "A role with this name already exists in this firm."
+
+
+register_constraint_message("roles_tenantId_name_key", _duplicate_role)
+
+
+def _duplicate_permission(v: dict[str, str]) -> str:
+    role = f"The role {quoted(v['roleId'])}" if "roleId" in v else "This role"
+    if "module" in v and "action" in v:
+        return f"{role} already has the permission {quoted(v['module'] + ':' + v['action'])}."
+    return f"{role} already has this permission."
+
+
+register_constraint_message("permissions_roleId_module_action_key", _duplicate_permission)

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Base
 from .context import Context
-from .errors import ConflictError, NotFoundError, ValidationError, translated
+from .errors import ConflictError, NotFoundError, ValidationError
+from .integrity import translated
 
 M = TypeVar("M", bound=Base)
 
@@ -27,7 +28,7 @@ M = TypeVar("M", bound=Base)
 def guarded(session: Session) -> Iterator[Session]:
     """Integrity errors become clear messages; a write the database's row-level security or
     privileges refuse becomes PermissionDenied; every other database error a plain
-    ServiceError (see `errors.translated`). Either way the session is rolled back."""
+    ServiceError (see `integrity.translated`). Either way the session is rolled back."""
     with translated(session):
         yield session
 
@@ -173,6 +174,15 @@ def check_tags(value: Any) -> tuple[Any, str | None]:
         if problem:
             return None, problem.replace("characters.", "characters per tag.")
     return value, None
+
+
+def tags_text(tags: Any) -> str:
+    """Tags as people read and type them: comma-separated."""
+    if not tags:
+        return ""
+    if isinstance(tags, str):
+        return tags
+    return ", ".join(str(tag) for tag in tags)
 
 
 def check_json(value: Any, max_length: int | None = JSON_LENGTH) -> tuple[Any, str | None]:

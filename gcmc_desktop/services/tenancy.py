@@ -4,15 +4,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Permission, Role, Tenant, TenantUser
 from .catalog import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from .errors import DuplicateError, ValidationError
+from .integrity import constraint_message, quoted, register_constraint_message
 
 CODE_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+
+
+@dataclass(frozen=True)
+class TenantSummary:
+    """A firm as plain data, for the CLI."""
+
+    id: int
+    code: str
+    name: str
 
 
 def ensure_standard_roles(session: Session, tenant_id: int) -> list[Role]:
@@ -37,7 +48,7 @@ def ensure_standard_roles(session: Session, tenant_id: int) -> list[Role]:
     return created
 
 
-def create_tenant(session: Session, name: str, code: str) -> Tenant:
+def create_tenant(session: Session, name: str, code: str) -> TenantSummary:
     errors = {}
     if not name.strip():
         errors["name"] = "Enter the firm's name."
@@ -47,26 +58,50 @@ def create_tenant(session: Session, name: str, code: str) -> Tenant:
         raise ValidationError(field_errors=errors)
     if session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
         raise DuplicateError(
-            f'A tenant with the code "{code}" already exists.', fields={"code": code}
+            constraint_message(TENANT_CODE_KEY, {"code": code}),
+            fields={"code": code},
+            constraint=TENANT_CODE_KEY,
         )
     tenant = Tenant(name=name.strip(), code=code, contact_info={}, settings={})
     session.add(tenant)
     session.flush()
     ensure_standard_roles(session, tenant.id)
-    return tenant
+    return TenantSummary(tenant.id, tenant.code, tenant.name)
 
 
-def list_tenants(session: Session) -> list[tuple[Tenant, int]]:
-    from sqlalchemy import func
-
+def list_tenants(session: Session) -> list[tuple[TenantSummary, int]]:
+    """Every firm with its member count, by name."""
     counts = (
         select(TenantUser.tenant_id, func.count().label("members"))
         .group_by(TenantUser.tenant_id)
         .subquery()
     )
     rows = session.execute(
-        select(Tenant, func.coalesce(counts.c.members, 0))
+        select(Tenant.id, Tenant.code, Tenant.name, func.coalesce(counts.c.members, 0))
         .outerjoin(counts, counts.c.tenant_id == Tenant.id)
         .order_by(Tenant.name)
     )
-    return [(tenant, members) for tenant, members in rows]
+    return [(TenantSummary(ident, code, name), members) for ident, code, name, members in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_tenant(v: dict[str, str]) -> str:
+    if "code" in v:
+        return f"A firm with the code {quoted(v['code'])} already exists."
+    return "A firm with this code already exists."
+
+
+TENANT_CODE_KEY = "tenants_code_key"
+register_constraint_message(TENANT_CODE_KEY, _duplicate_tenant)
+
+
+def _duplicate_member(v: dict[str, str]) -> str:
+    who = quoted(v["userId"]) if "userId" in v else "This user"
+    firm = f"the firm {quoted(v['tenantId'])}" if "tenantId" in v else "this firm"
+    return f"{who} is already a member of {firm}."
+
+
+register_constraint_message("tenant_users_tenantId_userId_key", _duplicate_member)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from ..models import Role, Tenant, User
 from . import passwords
 from .errors import NotFoundError, PermissionDenied, ServiceError, ValidationError
+from .integrity import quoted, register_constraint_message
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,16 @@ def ensure_login_roles(conn: Connection, credentials: list[tuple[str, str, str]]
             )
             created += 1
     return created
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint messages (registered with the translator in `integrity`)
+
+
+def _duplicate_user(v: dict[str, str]) -> str:
+    if "email" in v:
+        return f"A user with the e-mail {quoted(v['email'])} already exists."
+    return "A user with this e-mail address already exists."
+
+
+register_constraint_message("user_email_key", _duplicate_user)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..services import records
 from ..services.businesses import (
     business_list_query,
     create_business,
@@ -56,11 +55,9 @@ BUSINESS_RECORD = RecordSpec(
             default="Active",
         ),
     ),
-    load=lambda ctx, business_id: records.snapshot(get_business(ctx, business_id)),
-    create=lambda ctx, values, client_id: records.snapshot(create_business(ctx, client_id, values)),
-    update=lambda ctx, business_id, values, expected: records.snapshot(
-        update_business(ctx, business_id, values, expected)
-    ),
+    load=get_business,
+    create=lambda ctx, values, client_id: create_business(ctx, client_id, values),
+    update=update_business,
     min_width=460,
 )
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services import records
 from ..services.audit_trail import change_rows, client_audit_query
 from ..services.changes import ChangeSet
 from ..services.clients import get_client
@@ -235,7 +234,7 @@ class OverviewTab(QWidget):
         client_id = self.client_id
         run_operation(
             self.ctx,
-            lambda wctx: records.snapshot(get_client(wctx, client_id)),
+            lambda wctx: get_client(wctx, client_id),
             owner=self,
             on_done=self._show,
             on_error=lambda e: show_in(self.message, e.message),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..services import records
 from ..services.catalog import CLIENT_TYPES, RISK_LEVELS, SECTORS
 from ..services.client_list import client_list_query
 from ..services.clients import (
@@ -53,11 +52,9 @@ CLIENT_RECORD = RecordSpec(
         ),
         FieldSpec("notes", "Notes", "text", height=72),
     ),
-    load=lambda ctx, client_id: records.snapshot(get_client(ctx, client_id)),
-    create=lambda ctx, values: records.snapshot(create_client(ctx, values)),
-    update=lambda ctx, client_id, values, expected: records.snapshot(
-        update_client(ctx, client_id, values, expected)
-    ),
+    load=get_client,
+    create=create_client,
+    update=update_client,
     min_width=520,
 )
 

@@ -151,16 +151,16 @@ class DocumentDetail(QWidget):
             with ctx.worker() as wctx:
                 return [
                     {
-                        "id": r.version.id,
+                        "id": r.id,
                         "number": r.number,
-                        "name": r.original_name or Path(r.version.file_url).name,
-                        "size": r.version.file_size,
-                        "uploaded_at": r.version.uploaded_at,
+                        "name": r.original_name or Path(r.version["file_url"]).name,
+                        "size": r.version["file_size"],
+                        "uploaded_at": r.version["uploaded_at"],
                         "by": r.uploaded_by or "",
-                        "expiry": r.version.expiry_date,
-                        "mime": r.version.mime_type or "",
-                        "key": r.version.file_url,
-                        "provider": r.version.storage_provider,
+                        "expiry": r.version["expiry_date"],
+                        "mime": r.version["mime_type"] or "",
+                        "key": r.version["file_url"],
+                        "provider": r.version["storage_provider"],
                     }
                     for r in version_history(wctx, document_id)
                 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from ..services import records
 from ..services.catalog import AUTHORITIES, AUTHORITY_NAMES, DOCUMENT_CATEGORIES
 from ..services.context import Context
 from ..services.document_types import (
@@ -31,7 +30,7 @@ def category_label(category: str | None) -> str:
 
 def refuse_if_used(ctx: Context, type_id: int) -> str:
     """Nothing to add to the question — or the in-use message instead of it."""
-    blocked = in_use_error(ctx, get_document_type(ctx, type_id))
+    blocked = in_use_error(ctx, type_id)
     if blocked is not None:
         raise blocked
     return ""
@@ -63,11 +62,9 @@ DOCUMENT_TYPE_RECORD = RecordSpec(
         FieldSpec("tags", "Tags", "tags", placeholder="Comma-separated, e.g. tax, annual"),
         FieldSpec("description", "Description", "text", height=80),
     ),
-    load=lambda ctx, type_id: records.snapshot(get_document_type(ctx, type_id)),
-    create=lambda ctx, values: records.snapshot(create_document_type(ctx, values)),
-    update=lambda ctx, type_id, values, expected: records.snapshot(
-        update_document_type(ctx, type_id, values, expected)
-    ),
+    load=get_document_type,
+    create=create_document_type,
+    update=update_document_type,
 )
 
 

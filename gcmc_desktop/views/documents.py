@@ -96,7 +96,7 @@ class DocumentTableModel(PagedTableModel):
 
 def client_of_document(ctx: Context, document_id: int) -> int:
     """The client whose workspace a document's row opens (the list's rows carry document ids)."""
-    return get_document(ctx, document_id).client_id
+    return get_document(ctx, document_id)["client_id"]
 
 
 DOCUMENTS = ListSpec(

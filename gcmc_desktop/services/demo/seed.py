@@ -18,6 +18,15 @@ in the document storage (the local folder store by default) under the content-ad
 the app itself uses (`tenants/{t}/documents/{d}/{sha256}`). The PDF depends only on what the
 version row records, so re-seeding recreates any demo file that has gone missing — also for
 databases seeded before the files existed — without touching the rows.
+
+Validation: clients, their businesses, document types and documents pass the same field rules
+and checks as the app's own create functions (`validate_client`, `validate_business`,
+`validate_document_type`, `validate_document`), so the demo never holds a row a user could not
+have saved. They are still written here, in the seed's one transaction, not through the
+`create_*` service functions: those commit per record, and the first start's seed must be all
+or nothing (`commit=False`, then the login roles, then one commit). Domains without a service
+yet (filings, service requests, tasks, messages, compliance, notifications…) write their rows
+directly.
 """
 
 from __future__ import annotations
@@ -75,6 +84,10 @@ from ...models import (
     utcnow,
 )
 from .. import catalog as ref
+from ..businesses import validate_business
+from ..clients import validate_client
+from ..document_types import validate_document_type
+from ..documents import validate_document
 from ..errors import ServiceError
 from ..passwords import hash_password
 from ..storage import (
@@ -1158,18 +1171,18 @@ class _Seeder:
         existing = self.client_names(second)
         for i, spec in enumerate(_SECOND_FIRM_CLIENTS):
             if spec["name"] not in existing:
-                self.add(
-                    Client(
-                        tenant_id=second.id,
-                        name=spec["name"],
-                        type=spec["type"],
-                        sector=spec["sector"],
-                        phone=f"+592 6{40 + i}0 1{i}{i}{i}",
-                        address="Main Street, New Amsterdam, Berbice",
-                        tin=f"70000000{i + 1}",
-                        risk_level="low",
-                    )
+                values = validate_client(
+                    {
+                        "name": spec["name"],
+                        "type": spec["type"],
+                        "sector": spec["sector"],
+                        "phone": f"+592 6{40 + i}0 1{i}{i}{i}",
+                        "address": "Main Street, New Amsterdam, Berbice",
+                        "tin": f"70000000{i + 1}",
+                        "risk_level": "low",
+                    }
                 )
+                self.add(Client(tenant_id=second.id, **values))
 
     # --- tenancy and users -----------------------------------------------------------------
 
@@ -1258,17 +1271,17 @@ class _Seeder:
         for spec in ref.DOCUMENT_TYPES:
             row = existing.get((spec["name"], spec["category"]))
             if row is None:
-                row = self.add(
-                    DocumentType(
-                        tenant_id=tenant.id,
-                        name=spec["name"],
-                        category=spec["category"],
-                        description=spec["description"],
-                        tags=list(spec["tags"]),
-                        authority=spec["authority"],
-                        meta=copy.deepcopy(spec["metadata"]),
-                    )
+                values = validate_document_type(
+                    {
+                        "name": spec["name"],
+                        "category": spec["category"],
+                        "description": spec["description"],
+                        "tags": list(spec["tags"]),
+                        "authority": spec["authority"],
+                        "meta": copy.deepcopy(spec["metadata"]),
+                    }
                 )
+                row = self.add(DocumentType(tenant_id=tenant.id, **values))
             by_name[spec["name"]] = row
         self.s.flush()
         return by_name
@@ -1553,40 +1566,38 @@ class _Seeder:
         filing_types: dict[str, FilingType],
     ) -> tuple[Client, _Built]:
         t = tenant.id
+        values = validate_client(
+            {
+                "name": plan.name,
+                "type": plan.type,
+                "email": plan.email,
+                "phone": plan.phone,
+                "address": plan.address,
+                "tin": plan.tin,
+                "nis_number": plan.nis_number,
+                "sector": plan.sector,
+                "risk_level": plan.risk_level,
+                "notes": plan.notes,
+            }
+        )
         client = self.add(
-            Client(
-                tenant_id=t,
-                name=plan.name,
-                type=plan.type,
-                email=plan.email,
-                phone=plan.phone,
-                address=plan.address,
-                tin=plan.tin,
-                nis_number=plan.nis_number,
-                sector=plan.sector,
-                risk_level=plan.risk_level,
-                notes=plan.notes,
-                created_at=self.now - timedelta(days=plan.since_days),
-            )
+            Client(tenant_id=t, created_at=self.now - timedelta(days=plan.since_days), **values)
         )
         built = _Built()
         for spec in plan.businesses:
             y, m, d = spec["incorporated"]
-            built.businesses.append(
-                self.add(
-                    ClientBusiness(
-                        tenant_id=t,
-                        client=client,
-                        name=spec["name"],
-                        registration_number=spec["registrationNumber"],
-                        registration_type=spec["registrationType"],
-                        incorporation_date=datetime(y, m, d),
-                        country="Guyana",
-                        sector=spec["sector"],
-                        status=spec["status"],
-                    )
-                )
+            values = validate_business(
+                {
+                    "name": spec["name"],
+                    "registration_number": spec["registrationNumber"],
+                    "registration_type": spec["registrationType"],
+                    "incorporation_date": datetime(y, m, d),
+                    "country": "Guyana",
+                    "sector": spec["sector"],
+                    "status": spec["status"],
+                }
             )
+            built.businesses.append(self.add(ClientBusiness(tenant_id=t, client=client, **values)))
         business = built.businesses[0] if built.businesses else None
 
         for doc_plan in plan.documents:
@@ -1699,6 +1710,18 @@ class _Seeder:
         content = demo_pdf(title, number, issue, expiry, authority)
         sha = hashlib.sha256(content).hexdigest()
         document_id = self._document_ids.pop()
+        values = validate_document(
+            {
+                "document_type_id": doc_type.id,
+                "title": title,
+                "description": doc_type.description,
+                "status": status,
+                "authority": doc_type.authority,
+                "tags": list(doc_type.tags or []),
+            },
+            partial=False,
+        )
+        del values["document_type_id"]  # set through the relationship below
         document = self.add(
             Document(
                 id=document_id,
@@ -1706,11 +1729,7 @@ class _Seeder:
                 client=client,
                 client_business=on_business,
                 document_type=doc_type,
-                title=title,
-                description=doc_type.description,
-                status=status,
-                authority=doc_type.authority,
-                tags=list(doc_type.tags or []),
+                **values,
             )
         )
         version = self.add(

@@ -17,6 +17,7 @@ from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPlainTextEdit, QWidget
 
 from ...services.context import Context
+from ...services.records import tags_text
 from .messages import code_label
 
 # Generous typing limits for one-line fields (the services validate lengths too): enough for
@@ -192,15 +193,6 @@ class LookupBox(QComboBox):
             self.setCurrentIndex(0)
         else:
             self.setEditText("")
-
-
-def tags_text(tags: Any) -> str:
-    """Tags as a form shows them: comma-separated."""
-    if not tags:
-        return ""
-    if isinstance(tags, str):
-        return tags
-    return ", ".join(str(tag) for tag in tags)
 
 
 def form_value(spec: FieldSpec, value: Any) -> Any:
