@@ -40,6 +40,7 @@ from .filings import (
     due_date,
     period_containing,
     period_kind_for,
+    refresh_due_dates,
 )
 from .records import guarded
 
@@ -318,6 +319,8 @@ class GenerationReport:
     schedules: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
     already_there: int = 0
+    # Filings (mostly the web platform's) whose fallback due date was made exact.
+    due_dates_corrected: int = 0
 
 
 def generate_due_filings(
@@ -331,7 +334,9 @@ def generate_due_filings(
 
     With a Context: that firm, as that user (filings:create and filings:edit; every row is
     audited as theirs). With a plain Session (an administrator's: `gcmc filings generate`):
-    every firm. `dry_run` computes the same list and writes nothing (the preview)."""
+    every firm. `dry_run` computes the same list and writes nothing (the preview). A real run
+    then also makes exact the due dates the web platform's filings still have as the
+    database's fallback (`filings.refresh_due_dates`)."""
     if isinstance(target, Context):
         require(target, "filings", "create")
         require(target, "filings", "edit")
@@ -351,6 +356,8 @@ def generate_due_filings(
     except BaseException:
         session.rollback()
         raise
+    if not dry_run:
+        report.due_dates_corrected = refresh_due_dates(target)
     return report
 
 
