@@ -375,6 +375,26 @@ def refresh_due_dates(target: Context | Session, *, batch: int = 5_000) -> int:
             return done
 
 
+def redate_open_filings(ctx: Context, filing_type_id: int) -> int:
+    """Recompute the due dates of a type's open filings (after its defaults changed)."""
+    require(ctx, "filings", "edit")
+    open_ids = select(Filing.id).where(
+        Filing.filing_type_id == filing_type_id, Filing.status.in_(OPEN_STATUSES)
+    )
+    try:
+        with guarded(ctx.session):
+            ctx.session.execute(
+                sql_update(DUE)
+                .where(DUE.c.tenantId == ctx.tenant_id, DUE.c.filingId.in_(open_ids))
+                .values(exact=False)
+            )
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return refresh_due_dates(ctx)
+
+
 # --------------------------------------------------------------------------------------------
 # Money
 
