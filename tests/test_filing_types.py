@@ -3,6 +3,8 @@ results, conflicts, permissions, and the "still used by N filings" refusal."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -182,3 +184,30 @@ def test_delete_unused(admin_ctx: Context, engine: Engine) -> None:
         filing_types.get_filing_type(admin_ctx, created["id"])
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM filing_types")) == 0
+
+
+def test_new_defaults_redate_open_filings_only(firms: Firms, admin_ctx: Context) -> None:
+    created = filing_types.create_filing_type(admin_ctx, VAT)
+    open_one = filings.create_filing(
+        admin_ctx,
+        {"client_id": firms.alpha_client, "filing_type_id": created["id"]},
+        period=period_for("month", 2024, 1),
+    )
+    filed = filings.create_filing(
+        admin_ctx,
+        {
+            "client_id": firms.alpha_client,
+            "filing_type_id": created["id"],
+            "status": "submitted",
+            "submission_date": "2024-03-20",
+            "reference_number": "R-1",
+        },
+        period=period_for("month", 2024, 2),
+    )
+    made = [open_one, filed]
+    assert filed["due_date"] == date(2024, 3, 21)
+    filing_types.update_filing_type(
+        admin_ctx, created["id"], {"default_due_day": 14}, created["updated_at"]
+    )
+    assert filings.get_filing(admin_ctx, made[0]["id"])["due_date"] == date(2024, 2, 14)
+    assert filings.get_filing(admin_ctx, made[1]["id"])["due_date"] == date(2024, 3, 21)

@@ -35,4 +35,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"{verb} {len(report.created)} filing(s) from {report.schedules} due schedule(s); "
         f"{report.already_there} period(s) already had one."
     )
+    if report.due_dates_corrected:
+        print(f"Corrected the due date of {report.due_dates_corrected} filing(s).")
     return 0

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Filing, FilingType, RecurringFiling
-from . import records
+from . import filings, records
 from .catalog import AUTHORITIES, FILING_FREQUENCIES
 from .context import Context, require
 from .errors import DuplicateError, InUseError, ValidationError
@@ -41,6 +41,8 @@ FILING_TYPE_RULES: dict[str, records.FieldRule] = {
 assert set(FILING_TYPE_RULES) == set(FILING_TYPE_FIELDS)
 
 UNIQUE_INDEX = "filing_types_tenantId_code_key"
+# The fields a filing's due date is computed from.
+DUE_RULE_FIELDS = frozenset({"frequency", "default_due_day", "default_due_month", "code"})
 # Codes as the catalogue spells them (VAT_MONTHLY, GO-INVEST_PERMIT): letters, digits, _ and -.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -145,8 +147,8 @@ def create_filing_type(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 def update_filing_type(
     ctx: Context, type_id: int, changes: dict[str, Any], expected_updated_at: datetime | None
 ) -> dict[str, Any]:
-    """Edit a type. Filings keep the due dates they were given; a new default applies to
-    filings created or re-dated afterwards."""
+    """Edit a type. A change of frequency or default due day/month re-dates the type's open
+    filings (draft, prepared, rejected, overdue); filed ones keep the date they were due."""
     require(ctx, "filings", "edit")
     values = validate_filing_type(changes, partial=True)
     code = values.get("code") or ""
@@ -156,7 +158,10 @@ def update_filing_type(
         updated = records.update(ctx, FilingType, type_id, values, expected_updated_at)
     except DuplicateError as exc:
         raise _reworded(exc, code) from exc
-    return filing_type_values(updated)
+    result = filing_type_values(updated)
+    if DUE_RULE_FIELDS & set(values):
+        filings.redate_open_filings(ctx, type_id)
+    return result
 
 
 def usage(ctx: Context, type_id: int) -> dict[str, int]:

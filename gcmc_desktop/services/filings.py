@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
 
 from ..models import (
     Client,
@@ -280,8 +281,8 @@ def due_date(
     )
 
 
-def _filing_due_date(ctx: Context, filing: Filing) -> date | None:
-    filing_type = ctx.session.get(FilingType, filing.filing_type_id)
+def _filing_due_date(session: Session, filing: Filing) -> date | None:
+    filing_type = session.get(FilingType, filing.filing_type_id)
     if filing_type is None:
         return None
     incorporated = None
@@ -295,7 +296,7 @@ def _filing_due_date(ctx: Context, filing: Filing) -> date | None:
             query = query.where(ClientBusiness.client_id == filing.client_id).order_by(
                 ClientBusiness.incorporation_date, ClientBusiness.id
             )
-        incorporated = ctx.session.scalar(query.limit(1))
+        incorporated = session.scalar(query.limit(1))
     return due_date(
         filing_type.frequency,
         filing_type.default_due_day,
@@ -317,12 +318,12 @@ DUE = Table(
 )
 
 
-def _store_due_dates(ctx: Context, dates: Mapping[int, date | None]) -> None:
+def _store_due_dates(session: Session, dates: Mapping[int, date | None]) -> None:
     """Record exact due dates for filings flushed in this transaction (the insert trigger has
     already written their fallback rows)."""
     if not dates:
         return
-    ctx.session.execute(
+    session.execute(
         sql_update(DUE)
         .where(DUE.c.filingId == bindparam("fid"))
         .values(dueDate=bindparam("due"), exact=True),
@@ -334,28 +335,65 @@ def stored_due_date(ctx: Context, filing_id: int) -> date | None:
     return ctx.session.scalar(select(DUE.c.dueDate).where(DUE.c.filingId == filing_id))
 
 
-def refresh_due_dates(ctx: Context, *, limit: int = 10_000) -> int:
+def refresh_due_dates(target: Context | Session, *, batch: int = 5_000) -> int:
     """Compute the exact due date of filings whose row is still the database's fallback (those
-    the web platform wrote, or whose period it changed); returns how many were updated."""
+    the web platform wrote, or whose period it changed); returns how many were updated.
+
+    With a Context: that firm (filings:edit). With a plain Session (an administrator's, as
+    `gcmc filings generate` has): every firm."""
+    if isinstance(target, Context):
+        require(target, "filings", "edit")
+        session, tenant_id = target.session, target.tenant_id
+    else:
+        session, tenant_id = target, None
+    done = 0
+    while True:
+        query = select(DUE.c.filingId).where(DUE.c.exact.is_(False)).limit(batch)
+        if tenant_id is not None:
+            query = query.where(DUE.c.tenantId == tenant_id)
+        try:
+            with guarded(session):
+                ids = list(session.scalars(query))
+                if not ids:
+                    session.rollback()
+                    return done
+                rows = session.scalars(select(Filing).where(Filing.id.in_(ids))).all()
+                dates = {f.id: _filing_due_date(session, f) for f in rows}
+                # A row without a visible filing (cannot happen under the foreign key, but a
+                # loop must end): marked exact with what it has.
+                _store_due_dates(session, dates)
+                missing = [i for i in ids if i not in dates]
+                if missing:
+                    session.execute(
+                        sql_update(DUE).where(DUE.c.filingId.in_(missing)).values(exact=True)
+                    )
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        done += len(ids)
+        if len(ids) < batch:
+            return done
+
+
+def redate_open_filings(ctx: Context, filing_type_id: int) -> int:
+    """Recompute the due dates of a type's open filings (after its defaults changed)."""
     require(ctx, "filings", "edit")
-    ids = list(
-        ctx.session.scalars(
-            select(DUE.c.filingId)
-            .where(DUE.c.tenantId == ctx.tenant_id, DUE.c.exact.is_(False))
-            .limit(limit)
-        )
+    open_ids = select(Filing.id).where(
+        Filing.filing_type_id == filing_type_id, Filing.status.in_(OPEN_STATUSES)
     )
-    if not ids:
-        return 0
     try:
         with guarded(ctx.session):
-            filings = ctx.session.scalars(select(Filing).where(Filing.id.in_(ids))).all()
-            _store_due_dates(ctx, {f.id: _filing_due_date(ctx, f) for f in filings})
+            ctx.session.execute(
+                sql_update(DUE)
+                .where(DUE.c.tenantId == ctx.tenant_id, DUE.c.filingId.in_(open_ids))
+                .values(exact=False)
+            )
             ctx.session.commit()
     except BaseException:
         ctx.session.rollback()
         raise
-    return len(ids)
+    return refresh_due_dates(ctx)
 
 
 # --------------------------------------------------------------------------------------------
@@ -590,7 +628,7 @@ def create_filing(
             _check_status_fields(filing)
             ctx.session.add(filing)
             ctx.session.flush()
-            _store_due_dates(ctx, {filing.id: _filing_due_date(ctx, filing)})
+            _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
             ctx.session.commit()
     except BaseException:
         ctx.session.rollback()
@@ -636,7 +674,7 @@ def update_filing(
             _check_status_fields(filing)
             ctx.session.flush()
             if redate:
-                _store_due_dates(ctx, {filing.id: _filing_due_date(ctx, filing)})
+                _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
             ctx.session.commit()
     except BaseException:
         ctx.session.rollback()

@@ -24,9 +24,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, select, tuple_
-from sqlalchemy import update as sql_update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Filing, FilingType, RecurringFiling, utcnow
@@ -34,12 +44,12 @@ from . import records
 from .context import Context, require
 from .errors import DuplicateError, ValidationError
 from .filings import (
-    DUE,
     Period,
     PeriodKind,
     due_date,
     period_containing,
     period_kind_for,
+    refresh_due_dates,
 )
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
@@ -319,6 +329,8 @@ class GenerationReport:
     schedules: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
     already_there: int = 0
+    # Filings (mostly the web platform's) whose fallback due date was made exact.
+    due_dates_corrected: int = 0
 
 
 def generate_due_filings(
@@ -332,7 +344,9 @@ def generate_due_filings(
 
     With a Context: that firm, as that user (filings:create and filings:edit; every row is
     audited as theirs). With a plain Session (an administrator's: `gcmc filings generate`):
-    every firm. `dry_run` computes the same list and writes nothing (the preview)."""
+    every firm. `dry_run` computes the same list and writes nothing (the preview). A real run
+    then also makes exact the due dates the web platform's filings still have as the
+    database's fallback (`filings.refresh_due_dates`)."""
     if isinstance(target, Context):
         require(target, "filings", "create")
         require(target, "filings", "edit")
@@ -352,6 +366,8 @@ def generate_due_filings(
     except BaseException:
         session.rollback()
         raise
+    if not dry_run:
+        report.due_dates_corrected = refresh_due_dates(target)
     return report
 
 
@@ -379,11 +395,12 @@ def _generate(
     types = {
         t.id: t
         for t in session.scalars(
-            select(FilingType).where(FilingType.id.in_({s.filing_type_id for s in schedules}))
+            select(FilingType).where(_among(FilingType.id, {s.filing_type_id for s in schedules}))
         )
     }
     # (schedule, run time, period) for every run that has come.
     planned: list[tuple[RecurringFiling, Period]] = []
+    advances: list[dict[str, Any]] = []
     for schedule in schedules:
         filing_type = types.get(schedule.filing_type_id)
         if filing_type is None:  # not visible: leave the schedule alone
@@ -394,18 +411,20 @@ def _generate(
         except (ValueError, KeyError, ValidationError):  # a schedule the platform let through
             continue
         planned.extend((schedule, period) for _at, period in runs)
-        if not report.dry_run and runs:
-            schedule.last_run_at = runs[-1][0]
-            schedule.next_run_at = after
+        if runs:
+            advances.append({"id": schedule.id, "last": runs[-1][0], "next": after})
+    if not report.dry_run:
+        _advance(session, advances)
     if not planned:
-        session.flush()
         return
     existing = _existing_filings(session, planned)
     taken = _claimed(session, planned)
     incorporated = _incorporation_dates(session, {s.client_id for s, _ in planned})
     names = dict(
         session.execute(
-            select(Client.id, Client.name).where(Client.id.in_({s.client_id for s, _ in planned}))
+            select(Client.id, Client.name).where(
+                _among(Client.id, {s.client_id for s, _ in planned})
+            )
         ).all()
     )
     candidates: dict[tuple, dict[str, Any]] = {}
@@ -447,57 +466,18 @@ def _generate(
         }
     if report.dry_run or not candidates:
         report.created = list(candidates.values())
-        session.flush()
         return
     won = _claim(session, candidates)
     report.already_there += len(candidates) - len(won)
     created = [candidates[k] for k in candidates if k in won]
-    filings = [
-        Filing(
-            tenant_id=item["tenant_id"],
-            client_id=item["client_id"],
-            client_business_id=item["client_business_id"],
-            filing_type_id=item["filing_type_id"],
-            period_start=_midnight(item["period_start"]),
-            period_end=_midnight(item["period_end"]),
-            period_label=item["period_label"],
-            status="draft",
-        )
-        for item in created
-    ]
-    session.add_all(filings)
-    session.flush()
-    for item, filing in zip(created, filings, strict=True):
-        item["filing_id"] = filing.id
-    session.execute(
-        sql_update(DUE)
-        .where(DUE.c.filingId == bindparam("fid"))
-        .values(dueDate=bindparam("due"), exact=True),
-        [{"fid": i["filing_id"], "due": i["due_date"]} for i in created],
-    )
-    session.execute(
-        sql_update(CLAIMS)
-        .where(
-            CLAIMS.c.tenantId == bindparam("t"),
-            CLAIMS.c.clientId == bindparam("c"),
-            CLAIMS.c.businessKey == bindparam("b"),
-            CLAIMS.c.filingTypeId == bindparam("f"),
-            CLAIMS.c.periodStart == bindparam("p"),
-        )
-        .values(filingId=bindparam("fid")),
-        [
-            {
-                "t": i["tenant_id"],
-                "c": i["client_id"],
-                "b": i["client_business_id"] or 0,
-                "f": i["filing_type_id"],
-                "p": i["period_start"],
-                "fid": i["filing_id"],
-            }
-            for i in created
-        ],
-    )
+    _insert_filings(session, created)
     report.created = created
+
+
+def _among(column_: Any, items: Iterable[Any], item_type: Any = Integer) -> Any:
+    """`column = ANY(array)`: one parameter, however many values (an IN list has one per
+    value, and PostgreSQL accepts at most 65,535)."""
+    return column_ == any_(bindparam(None, list(items), type_=ARRAY(item_type)))
 
 
 def _key(schedule: RecurringFiling, period: Period) -> tuple:
@@ -510,86 +490,165 @@ def _key(schedule: RecurringFiling, period: Period) -> tuple:
     )
 
 
-def _chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _existing_filings(
     session: Session, planned: list[tuple[RecurringFiling, Period]]
 ) -> set[tuple[int, int | None, int, str]]:
     """(client, business, type, label) of the filings already there for the planned periods."""
     found: set[tuple[int, int | None, int, str]] = set()
-    wanted = sorted({(s.client_id, s.filing_type_id, p.label) for s, p in planned})
-    for chunk in _chunks(wanted):
+    type_ids = sorted({s.filing_type_id for s, _ in planned})
+    period_labels = sorted({p.label for _, p in planned})
+    client_ids = sorted({s.client_id for s, _ in planned})
+    if client_ids:
         rows = session.execute(
             select(
                 Filing.client_id,
                 Filing.client_business_id,
                 Filing.filing_type_id,
                 Filing.period_label,
-            ).where(tuple_(Filing.client_id, Filing.filing_type_id, Filing.period_label).in_(chunk))
+            ).where(
+                _among(Filing.client_id, client_ids),
+                _among(Filing.filing_type_id, type_ids),
+                _among(Filing.period_label, period_labels, Text),
+            )
         ).all()
         found.update((r[0], r[1], r[2], r[3]) for r in rows)
     return found
 
 
+def _arrays(rows: Iterable[tuple], width: int) -> list[list[Any]]:
+    """Rows as one list per column: each becomes one array parameter of an `unnest(...)`
+    (a statement of a few parameters, whatever the number of rows)."""
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    for row in rows:
+        for i, value in enumerate(row):
+            columns[i].append(value)
+    return columns
+
+
+_KEY_ARRAYS = (
+    "unnest(CAST(:t AS integer[]), CAST(:c AS integer[]), CAST(:b AS integer[]), "
+    "CAST(:f AS integer[]), CAST(:p AS date[]))"
+)
+
+
+def _key_params(keys: Iterable[tuple]) -> dict[str, list[Any]]:
+    t, c, b, f, p = _arrays(keys, 5)
+    return {"t": t, "c": c, "b": b, "f": f, "p": p}
+
+
 def _claimed(session: Session, planned: list[tuple[RecurringFiling, Period]]) -> set[tuple]:
+    """The planned periods already claimed (one join on the keys as arrays)."""
     wanted = sorted({_key(s, p) for s, p in planned})
-    found: set[tuple] = set()
-    for chunk in _chunks(wanted):
-        rows = session.execute(
-            select(
-                CLAIMS.c.tenantId,
-                CLAIMS.c.clientId,
-                CLAIMS.c.businessKey,
-                CLAIMS.c.filingTypeId,
-                CLAIMS.c.periodStart,
-            ).where(
-                tuple_(
-                    CLAIMS.c.tenantId,
-                    CLAIMS.c.clientId,
-                    CLAIMS.c.businessKey,
-                    CLAIMS.c.filingTypeId,
-                    CLAIMS.c.periodStart,
-                ).in_(chunk)
-            )
-        ).all()
-        found.update(tuple(r) for r in rows)
-    return found
+    rows = session.execute(
+        text(
+            'SELECT g."tenantId", g."clientId", g."businessKey", g."filingTypeId", '
+            f'g."periodStart" FROM desktop_generated_filings g JOIN {_KEY_ARRAYS} '
+            'AS w(t, c, b, f, p) ON g."tenantId" = w.t AND g."clientId" = w.c '
+            'AND g."businessKey" = w.b AND g."filingTypeId" = w.f AND g."periodStart" = w.p'
+        ),
+        _key_params(wanted),
+    ).all()
+    return {tuple(r) for r in rows}
 
 
 def _claim(session: Session, candidates: dict[tuple, dict[str, Any]]) -> set[tuple]:
     """Claim the periods; the ones this transaction won (a concurrent run's claims wait for it
     to end and then lose)."""
-    won: set[tuple] = set()
-    rows = [
-        {
-            "tenantId": k[0],
-            "clientId": k[1],
-            "businessKey": k[2],
-            "filingTypeId": k[3],
-            "periodStart": k[4],
-            "periodLabel": item["period_label"],
-            "recurringId": item["recurring_id"],
-        }
-        for k, item in candidates.items()
-    ]
-    for chunk in _chunks(rows, 2000):
-        result = session.execute(
-            pg_insert(CLAIMS)
-            .values(chunk)
-            .on_conflict_do_nothing()
-            .returning(
-                CLAIMS.c.tenantId,
-                CLAIMS.c.clientId,
-                CLAIMS.c.businessKey,
-                CLAIMS.c.filingTypeId,
-                CLAIMS.c.periodStart,
-            )
+    keys = list(candidates)
+    params: dict[str, Any] = _key_params(keys)
+    params["l"] = [candidates[k]["period_label"] for k in keys]
+    params["r"] = [candidates[k]["recurring_id"] for k in keys]
+    rows = session.execute(
+        text(
+            'INSERT INTO desktop_generated_filings ("tenantId", "clientId", "businessKey", '
+            '"filingTypeId", "periodStart", "periodLabel", "recurringId") '
+            "SELECT * FROM unnest(CAST(:t AS integer[]), CAST(:c AS integer[]), "
+            "CAST(:b AS integer[]), CAST(:f AS integer[]), CAST(:p AS date[]), "
+            "CAST(:l AS text[]), CAST(:r AS integer[])) "
+            'ON CONFLICT DO NOTHING RETURNING "tenantId", "clientId", "businessKey", '
+            '"filingTypeId", "periodStart"'
+        ),
+        params,
+    ).all()
+    return {tuple(r) for r in rows}
+
+
+def _insert_filings(session: Session, created: list[dict[str, Any]]) -> None:
+    """The draft filings, their exact due dates and their claims' filing ids: three statements
+    whatever the number (the row triggers still check and audit every row)."""
+    if not created:
+        return
+    keys = [
+        (
+            i["tenant_id"],
+            i["client_id"],
+            i["client_business_id"] or 0,
+            i["filing_type_id"],
+            i["period_start"],
         )
-        won.update(tuple(r) for r in result)
-    return won
+        for i in created
+    ]
+    params: dict[str, Any] = _key_params(keys)
+    params["s"] = [_midnight(i["period_start"]) for i in created]
+    params["e"] = [_midnight(i["period_end"]) for i in created]
+    params["l"] = [i["period_label"] for i in created]
+    params["now"] = utcnow()
+    rows = session.execute(
+        text(
+            'INSERT INTO filings ("tenantId", "clientId", "clientBusinessId", "filingTypeId", '
+            '"periodStart", "periodEnd", "periodLabel", status, "createdAt", "updatedAt") '
+            "SELECT t, c, nullif(b, 0), f, s, e, l, 'draft', :now, :now FROM "
+            "unnest(CAST(:t AS integer[]), CAST(:c AS integer[]), CAST(:b AS integer[]), "
+            "CAST(:f AS integer[]), CAST(:s AS timestamp[]), CAST(:e AS timestamp[]), "
+            "CAST(:l AS text[])) AS u(t, c, b, f, s, e, l) "
+            'RETURNING id, "tenantId", "clientId", coalesce("clientBusinessId", 0), '
+            '"filingTypeId", CAST("periodStart" AS date)'
+        ),
+        params,
+    ).all()
+    ids = {tuple(r[1:]): r[0] for r in rows}
+    for item, key in zip(created, keys, strict=True):
+        item["filing_id"] = ids[key]
+    session.execute(
+        text(
+            'UPDATE desktop_filing_due_dates d SET "dueDate" = u.due, "exact" = true '
+            "FROM unnest(CAST(:fid AS integer[]), CAST(:due AS date[])) AS u(fid, due) "
+            'WHERE d."filingId" = u.fid'
+        ),
+        {"fid": [i["filing_id"] for i in created], "due": [i["due_date"] for i in created]},
+    )
+    params = _key_params(keys)
+    params["fid"] = [i["filing_id"] for i in created]
+    session.execute(
+        text(
+            'UPDATE desktop_generated_filings g SET "filingId" = w.fid '
+            "FROM unnest(CAST(:t AS integer[]), CAST(:c AS integer[]), CAST(:b AS integer[]), "
+            "CAST(:f AS integer[]), CAST(:p AS date[]), CAST(:fid AS integer[])) "
+            "AS w(t, c, b, f, p, fid) "
+            'WHERE g."tenantId" = w.t AND g."clientId" = w.c AND g."businessKey" = w.b '
+            'AND g."filingTypeId" = w.f AND g."periodStart" = w.p'
+        ),
+        params,
+    )
+
+
+def _advance(session: Session, advances: list[dict[str, Any]]) -> None:
+    """Set lastRunAt and nextRunAt of the schedules that ran, in one statement."""
+    if not advances:
+        return
+    session.execute(
+        text(
+            'UPDATE recurring_filings r SET "lastRunAt" = m.last, "nextRunAt" = m.next, '
+            '"updatedAt" = :now FROM unnest(CAST(:id AS integer[]), CAST(:last AS timestamp[]), '
+            "CAST(:next AS timestamp[])) AS m(id, last, next) WHERE r.id = m.id"
+        ),
+        {
+            "id": [a["id"] for a in advances],
+            "last": [a["last"] for a in advances],
+            "next": [a["next"] for a in advances],
+            "now": utcnow(),
+        },
+    )
 
 
 def _incorporation_dates(
@@ -600,7 +659,7 @@ def _incorporation_dates(
     rows = session.execute(
         select(ClientBusiness.client_id, ClientBusiness.id, ClientBusiness.incorporation_date)
         .where(
-            ClientBusiness.client_id.in_(client_ids),
+            _among(ClientBusiness.client_id, client_ids),
             ClientBusiness.incorporation_date.is_not(None),
         )
         .order_by(ClientBusiness.incorporation_date, ClientBusiness.id)

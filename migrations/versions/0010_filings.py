@@ -84,12 +84,12 @@ CREATE INDEX desktop_filing_due_dates_inexact_idx
 ALTER TABLE desktop_filing_due_dates ENABLE ROW LEVEL SECURITY;
 -- Equal to the filings' SELECT policy (migration 0006).
 CREATE POLICY staff_select ON desktop_filing_due_dates FOR SELECT TO gcmc_staff
-    USING ("tenantId" = gcmc_tenant() AND (SELECT gcmc_has_permission('filings', 'view')));
+    USING ("tenantId" = (SELECT gcmc_tenant()) AND (SELECT gcmc_has_permission('filings', 'view')));
 CREATE POLICY staff_update ON desktop_filing_due_dates FOR UPDATE TO gcmc_staff
-    USING ("tenantId" = gcmc_tenant()
+    USING ("tenantId" = (SELECT gcmc_tenant())
            AND (SELECT gcmc_has_permission('filings', 'create')
                     OR gcmc_has_permission('filings', 'edit')))
-    WITH CHECK ("tenantId" = gcmc_tenant()
+    WITH CHECK ("tenantId" = (SELECT gcmc_tenant())
                 AND (SELECT gcmc_has_permission('filings', 'create')
                          OR gcmc_has_permission('filings', 'edit')));
 REVOKE ALL ON desktop_filing_due_dates FROM PUBLIC;
@@ -157,32 +157,33 @@ CREATE INDEX desktop_generated_filings_recurring_idx
     ON desktop_generated_filings ("recurringId");
 ALTER TABLE desktop_generated_filings ENABLE ROW LEVEL SECURITY;
 CREATE POLICY staff_select ON desktop_generated_filings FOR SELECT TO gcmc_staff
-    USING ("tenantId" = gcmc_tenant() AND (SELECT gcmc_has_permission('filings', 'view')));
+    USING ("tenantId" = (SELECT gcmc_tenant()) AND (SELECT gcmc_has_permission('filings', 'view')));
 -- Only for the firm's own rows (read under the staff's own row-level security, so a foreign
--- or unknown id fails the same way and reveals nothing).
+-- or unknown id fails the same way and reveals nothing). `(SELECT gcmc_tenant())`: evaluated
+-- once per statement, not once per row of a bulk run.
 CREATE POLICY staff_insert ON desktop_generated_filings FOR INSERT TO gcmc_staff
-    WITH CHECK ("tenantId" = gcmc_tenant()
+    WITH CHECK ("tenantId" = (SELECT gcmc_tenant())
                 AND (SELECT gcmc_has_permission('filings', 'create'))
                 AND EXISTS (SELECT 1 FROM clients c
-                            WHERE c.id = "clientId" AND c."tenantId" = gcmc_tenant())
+                            WHERE c.id = "clientId" AND c."tenantId" = (SELECT gcmc_tenant()))
                 AND EXISTS (SELECT 1 FROM filing_types t
-                            WHERE t.id = "filingTypeId" AND t."tenantId" = gcmc_tenant())
+                            WHERE t.id = "filingTypeId" AND t."tenantId" = (SELECT gcmc_tenant()))
                 AND ("businessKey" = 0
                      OR EXISTS (SELECT 1 FROM client_businesses b
                                 WHERE b.id = "businessKey" AND b."clientId" = "clientId"))
                 AND ("recurringId" IS NULL
                      OR EXISTS (SELECT 1 FROM recurring_filings r
-                                WHERE r.id = "recurringId" AND r."tenantId" = gcmc_tenant()))
+                                WHERE r.id = "recurringId" AND r."tenantId" = (SELECT gcmc_tenant())))
                 AND ("filingId" IS NULL
                      OR EXISTS (SELECT 1 FROM filings f
-                                WHERE f.id = "filingId" AND f."tenantId" = gcmc_tenant())));
+                                WHERE f.id = "filingId" AND f."tenantId" = (SELECT gcmc_tenant()))));
 CREATE POLICY staff_update ON desktop_generated_filings FOR UPDATE TO gcmc_staff
-    USING ("tenantId" = gcmc_tenant() AND (SELECT gcmc_has_permission('filings', 'create')))
-    WITH CHECK ("tenantId" = gcmc_tenant()
+    USING ("tenantId" = (SELECT gcmc_tenant()) AND (SELECT gcmc_has_permission('filings', 'create')))
+    WITH CHECK ("tenantId" = (SELECT gcmc_tenant())
                 AND (SELECT gcmc_has_permission('filings', 'create'))
                 AND ("filingId" IS NULL
                      OR EXISTS (SELECT 1 FROM filings f
-                                WHERE f.id = "filingId" AND f."tenantId" = gcmc_tenant())));
+                                WHERE f.id = "filingId" AND f."tenantId" = (SELECT gcmc_tenant()))));
 REVOKE ALL ON desktop_generated_filings FROM PUBLIC;
 GRANT SELECT, INSERT ON desktop_generated_filings TO gcmc_staff;
 GRANT UPDATE ("filingId") ON desktop_generated_filings TO gcmc_staff;
