@@ -268,6 +268,50 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
         assert rest.done
 
 
+def test_staff_jump_anywhere_only_within_their_own_firm(engine: Engine, firms: Firms) -> None:
+    """Reading by position (a survey's count and anchors, rows at any position, from either end,
+    even with a total that is a lie) goes through the same row-level security as every page:
+    another firm's rows never show, nor count, nor shift a position."""
+    with engine.begin() as conn:
+        for tenant, count in ((firms.alpha, 30), (firms.beta, 40)):
+            for i in range(count):
+                conn.execute(
+                    text(
+                        'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                        "VALUES (:t, :n, 'company', now())"
+                    ),
+                    {"t": tenant, "n": f"Shared {i:02d}"},  # the same names in both firms
+                )
+        alpha_ids = list(
+            conn.scalars(
+                text('SELECT id FROM clients WHERE "tenantId" = :t ORDER BY name, id'),
+                {"t": firms.alpha},
+            )
+        )
+    ctx = sign_in(firms, "Viewer")
+    try:
+        query = client_list_query(ctx)
+        with ctx.reading() as s:
+            survey = query.survey(s, 7)
+            assert survey.total == len(alpha_ids) == 31
+            assert [a.cursor.id for a in survey.anchors] == [
+                alpha_ids[a.position] for a in survey.anchors
+            ]
+            for start in (0, 5, 14, 29, 30):
+                for total in (None, survey.total, 71):  # 71: both firms' count, a lie
+                    page = query.read_range(s, start, 4, anchors=survey.anchors, total=total)
+                    assert set(page.ids) <= set(alpha_ids)
+                    if total != 71:
+                        assert page.ids == alpha_ids[start : start + 4]
+            # Asking for the other firm's list reads nothing there, whatever the position.
+            query = client_list_query(ctx)
+            query._base = query._base.where(text(f'clients."tenantId" = {firms.beta}'))
+            assert query.survey(s, 3).total == 0
+            assert query.read_range(s, 10, 5, total=40).ids == []
+    finally:
+        ctx.session.close()
+
+
 def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     def objects() -> set[str]:
         with engine.connect() as conn:

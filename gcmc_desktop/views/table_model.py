@@ -405,9 +405,10 @@ class PagedTableModel(QAbstractTableModel):
         self._error = None
         if recount:
             self._invalidate_total()
-        # A new order of the same rows keeps the total: the whole list at once.
-        self._count = self._total or 0
-        self._done = self._total is not None
+        # Empty until the first page: the view goes back to its top. A new order of the same
+        # rows keeps the total, and the whole list is there again with that page.
+        self._count = 0
+        self._done = False
         self._set_inflight(None)
         self.endResetModel()
         self._pinned[0] = None
@@ -505,14 +506,14 @@ class PagedTableModel(QAbstractTableModel):
         )
         self._store(number, cached)
         end = start + len(page.ids)
-        if self._total is None and not self._done:
-            # Growing: the page extends the rows shown.
-            if end > self._count:
-                self.beginInsertRows(QModelIndex(), self._count, end - 1)
-                self._count = end
+        if not self._done:
+            # Growing: the page extends the rows shown (to the whole list if it is counted).
+            grown = end if page.done or self._total is None else max(self._total, end)
+            if grown > self._count:
+                self.beginInsertRows(QModelIndex(), self._count, grown - 1)
+                self._count = grown
                 self.endInsertRows()
-            if page.done:
-                self._done = True
+            self._done = page.done or self._total is not None
         elif page.ids:
             last = self.columnCount() - 1
             self.dataChanged.emit(self.index(start, 0), self.index(end - 1, last))
@@ -584,7 +585,7 @@ class PagedTableModel(QAbstractTableModel):
         if generation != self._count_generation or not self._alive():
             return
         self._count_job = None
-        if self._total is None and not self._done:
+        if not self._done:
             # The whole list from now on: rows not loaded yet show placeholders.
             if total > self._count:
                 self.beginInsertRows(QModelIndex(), self._count, total - 1)
