@@ -312,6 +312,35 @@ def test_staff_jump_anywhere_only_within_their_own_firm(engine: Engine, firms: F
         ctx.session.close()
 
 
+def test_documents_without_clients_view_say_so_in_the_client_column(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    """A role that may view documents but not clients keeps the Client column, which says on
+    every row that it has no access (not an empty cell that looks like "no client"), cannot be
+    sorted on, and the list's SQL does not read clients at all."""
+    import dataclasses
+
+    new_document(officer, firms, tin_type, title="Filed for Alpha", client_id=firms.alpha_client)
+    with officer.reading() as s:
+        page = documents.document_list_query(officer).first_page(s, 10)
+    assert [row["client"] for row in page.dicts()] == ["Alpha Client"]
+
+    no_clients = dataclasses.replace(
+        officer, permissions=frozenset(p for p in officer.permissions if p[0] != "clients")
+    )
+    assert not no_clients.can("clients", "view") and no_clients.can("documents", "view")
+    query = documents.document_list_query(no_clients)
+    spec = query.columns[query.column_index("client")]
+    assert not spec.sortable
+    with pytest.raises(ValueError, match="not sortable"):
+        query.set_sort("client")
+    assert "clients" not in str(query.page_statement(10))
+    with no_clients.reading() as s:
+        page = query.first_page(s, 10)
+    assert [row["title"] for row in page.dicts()] == ["Filed for Alpha"]
+    assert [spec.format(row["client"]) for row in page.dicts()] == [documents.NO_CLIENT_ACCESS]
+
+
 def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     def objects() -> set[str]:
         with engine.connect() as conn:

@@ -18,7 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
@@ -707,6 +719,28 @@ def _search_ids(tenant_id: int) -> Any:
     return ids
 
 
+# What the Client column says to a role that may view documents but not clients.
+NO_CLIENT_ACCESS = "(no access to clients)"
+
+
+def _document_columns(ctx: Context) -> tuple[ColumnSpec, ...]:
+    """The list's columns for this user. Without `clients:view` the Client column stays, but
+    says so on every row and cannot be sorted on: the clients' names are guarded by that
+    permission (row-level security hides them too), and an empty column would look like
+    documents without a client."""
+    if ctx.can("clients", "view"):
+        return DOCUMENT_COLUMNS
+    hidden = ColumnSpec(
+        "client",
+        "Client",
+        literal(None, String).label("client"),
+        sortable=False,
+        nullable=True,
+        formatter=lambda _value: NO_CLIENT_ACCESS,
+    )
+    return tuple(hidden if spec.key == "client" else spec for spec in DOCUMENT_COLUMNS)
+
+
 def document_list_query(
     ctx: Context,
     *,
@@ -718,15 +752,17 @@ def document_list_query(
     `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
     search over title, tags and the latest version's text."""
     require(ctx, "documents", "view")
+    columns = _document_columns(ctx)
     # The explicit tenant condition duplicates the session's automatic criterion on purpose: it
     # lets the planner use the (tenantId, …) indexes.
-    base = (
-        select(Document)
+    base = select(Document)
+    if columns is DOCUMENT_COLUMNS:
         # Outer joins (every document has its client and type): they keep the
         # planner from starting at a joined table, whose row-level-security filters make it
         # misjudge the sizes and sort the whole firm instead of walking the sort index.
-        .outerjoin(Client, Client.id == Document.client_id)
-        .outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
+        base = base.outerjoin(Client, Client.id == Document.client_id)
+    base = (
+        base.outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
         # Inner: a sort by expiry can then start at the latest-row index.
         .join(LATEST, LATEST.c.documentId == Document.id)
         .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
@@ -735,7 +771,7 @@ def document_list_query(
         base = base.where(Document.client_id == client_id)
     return PagedQuery(
         base,
-        DOCUMENT_COLUMNS,
+        columns,
         # What desktop_document_search searches, for frequent terms (see PagedQuery).
         search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
         search_ids=_search_ids(ctx.tenant_id),
