@@ -341,6 +341,121 @@ def test_documents_without_clients_view_say_so_in_the_client_column(
     assert [spec.format(row["client"]) for row in page.dicts()] == [documents.NO_CLIENT_ACCESS]
 
 
+def test_documents_sort_by_client_and_type_names_kept_by_triggers(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    """Migration 0009: the client's and the type's names next to each document follow
+    renames (by the app or straight in SQL, as the web platform does), and the list sorts by
+    them in pages exactly as SQL orders the joined names."""
+    with engine.begin() as conn:
+        clients = [
+            conn.scalar(
+                text(
+                    'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                    "VALUES (:t, :n, 'company', now()) RETURNING id"
+                ),
+                {"t": firms.alpha, "n": name},
+            )
+            for name in ("Zed Ltd", "Able Co", "Mid Inc")
+        ]
+        nis_type = conn.scalar(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'NIS card', 'identification', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+    for i in range(9):
+        new_document(
+            officer,
+            firms,
+            (tin_type, nis_type)[i % 2],
+            title=f"Doc {i}",
+            client_id=clients[i % 3],
+        )
+
+    def listed(key: str, descending: bool) -> list[int]:
+        query = documents.document_list_query(officer)
+        query.set_sort(key, descending)
+        seen: list[int] = []
+        with officer.reading() as s:
+            page = query.first_page(s, 2)
+            seen += page.ids
+            while not page.done:
+                page = query.next_page(s, page.cursor, 2)
+                seen += page.ids
+        return seen
+
+    def expected(order: str) -> list[int]:
+        with engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text(
+                        'SELECT d.id FROM documents d JOIN clients c ON c.id = d."clientId" '
+                        'JOIN document_types t ON t.id = d."documentTypeId" '
+                        f'WHERE d."tenantId" = :t ORDER BY {order}'
+                    ),
+                    {"t": firms.alpha},
+                )
+            )
+
+    def check() -> None:
+        assert listed("client", False) == expected("c.name, d.id")
+        assert listed("client", True) == expected("c.name DESC, d.id DESC")
+        assert listed("type", False) == expected("t.name, d.id")
+        assert listed("type", True) == expected("t.name DESC, d.id DESC")
+
+    check()
+    with engine.begin() as conn:  # renames straight in SQL
+        conn.execute(text("UPDATE clients SET name = 'Aardvark' WHERE id = :c"), {"c": clients[0]})
+        conn.execute(
+            text("UPDATE document_types SET name = 'AAA card' WHERE id = :t"), {"t": nis_type}
+        )
+    check()
+    with engine.begin() as conn:  # a document moved to another client and type
+        moved = conn.scalar(
+            text(
+                'UPDATE documents SET "clientId" = :c, "documentTypeId" = :k '
+                "WHERE title = 'Doc 0' RETURNING id"
+            ),
+            {"c": clients[1], "k": nis_type},
+        )
+    check()
+    query = documents.document_list_query(officer)
+    with officer.reading() as s:
+        row = next(r for r in query.first_page(s, 50).dicts() if r["id"] == moved)
+    assert (row["client"], row["type"]) == ("Able Co", "AAA card")
+
+
+def test_staff_read_client_names_only_with_both_permissions(
+    officer: Context, firms: Firms, tin_type: int
+) -> None:
+    document = new_document(officer, firms, tin_type)
+    with staff(firms, "DocumentOfficer") as conn:
+        rows = conn.execute('SELECT "documentId", "clientName" FROM desktop_client_names')
+        assert set(rows.fetchall()) == {(document.id, "Alpha Client")}  # not Beta's
+        assert conn.execute(
+            'SELECT "typeName" FROM desktop_latest_versions WHERE "documentId" = %s',
+            (document.id,),
+        ).fetchone() == ("TIN certificate",)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                'INSERT INTO desktop_client_names ("documentId", "tenantId", "clientName") '
+                "VALUES (%s, %s, 'x''); --')",
+                (firms.beta_document, firms.alpha),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute('UPDATE desktop_client_names SET "clientName" = NULL')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT desktop__sync_client_names()")
+        for tenant in (str(firms.beta), "", "0"):  # another firm, none, nonsense
+            conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (tenant,))
+            count = conn.execute("SELECT count(*) FROM desktop_client_names").fetchone()[0]
+            assert count == 0
+    with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
+        assert conn.execute("SELECT count(*) FROM desktop_client_names").fetchone()[0] == 0
+
+
 def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     def objects() -> set[str]:
         with engine.connect() as conn:
@@ -354,8 +469,15 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                 )
             )
 
+    assert len(objects()) == 9  # 0009: the type-name index
+    migrate.downgrade(engine, "0008_list_performance")
     assert len(objects()) == 8
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('desktop_client_names')")) is None
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('desktop_client_names')")) is not None
     migrate.downgrade(engine, "0007_change_notifications")
     assert objects() == set()
     migrate.upgrade(engine)
-    assert len(objects()) == 8
+    assert len(objects()) == 9

@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     and_,
     func,
     literal,
@@ -623,9 +624,9 @@ def _status_label(value: Any) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
-# Each document's latest-version sort fields, kept by triggers (migration 0008) and indexed
-# (tenantId, field, documentId): sorting on a joined version column cannot use an index, and under
-# row-level security it evaluated the versions' policy once per version row.
+# Each document's latest-version sort fields and its type's name, kept by triggers (migrations
+# 0008, 0009) and indexed (tenantId, field, documentId): sorting on a joined column cannot use an
+# index, and under row-level security it evaluated the versions' policy once per version row.
 LATEST = Table(
     "desktop_latest_versions",
     MetaData(),
@@ -634,12 +635,28 @@ LATEST = Table(
     Column("versionId", Integer),
     Column("expiryDate", DateTime),
     Column("uploadedAt", DateTime),
+    Column("typeName", Text),
+)
+# Each document's client name, kept by triggers (migration 0009), indexed (tenantId, clientName,
+# documentId); readable only with documents:view and clients:view.
+CLIENT_NAMES = Table(
+    "desktop_client_names",
+    MetaData(),
+    Column("documentId", Integer, primary_key=True),
+    Column("tenantId", Integer, nullable=False),
+    Column("clientName", Text),
 )
 
 DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("title", "Title", Document.title),
-    ColumnSpec("client", "Client", Client.name, nullable=True),
-    ColumnSpec("type", "Type", DocumentType.name, nullable=True),
+    ColumnSpec(
+        "client",
+        "Client",
+        CLIENT_NAMES.c.clientName,
+        nullable=True,
+        tie_breaker=CLIENT_NAMES.c.documentId,
+    ),
+    ColumnSpec("type", "Type", LATEST.c.typeName, nullable=True, tie_breaker=LATEST.c.documentId),
     ColumnSpec("authority", "Authority", Document.authority),
     ColumnSpec("status", "Status", Document.status, formatter=_status_label),
     # The latest version's fields: both NULL for a platform document without versions.
@@ -755,18 +772,17 @@ def document_list_query(
     columns = _document_columns(ctx)
     # The explicit tenant condition duplicates the session's automatic criterion on purpose: it
     # lets the planner use the (tenantId, …) indexes.
-    base = select(Document)
-    if columns is DOCUMENT_COLUMNS:
-        # Outer joins (every document has its client and type): they keep the
-        # planner from starting at a joined table, whose row-level-security filters make it
-        # misjudge the sizes and sort the whole firm instead of walking the sort index.
-        base = base.outerjoin(Client, Client.id == Document.client_id)
     base = (
-        base.outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
-        # Inner: a sort by expiry can then start at the latest-row index.
+        select(Document)
+        # Inner joins of the trigger-kept tables (one row per document each): a sort by expiry,
+        # upload date, type or client name then starts at that table's index.
         .join(LATEST, LATEST.c.documentId == Document.id)
         .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
     )
+    if columns is DOCUMENT_COLUMNS:
+        base = base.join(CLIENT_NAMES, CLIENT_NAMES.c.documentId == Document.id).where(
+            CLIENT_NAMES.c.tenantId == ctx.tenant_id
+        )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
     return PagedQuery(
