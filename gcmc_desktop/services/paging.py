@@ -6,6 +6,11 @@ page 5,000 of a 1,000,000-row tenant costs a million rows. A keyset page continu
 last row shown — `WHERE (sort_col, id) > (:last_value, :last_id) ORDER BY sort_col, id LIMIT n` —
 which is a short range scan of a (tenantId, sort_col, id) index wherever the list is.
 
+Jumping to a position (`read_range`, for a view whose scroll bar spans the whole list) starts
+next to the nearest row whose position is known — a page already read, an anchor of the
+background `survey` (one every N rows), or either end of the list (the reversed order) — and
+skips only the rows between, with OFFSET over the sort key and id alone: an index-only scan.
+
 Order: rows are ordered by (sort column, id), id being the unique tie-breaker. NULLs follow
 PostgreSQL's natural btree order — last when ascending, first when descending — so both directions
 are plain forward/backward scans of one index. A row comparison never matches NULL, so when a page

@@ -1,10 +1,12 @@
 """The one table model every list view uses: a thin Qt adapter over a `PagedQuery`.
 
-Rows arrive a keyset page at a time as the view scrolls (`canFetchMore`/`fetchMore`); sorting,
-filtering and searching re-query the server from the first page; the exact total is counted in
-the background. Every query runs in a background job with its own session, so the GUI thread
-never waits on the database — on a fast server a page is one short index scan and shows up within
-milliseconds, and on a slow link the list stays responsive meanwhile.
+The first rows arrive a keyset page at a time (`canFetchMore`/`fetchMore`); once the exact total
+is counted in the background, the model is the whole list: the scroll bar spans every row, and
+the rows the view paints are read by position (`PagedQuery.read_range`) — Ctrl+End or a drag of
+the scroll bar shows those rows after one short read, whatever the list's length. Rows not
+loaded yet show a placeholder; a bounded number of pages stays in memory. Sorting, filtering
+and searching re-query the server from the first page. Every query runs in a background job
+with its own session, so the GUI thread never waits on the database.
 
 Each reset (sort, filter, search, refresh) starts a new *generation*; results of jobs started for
 an older one are dropped, so a late page never lands in a list that has moved on.
