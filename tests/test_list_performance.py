@@ -400,6 +400,19 @@ def test_documents_sort_by_client_and_type_names_kept_by_triggers(
             )
 
     def check() -> None:
+        # By position too (from the end, and from a survey's anchors), as a jump reads them.
+        for key, descending, order in (
+            ("client", True, "c.name DESC, d.id DESC"),
+            ("type", False, "t.name, d.id"),
+        ):
+            query = documents.document_list_query(officer)
+            query.set_sort(key, descending)
+            with officer.reading() as s:
+                survey = query.survey(s, 2)
+                assert survey.total == 9
+                for start in (0, 3, 6):
+                    page = query.read_range(s, start, 2, anchors=survey.anchors, total=9)
+                    assert page.ids == expected(order)[start : start + 2]
         assert listed("client", False) == expected("c.name, d.id")
         assert listed("client", True) == expected("c.name DESC, d.id DESC")
         assert listed("type", False) == expected("t.name, d.id")
