@@ -21,9 +21,12 @@ of its own, so memory figures are not mixed up, through the same steps on a show
   search       name, e-mail, TIN and NIS fragments and a term without matches, until the
                matching rows are painted (ours: the 250 ms typing debounce is flushed)
   last row     from the list sorted by name, until the last row (in name order) is painted:
-               ours jumps there by reversing the sort (first page of name DESC) instead of
-               scrolling a million rows; QSqlQueryModel fetches every row and scrolls to the end;
-               the naive model already holds every row and scrolls to the end
+               ours by reversing the sort (first page of name DESC); QSqlQueryModel fetches
+               every row and scrolls to the end; the naive model scrolls to the end
+  jump         from the top of the list sorted by name: Ctrl+End, and a drag of the scroll bar
+               to 37 % and 81 %, until every row shown is painted with its values (ours: with
+               the survey's anchors in, and right after a new sort before they are;
+               QSqlQueryModel: Ctrl+End fetches every row, a drag to 37 % fetches 37 % of them)
   memory       resident set growth of the process over all the steps, at the end and at peak
 
 Timings include the Python/Qt work (query building, formatting, layout, painting), not only the
@@ -85,7 +88,14 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
-TARGETS = {"first": 50.0, "sort": 100.0, "search": 100.0, "memory": 50.0, "vs_qsql": 20.0}
+TARGETS = {
+    "jump": 200.0,
+    "first": 50.0,
+    "sort": 100.0,
+    "search": 100.0,
+    "memory": 50.0,
+    "vs_qsql": 20.0,
+}
 
 FIRST_NAMES = words(
     "Aaliyah Abdul Adrian Alicia Amar Amina Andre Anil Anita Ashley Bibi Brandon Camille "
@@ -350,7 +360,7 @@ def run_ours(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]
 
     from gcmc_desktop.models import Client
     from gcmc_desktop.services.client_list import client_list_query
-    from gcmc_desktop.views.table_model import PagedTableModel, query_pool
+    from gcmc_desktop.views.table_model import PagedTableModel, query_pool, survey_pool
 
     ctx = staff_context(url)  # the "after login" state: signed in, mappers configured
     assert ctx.tenant_id == tenant_id
@@ -367,6 +377,7 @@ def run_ours(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]
         model = box["model"]
         stage.wait(lambda: model.total is not None)
         query_pool().waitForDone()
+        survey_pool().waitForDone()
         stage.settle()
 
     def first() -> None:
@@ -415,7 +426,7 @@ def run_ours(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]
         return median(times)
 
     out["sort"] = repeated(sort(-1), sort(0))  # from the default (id) order to name order
-    assert model.row_values(0)["name"] <= model.row_values(model.rowCount() - 1)["name"]
+    assert model.row_values(0)["name"] <= model.row_values(model.page_size - 1)["name"]
     per_column = {}
     for key in SORT_SQL:
         column = query.column_index(key)
@@ -439,12 +450,68 @@ def run_ours(url: str, tenant_id: int, rows: int, repeat: int) -> dict[str, Any]
     assert model.row_id(0) == expected, "the first row of the reversed sort is not the last row"
     out["last_note"] = "sort reversal"
 
+    # Jumping: from the top of the list sorted by name, Ctrl+End or a drag of the scroll bar,
+    # until every row shown is painted with its values (no placeholder left).
+    from PySide6.QtTest import QTest
+
+    view, bar = stage.view, stage.view.verticalScrollBar()
+
+    def shown_loaded() -> bool:
+        top = max(view.rowAt(0), 0)
+        bottom = view.rowAt(view.viewport().height() - 1)
+        bottom = model.rowCount() - 1 if bottom < 0 else bottom
+        return all(model.row_loaded(r) for r in range(top, bottom + 1))
+
+    def at_top(survey: bool) -> Callable[[], None]:
+        def run() -> None:
+            # A new order of the same rows: nothing cached, anchors surveyed anew (or not yet).
+            sort(0, Qt.SortOrder.DescendingOrder)()
+            sort(0)()
+            stage.wait(lambda: model.rowCount() == model.total)
+            if survey:
+                quiesce()
+            view.setCurrentIndex(model.index(0, 0))
+
+        return run
+
+    def jump(action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            action()
+            stage.paint()
+            stage.wait(shown_loaded)
+
+        return run
+
+    def ctrl_end() -> None:
+        QTest.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+
+    def drag(fraction: float) -> Callable[[], None]:
+        return lambda: bar.setValue(int(bar.maximum() * fraction))
+
+    def once(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            times.append(stage.timed(action))
+        return median(times)
+
+    for key, action in (("jump_end", ctrl_end), ("drag_37", drag(0.37)), ("drag_81", drag(0.81))):
+        out[key] = once(at_top(True), jump(action))
+        # Right after a new sort, before the anchors of the survey are in: read from the
+        # nearest end (OFFSET over the index keys).
+        out[f"{key}_cold"] = once(at_top(False), jump(action))
+    jump(ctrl_end)()
+    assert model.row_id(model.rowCount() - 1) == expected, "Ctrl+End did not show the last row"
+    out["jump_rows"] = model.rowCount()
+    out["cached_rows"] = model.cached_rows
+
     # Scrolling on: the next 25 pages of 200 rows, one after another.
+    at_top(True)()
     t0 = time.perf_counter()
-    for _ in range(25):
-        model.fetchMore()
-        stage.wait(lambda: not model.loading)
-        stage.view.scrollToBottom()
+    for i in range(1, 26):
+        view.scrollTo(model.index(i * model.page_size, 0), view.ScrollHint.PositionAtTop)
+        stage.paint()
+        stage.wait(shown_loaded)
         stage.paint()
     out["page_avg"] = (time.perf_counter() - t0) * 1000 / 25
     quiesce()
@@ -530,6 +597,21 @@ def run_qsql(
     out["last"] = stage.timed(to_the_end)
     out["last_note"] = "fetchMore all, scroll"
     out["loaded_rows"] = model.rowCount()
+    # Ctrl+End on QSqlQueryModel is "fetch every row, then scroll"; a drag can only reach the
+    # rows fetched so far, so reaching 37 % / 81 % of the list means fetching up to there.
+    out["jump_end"] = repeated(by_name, to_the_end)
+
+    def to_fraction(fraction: float) -> Callable[[], None]:
+        def run() -> None:
+            wanted = int(rows * fraction)
+            while model.rowCount() <= wanted and model.canFetchMore():
+                model.fetchMore()
+            stage.view.scrollTo(model.index(wanted, 0), stage.view.ScrollHint.PositionAtTop)
+
+        return run
+
+    out["drag_37"] = repeated(by_name, to_fraction(0.37))
+    out["drag_81"] = repeated(by_name, to_fraction(0.81))
     out["rss_growth"] = rss_mb() - rss0
     out["peak_growth"] = peak_mb() - rss0
     return out
@@ -704,6 +786,12 @@ def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
         *((f"search {term!r} ({label})", key, fmt_ms) for key, label, term in SEARCHES),
         ("reach the last row", "last", fmt_ms),
         ("  how", "last_note", str),
+        ("jump to end (Ctrl+End)", "jump_end", fmt_ms),
+        ("  before the survey", "jump_end_cold", fmt_ms),
+        ("drag to 37 %", "drag_37", fmt_ms),
+        ("  before the survey", "drag_37_cold", fmt_ms),
+        ("drag to 81 %", "drag_81", fmt_ms),
+        ("  before the survey", "drag_81_cold", fmt_ms),
         ("RSS growth at end", "rss_growth", lambda v: f"{v:,.1f} MB"),
         ("RSS growth at peak", "peak_growth", lambda v: f"{v:,.1f} MB"),
     ]
@@ -730,8 +818,8 @@ def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
     print(
         f"Ours, also: exact total {ours['total']:,} counted in the background in "
         f"{fmt_ms(ours['total_ms'])}; scrolling on, {fmt_ms(ours['page_avg'])} per further "
-        f"200-row page (so scrolling all {rows:,} rows one page after another would take "
-        f"about {fmt_ms(ours['page_avg'] * rows / 200)}, hence the sort reversal above); "
+        f"200-row page; rows in memory after the jumps: {ours['cached_rows']:,} of "
+        f"{ours['jump_rows']:,}; "
         "searches matched "
         + ", ".join(f"{term!r} {ours[f'{key}_total']:,}" for key, _l, term in SEARCHES)
         + f" rows. Signed in as {ours['user']}."
@@ -746,6 +834,10 @@ def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
         ("re-sort, every column ≤ 100 ms", ours["sort_max"] <= TARGETS["sort"]),
         ("search ≤ 100 ms", max(ours[k] for k, _l, _t in SEARCHES) <= TARGETS["search"]),
         ("memory growth ≤ 50 MB", ours["peak_growth"] <= TARGETS["memory"]),
+        (
+            "jump (Ctrl+End, drag to 37 % / 81 %) ≤ 200 ms",
+            max(ours[k] for k in ("jump_end", "drag_37", "drag_81")) <= TARGETS["jump"],
+        ),
     ]
     if "na" not in qsql:
         ratio = qsql["first"] / ours["first"]

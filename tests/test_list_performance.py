@@ -268,6 +268,207 @@ def test_staff_lists_search_and_page_by_joined_sort_keys(
         assert rest.done
 
 
+def test_staff_jump_anywhere_only_within_their_own_firm(engine: Engine, firms: Firms) -> None:
+    """Reading by position (a survey's count and anchors, rows at any position, from either end,
+    even with a total that is a lie) goes through the same row-level security as every page:
+    another firm's rows never show, nor count, nor shift a position."""
+    with engine.begin() as conn:
+        for tenant, count in ((firms.alpha, 30), (firms.beta, 40)):
+            for i in range(count):
+                conn.execute(
+                    text(
+                        'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                        "VALUES (:t, :n, 'company', now())"
+                    ),
+                    {"t": tenant, "n": f"Shared {i:02d}"},  # the same names in both firms
+                )
+        alpha_ids = list(
+            conn.scalars(
+                text('SELECT id FROM clients WHERE "tenantId" = :t ORDER BY name, id'),
+                {"t": firms.alpha},
+            )
+        )
+    ctx = sign_in(firms, "Viewer")
+    try:
+        query = client_list_query(ctx)
+        with ctx.reading() as s:
+            survey = query.survey(s, 7)
+            assert survey.total == len(alpha_ids) == 31
+            assert [a.cursor.id for a in survey.anchors] == [
+                alpha_ids[a.position] for a in survey.anchors
+            ]
+            for start in (0, 5, 14, 29, 30):
+                for total in (None, survey.total, 71):  # 71: both firms' count, a lie
+                    page = query.read_range(s, start, 4, anchors=survey.anchors, total=total)
+                    assert set(page.ids) <= set(alpha_ids)
+                    if total != 71:
+                        assert page.ids == alpha_ids[start : start + 4]
+            # Asking for the other firm's list reads nothing there, whatever the position.
+            query = client_list_query(ctx)
+            query._base = query._base.where(text(f'clients."tenantId" = {firms.beta}'))
+            assert query.survey(s, 3).total == 0
+            assert query.read_range(s, 10, 5, total=40).ids == []
+    finally:
+        ctx.session.close()
+
+
+def test_documents_without_clients_view_say_so_in_the_client_column(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    """A role that may view documents but not clients keeps the Client column, which says on
+    every row that it has no access (not an empty cell that looks like "no client"), cannot be
+    sorted on, and the list's SQL does not read clients at all."""
+    import dataclasses
+
+    new_document(officer, firms, tin_type, title="Filed for Alpha", client_id=firms.alpha_client)
+    with officer.reading() as s:
+        page = documents.document_list_query(officer).first_page(s, 10)
+    assert [row["client"] for row in page.dicts()] == ["Alpha Client"]
+
+    no_clients = dataclasses.replace(
+        officer, permissions=frozenset(p for p in officer.permissions if p[0] != "clients")
+    )
+    assert not no_clients.can("clients", "view") and no_clients.can("documents", "view")
+    query = documents.document_list_query(no_clients)
+    spec = query.columns[query.column_index("client")]
+    assert not spec.sortable
+    with pytest.raises(ValueError, match="not sortable"):
+        query.set_sort("client")
+    assert "clients" not in str(query.page_statement(10))
+    with no_clients.reading() as s:
+        page = query.first_page(s, 10)
+    assert [row["title"] for row in page.dicts()] == ["Filed for Alpha"]
+    assert [spec.format(row["client"]) for row in page.dicts()] == [documents.NO_CLIENT_ACCESS]
+
+
+def test_documents_sort_by_client_and_type_names_kept_by_triggers(
+    engine: Engine, officer: Context, firms: Firms, tin_type: int
+) -> None:
+    """Migration 0009: the client's and the type's names next to each document follow
+    renames (by the app or straight in SQL, as the web platform does), and the list sorts by
+    them in pages exactly as SQL orders the joined names."""
+    with engine.begin() as conn:
+        clients = [
+            conn.scalar(
+                text(
+                    'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                    "VALUES (:t, :n, 'company', now()) RETURNING id"
+                ),
+                {"t": firms.alpha, "n": name},
+            )
+            for name in ("Zed Ltd", "Able Co", "Mid Inc")
+        ]
+        nis_type = conn.scalar(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'NIS card', 'identification', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+    for i in range(9):
+        new_document(
+            officer,
+            firms,
+            (tin_type, nis_type)[i % 2],
+            title=f"Doc {i}",
+            client_id=clients[i % 3],
+        )
+
+    def listed(key: str, descending: bool) -> list[int]:
+        query = documents.document_list_query(officer)
+        query.set_sort(key, descending)
+        seen: list[int] = []
+        with officer.reading() as s:
+            page = query.first_page(s, 2)
+            seen += page.ids
+            while not page.done:
+                page = query.next_page(s, page.cursor, 2)
+                seen += page.ids
+        return seen
+
+    def expected(order: str) -> list[int]:
+        with engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text(
+                        'SELECT d.id FROM documents d JOIN clients c ON c.id = d."clientId" '
+                        'JOIN document_types t ON t.id = d."documentTypeId" '
+                        f'WHERE d."tenantId" = :t ORDER BY {order}'
+                    ),
+                    {"t": firms.alpha},
+                )
+            )
+
+    def check() -> None:
+        # By position too (from the end, and from a survey's anchors), as a jump reads them.
+        for key, descending, order in (
+            ("client", True, "c.name DESC, d.id DESC"),
+            ("type", False, "t.name, d.id"),
+        ):
+            query = documents.document_list_query(officer)
+            query.set_sort(key, descending)
+            with officer.reading() as s:
+                survey = query.survey(s, 2)
+                assert survey.total == 9
+                for start in (0, 3, 6):
+                    page = query.read_range(s, start, 2, anchors=survey.anchors, total=9)
+                    assert page.ids == expected(order)[start : start + 2]
+        assert listed("client", False) == expected("c.name, d.id")
+        assert listed("client", True) == expected("c.name DESC, d.id DESC")
+        assert listed("type", False) == expected("t.name, d.id")
+        assert listed("type", True) == expected("t.name DESC, d.id DESC")
+
+    check()
+    with engine.begin() as conn:  # renames straight in SQL
+        conn.execute(text("UPDATE clients SET name = 'Aardvark' WHERE id = :c"), {"c": clients[0]})
+        conn.execute(
+            text("UPDATE document_types SET name = 'AAA card' WHERE id = :t"), {"t": nis_type}
+        )
+    check()
+    with engine.begin() as conn:  # a document moved to another client and type
+        moved = conn.scalar(
+            text(
+                'UPDATE documents SET "clientId" = :c, "documentTypeId" = :k '
+                "WHERE title = 'Doc 0' RETURNING id"
+            ),
+            {"c": clients[1], "k": nis_type},
+        )
+    check()
+    query = documents.document_list_query(officer)
+    with officer.reading() as s:
+        row = next(r for r in query.first_page(s, 50).dicts() if r["id"] == moved)
+    assert (row["client"], row["type"]) == ("Able Co", "AAA card")
+
+
+def test_staff_read_client_names_only_with_both_permissions(
+    officer: Context, firms: Firms, tin_type: int
+) -> None:
+    document = new_document(officer, firms, tin_type)
+    with staff(firms, "DocumentOfficer") as conn:
+        rows = conn.execute('SELECT "documentId", "clientName" FROM desktop_client_names')
+        assert set(rows.fetchall()) == {(document.id, "Alpha Client")}  # not Beta's
+        assert conn.execute(
+            'SELECT "typeName" FROM desktop_latest_versions WHERE "documentId" = %s',
+            (document.id,),
+        ).fetchone() == ("TIN certificate",)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                'INSERT INTO desktop_client_names ("documentId", "tenantId", "clientName") '
+                "VALUES (%s, %s, 'x''); --')",
+                (firms.beta_document, firms.alpha),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute('UPDATE desktop_client_names SET "clientName" = NULL')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT desktop__sync_client_names()")
+        for tenant in (str(firms.beta), "", "0"):  # another firm, none, nonsense
+            conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (tenant,))
+            count = conn.execute("SELECT count(*) FROM desktop_client_names").fetchone()[0]
+            assert count == 0
+    with staff(firms, "FilingClerk") as conn:  # clients:view but no documents:view
+        assert conn.execute("SELECT count(*) FROM desktop_client_names").fetchone()[0] == 0
+
+
 def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     def objects() -> set[str]:
         with engine.connect() as conn:
@@ -281,8 +482,15 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                 )
             )
 
+    assert len(objects()) == 9  # 0009: the type-name index
+    migrate.downgrade(engine, "0008_list_performance")
     assert len(objects()) == 8
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('desktop_client_names')")) is None
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('desktop_client_names')")) is not None
     migrate.downgrade(engine, "0007_change_notifications")
     assert objects() == set()
     migrate.upgrade(engine)
-    assert len(objects()) == 8
+    assert len(objects()) == 9

@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
@@ -626,9 +639,9 @@ def _status_label(value: Any) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
-# Each document's latest-version sort fields, kept by triggers (migration 0008) and indexed
-# (tenantId, field, documentId): sorting on a joined version column cannot use an index, and under
-# row-level security it evaluated the versions' policy once per version row.
+# Each document's latest-version sort fields and its type's name, kept by triggers (migrations
+# 0008, 0009) and indexed (tenantId, field, documentId): sorting on a joined column cannot use an
+# index, and under row-level security it evaluated the versions' policy once per version row.
 LATEST = Table(
     "desktop_latest_versions",
     MetaData(),
@@ -637,12 +650,28 @@ LATEST = Table(
     Column("versionId", Integer),
     Column("expiryDate", DateTime),
     Column("uploadedAt", DateTime),
+    Column("typeName", Text),
+)
+# Each document's client name, kept by triggers (migration 0009), indexed (tenantId, clientName,
+# documentId); readable only with documents:view and clients:view.
+CLIENT_NAMES = Table(
+    "desktop_client_names",
+    MetaData(),
+    Column("documentId", Integer, primary_key=True),
+    Column("tenantId", Integer, nullable=False),
+    Column("clientName", Text),
 )
 
 DOCUMENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("title", "Title", Document.title),
-    ColumnSpec("client", "Client", Client.name, nullable=True),
-    ColumnSpec("type", "Type", DocumentType.name, nullable=True),
+    ColumnSpec(
+        "client",
+        "Client",
+        CLIENT_NAMES.c.clientName,
+        nullable=True,
+        tie_breaker=CLIENT_NAMES.c.documentId,
+    ),
+    ColumnSpec("type", "Type", LATEST.c.typeName, nullable=True, tie_breaker=LATEST.c.documentId),
     ColumnSpec("authority", "Authority", Document.authority),
     ColumnSpec("status", "Status", Document.status, formatter=_status_label),
     # The latest version's fields: both NULL for a platform document without versions.
@@ -722,6 +751,28 @@ def _search_ids(tenant_id: int) -> Any:
     return ids
 
 
+# What the Client column says to a role that may view documents but not clients.
+NO_CLIENT_ACCESS = "(no access to clients)"
+
+
+def _document_columns(ctx: Context) -> tuple[ColumnSpec, ...]:
+    """The list's columns for this user. Without `clients:view` the Client column stays, but
+    says so on every row and cannot be sorted on: the clients' names are guarded by that
+    permission (row-level security hides them too), and an empty column would look like
+    documents without a client."""
+    if ctx.can("clients", "view"):
+        return DOCUMENT_COLUMNS
+    hidden = ColumnSpec(
+        "client",
+        "Client",
+        literal(None, String).label("client"),
+        sortable=False,
+        nullable=True,
+        formatter=lambda _value: NO_CLIENT_ACCESS,
+    )
+    return tuple(hidden if spec.key == "client" else spec for spec in DOCUMENT_COLUMNS)
+
+
 def document_list_query(
     ctx: Context,
     *,
@@ -733,24 +784,25 @@ def document_list_query(
     `document_type_id`, `authority`, `client_id` (equality) and `expiring_within_days` (an int);
     search over title, tags and the latest version's text."""
     require(ctx, "documents", "view")
+    columns = _document_columns(ctx)
     # The explicit tenant condition duplicates the session's automatic criterion on purpose: it
     # lets the planner use the (tenantId, …) indexes.
     base = (
         select(Document)
-        # Outer joins (every document has its client and type): they keep the
-        # planner from starting at a joined table, whose row-level-security filters make it
-        # misjudge the sizes and sort the whole firm instead of walking the sort index.
-        .outerjoin(Client, Client.id == Document.client_id)
-        .outerjoin(DocumentType, DocumentType.id == Document.document_type_id)
-        # Inner: a sort by expiry can then start at the latest-row index.
+        # Inner joins of the trigger-kept tables (one row per document each): a sort by expiry,
+        # upload date, type or client name then starts at that table's index.
         .join(LATEST, LATEST.c.documentId == Document.id)
         .where(Document.tenant_id == ctx.tenant_id, LATEST.c.tenantId == ctx.tenant_id)
     )
+    if columns is DOCUMENT_COLUMNS:
+        base = base.join(CLIENT_NAMES, CLIENT_NAMES.c.documentId == Document.id).where(
+            CLIENT_NAMES.c.tenantId == ctx.tenant_id
+        )
     if client_id is not None:
         base = base.where(Document.client_id == client_id)
     return PagedQuery(
         base,
-        DOCUMENT_COLUMNS,
+        columns,
         # What desktop_document_search searches, for frequent terms (see PagedQuery).
         search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
         search_ids=_search_ids(ctx.tenant_id),

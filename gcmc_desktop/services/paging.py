@@ -6,6 +6,11 @@ page 5,000 of a 1,000,000-row tenant costs a million rows. A keyset page continu
 last row shown — `WHERE (sort_col, id) > (:last_value, :last_id) ORDER BY sort_col, id LIMIT n` —
 which is a short range scan of a (tenantId, sort_col, id) index wherever the list is.
 
+Jumping to a position (`read_range`, for a view whose scroll bar spans the whole list) starts
+next to the nearest row whose position is known — a page already read, an anchor of the
+background `survey` (one every N rows), or either end of the list (the reversed order) — and
+skips only the rows between, with OFFSET over the sort key and id alone: an index-only scan.
+
 Order: rows are ordered by (sort column, id), id being the unique tie-breaker. NULLs follow
 PostgreSQL's natural btree order — last when ascending, first when descending — so both directions
 are plain forward/backward scans of one index. A row comparison never matches NULL, so when a page
@@ -32,6 +37,7 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -115,6 +121,27 @@ class Cursor:
     value: Any
     id: Any
 
+    def flipped(self) -> Cursor:
+        """The same row as a position in the reversed order."""
+        return Cursor(self.sort_key, not self.descending, self.value, self.id)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A row whose position in the list is known: reading may start next to it."""
+
+    position: int
+    cursor: Cursor
+
+
+@dataclass
+class Survey:
+    """What one background pass over a list learns: the exact count and an anchor every
+    `stride` rows (positions stride-1, 2*stride-1, …, and the last row)."""
+
+    total: int
+    anchors: list[Anchor] = field(default_factory=list)
+
 
 @dataclass
 class Page:
@@ -125,6 +152,10 @@ class Page:
     ids: list[Any] = field(default_factory=list)
     cursor: Cursor | None = None
     done: bool = True
+    # The position of the first row within the list, for a page read by position.
+    start: int = 0
+    # The cursor of the first row (the last row's is `cursor`).
+    head: Cursor | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -443,7 +474,127 @@ class PagedQuery:
             session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         return int(session.scalar(self.count_statement()) or 0)
 
-    def _read(self, session: Session, after: Cursor | None, limit: int) -> Page:
+    def reversed(self) -> PagedQuery:
+        """The same list in the opposite order (its first rows are this list's last ones)."""
+        twin = self.clone()
+        twin._descending = not self._descending
+        return twin
+
+    def read_range(
+        self,
+        session: Session,
+        start: int,
+        limit: int,
+        *,
+        anchors: Iterable[Anchor] = (),
+        total: int | None = None,
+    ) -> Page:
+        """Rows `start` … `start + limit - 1` of the list (fewer at its end), for a view that
+        jumps anywhere. Read from whichever known row is nearest: a keyset range read next to
+        an anchor (forwards, or backwards over the reversed order from an anchor after the
+        range), skipping only the rows between that anchor and `start` (SQL OFFSET within the
+        segment). With `total`, the list's end is such an anchor too, so the last rows of a
+        million-row list are one short backward index scan. Without anchors near it, the skip
+        can be long: a `survey()` provides an anchor every `stride` rows."""
+        if start < 0 or limit < 1:
+            raise ValueError("start must be at least 0 and limit at least 1")
+        if total is not None:
+            limit = min(limit, total - start)
+        if limit <= 0:
+            return Page(keys=tuple(spec.key for spec in self._columns), start=start)
+        end = start + limit
+        skip, cursor, backwards = start, None, False
+        for anchor in anchors:
+            if anchor.position < start and start - anchor.position - 1 < skip:
+                skip, cursor, backwards = start - anchor.position - 1, anchor.cursor, False
+            elif anchor.position >= end and anchor.position - end < skip:
+                skip, cursor, backwards = anchor.position - end, anchor.cursor, True
+        if total is not None and total - end < skip:
+            skip, cursor, backwards = total - end, None, True
+        if not backwards:
+            page = self._read(session, cursor, limit, skip)
+            page.start = start
+            return page
+        back = self.reversed()._read(session, cursor and cursor.flipped(), limit, skip)
+        rows, ids = back.rows[::-1], back.ids[::-1]
+        page = Page(
+            keys=back.keys,
+            rows=rows,
+            ids=ids,
+            done=total is not None and end >= total,
+            start=end - len(rows),
+        )
+        if rows:
+            page.head = self._cursor_of(rows[0], ids[0])
+            page.cursor = self._cursor_of(rows[-1], ids[-1])
+        return page
+
+    def _cursor_of(self, row: Sequence[Any], row_id: Any) -> Cursor:
+        value = None if self._sort_key is None else row[self._index[self._sort_key]]
+        return Cursor(self._sort_key, self._descending, value, row_id)
+
+    def survey_statement(self, stride: int) -> Select[Any]:
+        """Every `stride`-th row's sort value, id and position, and the last row's: one ordered
+        pass over (sort column, id), as an index scan."""
+        sort = self._sort_column()
+        tie = self._tie_breaker()
+        keys = [tie] if sort is None else [sort, tie]
+        order = [k.desc() if self._descending else k.asc() for k in keys]
+        value = sort if sort is not None else literal(None)
+        inner = (
+            self._base.with_only_columns(
+                value.label("value"),
+                self._id.label("row_id"),
+                func.row_number().over(order_by=order).label("position"),
+                func.lead(self._id).over(order_by=order).label("following"),
+                maintain_column_froms=True,
+            )
+            .where(*self._criteria())
+            .order_by(None)
+            .subquery()
+        )
+        return (
+            select(inner.c.value, inner.c.row_id, inner.c.position)
+            .where(or_((inner.c.position % stride) == 0, inner.c.following.is_(None)))
+            .order_by(inner.c.position)
+        )
+
+    def survey(self, session: Session, stride: int, *, parallel: bool = True) -> Survey:
+        """The exact count and an anchor every `stride` rows (see `read_range`). Like `count`,
+        a pass over every row of the list: run it in the background."""
+        if stride < 1:
+            raise ValueError("stride must be at least 1")
+        if not parallel:
+            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        anchors = [
+            Anchor(int(position) - 1, Cursor(self._sort_key, self._descending, value, row_id))
+            for value, row_id, position in session.execute(self.survey_statement(stride))
+        ]
+        return Survey(total=anchors[-1].position + 1 if anchors else 0, anchors=anchors)
+
+    def _skip(self, session: Session, after: Cursor | None, skip: int, found: Any) -> Cursor | None:
+        """The cursor of the `skip`-th row after `after` (None if there are fewer). OFFSET over
+        the sort key and id alone: an index-only scan, which does not read the rows skipped."""
+        sort = self._sort_column()
+        keys = [self._id] if sort is None else [sort, self._id]
+        plain = (
+            self._base.with_only_columns(*keys, maintain_column_froms=True)
+            .where(*self._criteria(found=found))
+            .order_by(None)
+        )
+        for condition in self._segments(after):
+            stmt = plain if condition is None else plain.where(condition)
+            row = session.execute(self._ordered(stmt).offset(skip - 1).limit(1)).first()
+            if row is not None:
+                return Cursor(
+                    self._sort_key, self._descending, row[0] if sort is not None else None, row[-1]
+                )
+            # This part of the order holds fewer than `skip` rows: skip them all, go on.
+            held = select(func.count()).select_from(stmt.limit(skip).subquery())
+            skip -= int(session.scalar(held) or 0)
+        return None
+
+    def _read(self, session: Session, after: Cursor | None, limit: int, skip: int = 0) -> Page:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
@@ -451,9 +602,15 @@ class PagedQuery:
         found = self._probe(session)
         fetched = None
         if found is _FREQUENT:
-            fetched = self._scan_for_matches(session, after, limit)
+            fetched = self._scan_for_matches(session, after, limit + skip)
+            if fetched is not None:
+                fetched, skip = fetched[skip:], 0
             found = None
         if fetched is None:
+            if skip:
+                after = self._skip(session, after, skip, found)
+                if after is None:  # fewer than `skip` rows left
+                    return Page(keys=tuple(spec.key for spec in self._columns))
             fetched = []
             base = self._select_rows(found)
             for condition in self._segments(after):
@@ -471,9 +628,8 @@ class PagedQuery:
             done=done,
         )
         if rows:
-            last = rows[-1]
-            value = None if self._sort_key is None else last[self._index[self._sort_key]]
-            page.cursor = Cursor(self._sort_key, self._descending, value, last[width])
+            page.head = self._cursor_of(rows[0], rows[0][width])
+            page.cursor = self._cursor_of(rows[-1], rows[-1][width])
         else:
             page.cursor = after
         return page
