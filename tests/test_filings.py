@@ -732,3 +732,37 @@ def _audits(engine: Engine) -> int:
         return s.scalar(
             select(func.count()).select_from(AuditLog).where(AuditLog.entity_type == "filing")
         )
+
+
+def test_the_open_flag_follows_the_status(
+    firms: Firms, admin_ctx: Context, vat: int, engine
+) -> None:
+    """The due rows' open flag (the partial index "overdue" and "due within" read) follows every
+    status change, whoever makes it — here the service, then plain SQL as the web platform."""
+    filing = new_filing(admin_ctx, firms, vat)
+
+    def is_open() -> bool:
+        with engine.connect() as connection:
+            return connection.scalar(
+                text('SELECT "open" FROM desktop_filing_due_dates WHERE "filingId" = :id'),
+                {"id": filing["id"]},
+            )
+
+    assert is_open() is True
+    current = filings.update_filing(admin_ctx, filing["id"], {"status": "prepared"}, None)
+    assert is_open() is True
+    filings.update_filing(
+        admin_ctx,
+        filing["id"],
+        {"status": "submitted", "submission_date": date(2024, 2, 20), "reference_number": "R-1"},
+        current["updated_at"],
+    )
+    assert is_open() is False
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE filings SET status = 'rejected' WHERE id = :id"), {"id": filing["id"]}
+        )
+    assert is_open() is True
+    late = filings.filing_list_query(admin_ctx)
+    late.set_filter(filings.OVERDUE, True)
+    assert filing["id"] in _ids(late, admin_ctx.session)  # January 2024: long past due

@@ -32,7 +32,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010_filings"
-down_revision = "0008_list_performance"
+down_revision = "0009_list_sort_names"
 branch_labels = None
 depends_on = None
 
@@ -75,10 +75,16 @@ CREATE TABLE desktop_filing_due_dates (
     "filingId" integer PRIMARY KEY REFERENCES filings (id) ON DELETE CASCADE,
     "tenantId" integer NOT NULL,
     "dueDate" date,
-    "exact" boolean NOT NULL DEFAULT false
+    "exact" boolean NOT NULL DEFAULT false,
+    -- Still to be filed (draft, prepared, rejected, overdue): kept by the trigger below, so
+    -- "overdue" and "due within N days" read a partial index of the open filings only instead
+    -- of walking every filing ever due.
+    "open" boolean NOT NULL DEFAULT true
 );
 CREATE INDEX desktop_filing_due_dates_tenant_due_idx
     ON desktop_filing_due_dates ("tenantId", "dueDate", "filingId");
+CREATE INDEX desktop_filing_due_dates_open_idx
+    ON desktop_filing_due_dates ("tenantId", "dueDate", "filingId") WHERE "open";
 CREATE INDEX desktop_filing_due_dates_inexact_idx
     ON desktop_filing_due_dates ("tenantId") WHERE NOT "exact";
 ALTER TABLE desktop_filing_due_dates ENABLE ROW LEVEL SECURITY;
@@ -102,11 +108,11 @@ CREATE FUNCTION desktop__sync_filing_due() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO desktop_filing_due_dates ("filingId", "tenantId", "dueDate", "exact")
+        INSERT INTO desktop_filing_due_dates ("filingId", "tenantId", "dueDate", "exact", "open")
         SELECT n.id, n."tenantId",
                desktop__filing_due_fallback(t.frequency, t."defaultDueDay", t."defaultDueMonth",
                                             n."periodEnd"),
-               false
+               false, COALESCE(n.status IN ('draft', 'prepared', 'rejected', 'overdue'), false)
         FROM new_rows n LEFT JOIN filing_types t ON t.id = n."filingTypeId"
         ON CONFLICT ("filingId") DO NOTHING;
     ELSE
@@ -121,6 +127,10 @@ BEGIN
               IS DISTINCT FROM (o."periodEnd", o."filingTypeId", o."clientBusinessId", o."tenantId")
         ON CONFLICT ("filingId") DO UPDATE SET
             "tenantId" = EXCLUDED."tenantId", "dueDate" = EXCLUDED."dueDate", "exact" = false;
+        UPDATE desktop_filing_due_dates d
+        SET "open" = COALESCE(n.status IN ('draft', 'prepared', 'rejected', 'overdue'), false)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE d."filingId" = n.id AND n.status IS DISTINCT FROM o.status;
     END IF;
     RETURN NULL;
 END $$;
@@ -133,11 +143,11 @@ CREATE TRIGGER desktop_filing_due_upd AFTER UPDATE ON filings
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
     EXECUTE FUNCTION desktop__sync_filing_due();
 
-INSERT INTO desktop_filing_due_dates ("filingId", "tenantId", "dueDate", "exact")
+INSERT INTO desktop_filing_due_dates ("filingId", "tenantId", "dueDate", "exact", "open")
 SELECT f.id, f."tenantId",
        desktop__filing_due_fallback(t.frequency, t."defaultDueDay", t."defaultDueMonth",
                                     f."periodEnd"),
-       false
+       false, COALESCE(f.status IN ('draft', 'prepared', 'rejected', 'overdue'), false)
 FROM filings f LEFT JOIN filing_types t ON t.id = f."filingTypeId";
 
 CREATE TABLE desktop_generated_filings (
