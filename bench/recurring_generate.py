@@ -14,7 +14,9 @@ second firm has schedules of its own that the run must leave alone. VACUUM ANALY
 A FirmAdmin (filings:create and filings:edit) signs in through the real sign-in service (own
 PostgreSQL login, row-level security on) and runs the real `generate_due_filings(ctx)`: first
 the preview (dry run, writes nothing), then the run (must create N filings), then a second run
-(must create 0). Each is timed from the call to its return, commit included.
+(must create 0). Each is timed from the call to its return, commit included; below each, the
+statements it spent its time in (wall time between sending and the driver's return: the
+server's work plus the round trips).
 """
 
 from __future__ import annotations
@@ -167,12 +169,43 @@ def counts(url, tenant_id: int) -> dict[str, int]:
     return {"firm": row[0], "other": row[1], "exact": row[2], "still_due": row[3]}
 
 
+class StatementTimes:
+    """Wall time spent in each SQL statement (by its first words), to show where a run goes."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.times: dict[str, list[float]] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, _cursor, _statement, _params, _context, _many) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, _cursor, statement, params, _context, many) -> None:
+        elapsed = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+        words = " ".join(statement.split()[:3])
+        rows = len(params) if many and isinstance(params, (list, tuple)) else 1
+        entry = self.times.setdefault(words, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += rows
+        entry[2] += elapsed
+
+    def report(self, top: int = 6) -> None:
+        for words, (calls, rows, seconds) in sorted(
+            self.times.items(), key=lambda item: -item[1][2]
+        )[:top]:
+            print(f"      {seconds:7.2f} s  {calls:4d} calls {rows:6,d} rows  {words}")
+        self.times.clear()
+
+
 def run(url, tenant_id: int, schedules: int) -> list[tuple[str, float, int, int]]:
     from gcmc_desktop.services.recurring import generate_due_filings
 
     ctx = admin_context(url)  # the "after login" state: signed in, mappers configured
     assert ctx.tenant_id == tenant_id, "signed in to the wrong firm"
     print(f"Signed in as {ctx.email} ({ctx.role_name}), RLS on.")
+    statements = StatementTimes(ctx.session.get_bind())
     results = []
     for label, dry_run in (("preview (dry run)", True), ("run", False), ("second run", False)):
         t0 = time.perf_counter()
@@ -185,6 +218,7 @@ def run(url, tenant_id: int, schedules: int) -> list[tuple[str, float, int, int]
             f"{report.already_there:,} already there",
             flush=True,
         )
+        statements.report()
     ctx.session.close()
     return results
 
