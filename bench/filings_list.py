@@ -384,13 +384,13 @@ def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
     if "na" not in ours:
         print(
             f"Ours: signed in as {ours['user']}; rows {ours['first_total']:,} in all, "
-            + ", ".join(f"{label} {ours[f'{key}_total']:,}" for key, label, *_ in STEPS)
+            + ", ".join(f"{label.strip()} {ours[f'{key}_total']:,}" for key, label, *_ in STEPS)
             + "."
         )
     if "na" not in qsql:
         print(
             "QSqlQueryModel rows: "
-            + ", ".join(f"{label} {qsql[f'{key}_total']:,}" for key, label, *_ in STEPS)
+            + ", ".join(f"{label.strip()} {qsql[f'{key}_total']:,}" for key, label, *_ in STEPS)
             + "."
         )
 
