@@ -1,0 +1,452 @@
+"""Benchmark the filings list on a large firm, signed in as a staff user, against Qt's
+QSqlQueryModel on the same login with the same rows.
+
+    QT_QPA_PLATFORM=offscreen uv run python bench/filings_list.py [--rows 1000000]
+
+Starts its own embedded PostgreSQL (in a temporary directory, or in --pgdata, reused by later
+runs with the same --rows on the same day: the periods are relative to today), loads one firm
+with 20,000 clients, six filing types (monthly, quarterly, annual) and N filings over the last
+ten years (the latest period open, older ones mostly submitted or approved), plus a smaller
+second firm, at the baseline; migrates to head (migration 0010 fills the due-date table in one
+INSERT … SELECT and builds its (tenantId, dueDate, filingId) index), VACUUM ANALYZE. A Viewer
+signs in through the real sign-in service (own PostgreSQL login, row-level security on); ours
+lists through the real `filing_list_query(ctx)` and `PagedTableModel`, QSqlQueryModel sends
+plain SQL with the same joins and order, as that same login in the same firm.
+
+Steps, each until the new first rows are painted on a shown QTableView: first page (all
+filings, by due date), filter "due within 30 days" (open filings due today to today + 30),
+that filter sorted by due date descending, and the "overdue" filter (open, due date past).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from table_model import (  # the client bench's staff sign-in and stage
+    Stage,
+    ensure_staff,
+    fmt_ms,
+    median,
+    peak_mb,
+    rss_mb,
+    spawn,
+    staff_context,
+)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+DATABASE = "gcmc_bench"  # the sign-in helpers of bench/table_model.py expect this name
+TENANT_CODE = "bench"
+OTHER_ROWS = 50_000
+CLIENTS = 20_000
+WITHIN_DAYS = 30
+OPEN_STATUSES = ("draft", "prepared", "rejected", "overdue")  # services.filings.OPEN_STATUSES
+
+LOAD_SQL = """
+INSERT INTO tenants (name, code, "createdAt", "updatedAt") VALUES
+    ('Bench firm', 'bench', now(), now()), ('Other firm', 'other', now(), now());
+INSERT INTO clients ("tenantId", name, type, "updatedAt")
+SELECT t.id, 'Client ' || g, CASE WHEN g % 2 = 0 THEN 'company' ELSE 'individual' END, now()
+FROM tenants t, generate_series(1, :clients) g ORDER BY t.id, g;
+INSERT INTO filing_types ("tenantId", name, code, authority, frequency, "defaultDueDay",
+                          "defaultDueMonth", "updatedAt")
+SELECT t.id, k.name, k.code, k.authority, k.frequency, k.day, k.month, now()
+FROM tenants t, (VALUES
+    (0, 'VAT return', 'VAT', 'GRA', 'monthly', 21, NULL),
+    (1, 'PAYE return', 'PAYE', 'GRA', 'monthly', 14, NULL),
+    (2, 'NIS contributions', 'NIS-C', 'NIS', 'monthly', 15, NULL),
+    (3, 'Property tax instalment', 'PT-Q', 'GRA', 'quarterly', 15, NULL),
+    (4, 'Corporation tax return', 'CT', 'GRA', 'annual', 30, 4),
+    (5, 'Income tax return', 'IT', 'GRA', 'annual', 30, 4)
+) AS k(n, name, code, authority, frequency, day, month)
+ORDER BY t.id, k.n;
+INSERT INTO filings ("tenantId", "clientId", "filingTypeId", "periodStart", "periodEnd",
+                     "periodLabel", status, "referenceNumber", "taxAmount", total,
+                     "submissionDate", "updatedAt")
+WITH firm AS MATERIALIZED (  -- once, not per row
+    SELECT t.id, t.code,
+           (SELECT min(c.id) FROM clients c WHERE c."tenantId" = t.id) AS first_client,
+           (SELECT min(k.id) FROM filing_types k WHERE k."tenantId" = t.id) AS first_type
+    FROM tenants t
+), planned AS (
+    SELECT f.id AS tenant, f.first_client + (g::bigint * 7919) % :clients AS client,
+           f.first_type + g % 6 AS type, g, g % 6 AS kind,
+           -- periods back from the last one that ended: 120 months, 40 quarters, 10 years
+           CASE WHEN g % 6 < 3 THEN (g / 6) % 120 WHEN g % 6 = 3 THEN (g / 6) % 40
+                ELSE (g / 6) % 10 END AS back
+    FROM firm f
+    JOIN LATERAL generate_series(1, CASE WHEN f.code = 'bench' THEN :rows ELSE :other END) g
+        ON true
+), period AS (
+    SELECT p.*,
+           CASE WHEN kind < 3
+                THEN date_trunc('month', CAST(:today AS date)) - (back + 1) * interval '1 month'
+                WHEN kind = 3
+                THEN date_trunc('quarter', CAST(:today AS date)) - (back + 1) * interval '3 months'
+                ELSE date_trunc('year', CAST(:today AS date)) - (back + 1) * interval '1 year'
+           END AS start
+    FROM planned p
+)
+SELECT tenant, client, type, start,
+       CASE WHEN kind < 3 THEN start + interval '1 month' - interval '1 day'
+            WHEN kind = 3 THEN start + interval '3 months' - interval '1 day'
+            ELSE start + interval '1 year' - interval '1 day' END,
+       CASE WHEN kind < 3 THEN to_char(start, 'FMMonth YYYY')
+            WHEN kind = 3 THEN 'Q' || extract(quarter FROM start) || ' ' || extract(year FROM start)
+            ELSE extract(year FROM start)::text END,
+       CASE WHEN back = 0 THEN (ARRAY['draft', 'draft', 'prepared', 'rejected'])[1 + g % 4]
+            WHEN back = 1 THEN (ARRAY['submitted', 'overdue', 'approved', 'prepared'])[1 + g % 4]
+            ELSE (ARRAY['approved', 'approved', 'approved', 'submitted', 'archived'])[1 + g % 5]
+       END,
+       CASE WHEN back > 0 THEN 'GRA-' || g END,
+       CASE WHEN back > 0 THEN (g % 100000) * 10.0 END,
+       CASE WHEN back > 0 THEN (g % 100000) * 10.0 END,
+       CASE WHEN back > 0 THEN start + interval '40 days' END,
+       now()
+FROM period ORDER BY tenant, g
+"""
+
+
+def prepare_database(admin_url, rows: int, today: date) -> tuple[Any, int]:
+    from sqlalchemy import text
+
+    from gcmc_desktop.db import make_engine, migrate
+    from gcmc_desktop.db.embedded import ensure_database
+
+    ensure_database(admin_url, DATABASE)
+    url = admin_url.set(database=DATABASE)
+    engine = make_engine(
+        url,
+        connect_args={
+            "options": "-c timezone=UTC -c maintenance_work_mem=512MB "
+            "-c max_parallel_maintenance_workers=2"
+        },
+    )
+    have = None
+    with engine.connect() as conn, contextlib.suppress(Exception):
+        have = conn.scalar(
+            text(
+                'SELECT count(*) FROM filings f JOIN tenants t ON t.id = f."tenantId" '
+                'WHERE t.code = :code AND f."updatedAt"::date = :today'
+            ),
+            {"code": TENANT_CODE, "today": today},
+        )
+    if have == rows and migrate.current_revision(engine) == migrate.head_revision():
+        print(f"Reusing the loaded database ({rows:,} filings).")
+    else:
+        t0 = time.perf_counter()
+        migrate.reset(engine)
+        # Loaded at the baseline, the desktop's additions built afterwards (as `gcmc db adopt`):
+        # migration 0010 then fills the due dates in one INSERT … SELECT.
+        migrate.downgrade(engine, migrate.BASELINE)
+        params = {"rows": rows, "other": OTHER_ROWS, "clients": CLIENTS, "today": today}
+        with engine.begin() as conn:
+            for statement in LOAD_SQL.split(";\n"):
+                if statement.strip():
+                    conn.execute(text(statement), params)
+        t1 = time.perf_counter()
+        print(f"Loaded {rows:,} + {OTHER_ROWS:,} filings in {t1 - t0:.0f} s.")
+        migrate.upgrade(engine)
+        t2 = time.perf_counter()
+        print(f"Migrated to head (due-date table filled and indexed) in {t2 - t1:.0f} s.")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ("filings", "desktop_filing_due_dates", "clients", "filing_types"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+        print(f"VACUUM ANALYZE in {time.perf_counter() - t2:.0f} s.")
+    with engine.connect() as conn:
+        tenant_id = conn.scalar(text("SELECT id FROM tenants WHERE code = :c"), {"c": TENANT_CODE})
+    ensure_staff(engine, tenant_id)
+    engine.dispose()
+    return url, tenant_id
+
+
+# (result key, label, from (filter, descending), to (filter, descending)): each step times the
+# change from the first state to the second.
+STEPS = (
+    ("within", f"filter: due within {WITHIN_DAYS} days", (None, False), ("within", False)),
+    ("within_desc", "  then sort by due date desc", ("within", False), ("within", True)),
+    ("overdue", "filter: overdue", (None, False), ("overdue", False)),
+)
+
+
+def run_ours(url: str, tenant_id: int, repeat: int) -> dict[str, Any]:
+    from PySide6.QtCore import Qt
+
+    from gcmc_desktop.services.filings import DUE_WITHIN, OVERDUE, filing_list_query
+    from gcmc_desktop.views.table_model import PagedTableModel, query_pool
+
+    ctx = staff_context(url)
+    assert ctx.tenant_id == tenant_id
+    stage = Stage()
+    query = filing_list_query(ctx)
+    out: dict[str, Any] = {"user": f"{ctx.email} ({ctx.role_name}), RLS on"}
+    rss0 = rss_mb()
+    box: dict[str, Any] = {}
+    filters = {
+        None: {DUE_WITHIN: None, OVERDUE: None},
+        "within": {DUE_WITHIN: WITHIN_DAYS, OVERDUE: None},
+        "overdue": {DUE_WITHIN: None, OVERDUE: True},
+    }
+    due = query.column_index("due")
+
+    def quiesce() -> None:
+        model = box["model"]
+        stage.wait(lambda: model.total is not None)
+        query_pool().waitForDone()
+        stage.settle()
+
+    def first() -> None:
+        model = PagedTableModel(query.clone(), ctx.reading)
+        box["model"] = model
+        stage.view.setModel(model)
+        stage.wait(lambda: model.rowCount() > 0)
+
+    firsts = []
+    for _ in range(repeat):
+        firsts.append(stage.timed(first))
+        quiesce()
+    out["first"] = median(firsts)
+    out["first_total"] = box["model"].total
+    model: PagedTableModel = box["model"]
+
+    def until_page(action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            action()
+            stage.wait(lambda: not model.loading)
+
+        return run
+
+    def state(which: str | None, descending: bool) -> Callable[[], None]:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+
+        def run() -> None:
+            model.set_filters(filters[which])  # no reload when unchanged
+            stage.wait(lambda: not model.loading)
+            stage.view.sortByColumn(due, order)  # likewise
+
+        return until_page(run)
+
+    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            quiesce()
+            times.append(stage.timed(action))
+            quiesce()
+        return median(times)
+
+    for key, _label, before, after in STEPS:
+        out[key] = repeated(state(*before), state(*after))
+        out[f"{key}_total"] = model.total
+    out["rss_growth"] = rss_mb() - rss0
+    out["peak_growth"] = peak_mb() - rss0
+    ctx.session.close()
+    return out
+
+
+QSQL_BASE = (
+    'SELECT d."dueDate", c.name, t.name, t.authority, f."periodLabel", f.status, '
+    'f."referenceNumber", f.total, f."submissionDate", f.id '
+    'FROM filings f JOIN desktop_filing_due_dates d ON d."filingId" = f.id '
+    'LEFT JOIN clients c ON c.id = f."clientId" '
+    'LEFT JOIN filing_types t ON t.id = f."filingTypeId" '
+    'WHERE f."tenantId" = {tenant} AND d."tenantId" = {tenant}'
+)
+OPEN_SQL = "f.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+
+
+def qsql_where(which: str | None, today: date) -> str:
+    if which == "within":
+        end = today + timedelta(days=WITHIN_DAYS)
+        return f" AND {OPEN_SQL} AND d.\"dueDate\" >= '{today}' AND d.\"dueDate\" <= '{end}'"
+    if which == "overdue":
+        return f" AND {OPEN_SQL} AND d.\"dueDate\" < '{today}'"
+    return ""
+
+
+def run_qsql(url: str, tenant_id: int, repeat: int, socket_dir: str, port: int) -> dict[str, Any]:
+    from PySide6.QtSql import QSqlDatabase, QSqlQuery, QSqlQueryModel
+
+    stage = Stage()
+    if "QPSQL" not in QSqlDatabase.drivers():
+        return {"na": f"no QPSQL driver (have {QSqlDatabase.drivers()})"}
+    db = QSqlDatabase.addDatabase("QPSQL", "bench")
+    db.setHostName(socket_dir)
+    db.setPort(port)
+    db.setDatabaseName(DATABASE)
+    ctx = staff_context(url)
+    role = ctx.session.get_bind().url.username
+    ctx.session.close()
+    from table_model import STAFF_PASSWORD
+
+    db.setUserName(role)
+    db.setPassword(STAFF_PASSWORD)
+    if not db.open():
+        return {"na": f"QPSQL cannot connect: {db.lastError().text()}"}
+    QSqlQuery(f"SELECT set_config('gcmc.tenant_id', '{tenant_id}', false)", db)
+    base = QSQL_BASE.format(tenant=tenant_id)
+    today = date.today()
+    out: dict[str, Any] = {"user": f"{role} (same login), RLS on"}
+    rss0 = rss_mb()
+    box: dict[str, Any] = {"model": QSqlQueryModel()}
+    repeat = min(repeat, 2)  # each run holds the whole result
+
+    def set_query(which: str | None, descending: bool) -> Callable[[], None]:
+        order = (
+            ' ORDER BY d."dueDate" DESC, d."filingId" DESC'
+            if descending
+            else (' ORDER BY d."dueDate", d."filingId"')
+        )
+        sql = base + qsql_where(which, today) + order
+
+        def run() -> None:
+            box["model"].setQuery(QSqlQuery(sql, db))
+            if box["model"].lastError().isValid():
+                raise RuntimeError(box["model"].lastError().text())
+
+        return run
+
+    everything = set_query(None, False)
+
+    def first() -> None:
+        box["model"] = QSqlQueryModel()
+        everything()
+        stage.view.setModel(box["model"])
+
+    out["first"] = median([stage.timed(first) for _ in range(repeat)])
+
+    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
+        times = []
+        for _ in range(repeat):
+            prepare()
+            stage.paint()
+            times.append(stage.timed(action))
+        return median(times)
+
+    for key, _label, before, after in STEPS:
+        out[key] = repeated(set_query(*before), set_query(*after))
+        model = box["model"]
+        while model.canFetchMore():
+            model.fetchMore()
+        out[f"{key}_total"] = model.rowCount()
+    out["rss_growth"] = rss_mb() - rss0
+    out["peak_growth"] = peak_mb() - rss0
+    return out
+
+
+def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
+    names = {"ours": "ours", "qsql": "QSqlQueryModel"}
+    lines = [
+        ("first page (by due date)", "first"),
+        *((label, key) for key, label, *_ in STEPS),
+    ]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    ours, qsql = results["ours"], results["qsql"]
+    width = 34
+    print()
+    print(f"Filings list of one firm with {rows:,} filings (staff user, RLS on)")
+    print(f"Machine: {os.cpu_count()} CPU cores, load average {load}; medians of the runs.")
+    print("measure".ljust(width) + "ours".rjust(14) + "QSqlQueryModel".rjust(16) + "ratio".rjust(9))
+
+    def cell(result: dict[str, Any], key: str) -> str:
+        value = result.get(key)
+        return "n/a" if "na" in result or value is None else fmt_ms(value)
+
+    for title, key in lines:
+        ratio = ""
+        if "na" not in ours and "na" not in qsql and ours.get(key) and qsql.get(key):
+            ratio = f"{qsql[key] / ours[key]:.1f}x"
+        print(
+            title.ljust(width)
+            + cell(ours, key).rjust(14)
+            + cell(qsql, key).rjust(16)
+            + ratio.rjust(9)
+        )
+    mem = ["n/a" if "na" in results[v] else f"{results[v]['peak_growth']:,.1f} MB" for v in names]
+    print("RSS growth at peak".ljust(width) + mem[0].rjust(14) + mem[1].rjust(16))
+    print("(ratio = QSqlQueryModel time / ours)")
+    for variant in names:
+        if "na" in results[variant]:
+            print(f"{names[variant]}: n/a — {results[variant]['na']}")
+    if "na" not in ours:
+        print(
+            f"Ours: signed in as {ours['user']}; rows {ours['first_total']:,} in all, "
+            + ", ".join(f"{label.strip()} {ours[f'{key}_total']:,}" for key, label, *_ in STEPS)
+            + "."
+        )
+    if "na" not in qsql:
+        print(
+            "QSqlQueryModel rows: "
+            + ", ".join(f"{label.strip()} {qsql[f'{key}_total']:,}" for key, label, *_ in STEPS)
+            + "."
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pgdata", type=Path, help="keep the server's data here and reuse it")
+    parser.add_argument("--only", choices=("ours", "qsql"), action="append")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--tenant", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--socket-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        try:
+            if args.variant == "ours":
+                result = run_ours(args.url, args.tenant, args.repeat)
+            else:
+                result = run_qsql(args.url, args.tenant, args.repeat, args.socket_dir, args.port)
+        except Exception as exc:  # reported in the table, not as a traceback
+            result = {"na": f"failed: {type(exc).__name__}: {exc}"}
+        print("RESULT " + json.dumps(result), flush=True)
+        return
+
+    from gcmc_desktop.db.embedded import server_url, start_server
+
+    temporary = args.pgdata is None
+    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
+    try:
+        server = start_server(pgdata)
+        info = server.get_postmaster_info()
+        url, tenant_id = prepare_database(server_url(server), args.rows, date.today())
+        common = [
+            "--repeat", str(args.repeat),
+            "--url", url.render_as_string(hide_password=False),
+            "--tenant", str(tenant_id),
+            "--socket-dir", str(info.socket_dir or ""),
+            "--port", str(info.port or 5432),
+        ]  # fmt: skip
+        results = {}
+        for variant in ("ours", "qsql"):
+            if args.only and variant not in args.only:
+                results[variant] = {"na": "not run (--only)"}
+                continue
+            print(f"Running {variant} …", flush=True)
+            results[variant] = spawn(variant, common, __file__)
+        report(args.rows, results)
+    finally:
+        if temporary:
+            with contextlib.suppress(Exception):
+                server.cleanup()  # type: ignore[possibly-undefined]
+            shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
