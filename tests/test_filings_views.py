@@ -293,14 +293,14 @@ def test_schedule_in_a_client_tab_then_generate_with_a_preview(qtbot, firms, adm
 
     page = shown_page(qtbot, admin)
     asked: list[str] = []
-    page.ask = lambda _p, _t, text: asked.append(text) or False
+    page.question = lambda _p, _t, text: asked.append(text) or False
     page.extra_buttons["Generate due filings…"].click()
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT)
     assert asked[0].startswith("This creates ")
     assert "VAT_MONTHLY" in asked[0]
     assert filings.filing_list_query(admin).count(admin.session) == 0  # the preview wrote nothing
 
-    page.ask = lambda *_: True
+    page.question = lambda *_: True
     page.extra_buttons["Generate due filings…"].click()
     qtbot.waitUntil(lambda: page.status.text().startswith("Created"), timeout=WAIT)
     made = filings.filing_list_query(admin).count(admin.session)

@@ -829,7 +829,7 @@ def _duplicate_filing_type(make: Factory) -> tuple[Callable[[], Any], str, dict]
     make.filing_type(tenant, "VAT-M", "VAT return")
     return (
         lambda: make.filing_type(tenant, "VAT-M", "Monthly VAT"),
-        'A filing type with the code "VAT-M" already exists.',
+        'A filing type with the code "VAT-M" already exists in this firm.',
         {"code": "VAT-M"},
     )
 

@@ -38,13 +38,13 @@ def window_for(qtbot, firms: Firms, role: str, **kwargs) -> MainWindow:
 def test_navigation_follows_permissions(qtbot, firms: Firms) -> None:
     admin = window_for(qtbot, firms, "FirmAdmin")
     assert admin.section_keys() == [
-        "dashboard", "clients", "documents", "filings", "services", "tasks", "messages",
-        "compliance", "notifications", "audit", "admin",
+        "dashboard", "clients", "documents", "filings", "calendar", "services", "tasks",
+        "messages", "compliance", "notifications", "audit", "admin",
     ]  # fmt: skip
     viewer = window_for(qtbot, firms, "Viewer")
     assert "admin" not in viewer.section_keys() and "messages" not in viewer.section_keys()
     clerk = window_for(qtbot, firms, "FilingClerk")
-    assert clerk.section_keys() == ["clients", "filings", "notifications", "audit"]
+    assert clerk.section_keys() == ["clients", "filings", "calendar", "notifications", "audit"]
     assert not clerk.new_action.isVisible()  # may view clients, not create them
     assert admin.new_action.isVisible()
 
@@ -53,17 +53,20 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("filings")
+    page = window.open_section("services")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Filings"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Services"
+    from gcmc_desktop.views.kit.list_page import ListPage
+
+    assert isinstance(window.open_section("filings"), ListPage)
     from gcmc_desktop.views.documents import DocumentsPage
 
     assert isinstance(window.open_section("documents"), DocumentsPage)
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
-    assert tabs == ["Overview", "Businesses", "Documents", "Audit"]
+    assert tabs == ["Overview", "Businesses", "Documents", "Filings", "Recurring", "Audit"]
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {
         key.toString(): action

@@ -187,7 +187,7 @@ def generate_now(page: ListPage) -> None:
         if not report.created:
             page.status.setText("No recurring filing is due: nothing to create.")
             return
-        if not page.ask(page, "Generate due filings", preview_text(report.created)):
+        if not page.question(page, "Generate due filings", preview_text(report.created)):
             return
         run_operation(
             page.ctx,

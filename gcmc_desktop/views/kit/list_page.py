@@ -226,7 +226,7 @@ class ListPage(QWidget):
         self.scope: dict[str, Any] = scope
         # Injectable, so tests and scripted use never block on a modal box.
         self.confirm: Confirm = confirm_delete
-        self.ask: Confirm = ask_yes_no  # questions that are not about deleting
+        self.question: Confirm = ask_yes_no  # questions that are not about deleting
         self.dialog: RecordDialog | None = None
         self.detail = detail
 
