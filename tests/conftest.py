@@ -53,9 +53,23 @@ def server_url() -> Iterator[URL]:
     # Not under pytest's basetemp: pytest prunes old basetemps while other sessions still run.
     root = Path(tempfile.mkdtemp(prefix="gcmc-test-pg-"))
     server = start_server(root / "pgdata")
-    yield embedded_url(server)
+    url = embedded_url(server)
+    _no_durability(url)
+    yield url
     server.cleanup()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _no_durability(url: URL) -> None:
+    """A throw-away test server need not survive a power cut: without fsync and with
+    asynchronous commits, every test's CREATE DATABASE (a checkpoint) and every commit stop
+    waiting for the disk. Nothing the tests check depends on durability."""
+    admin = _admin(url)
+    with admin.connect() as conn:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(text(f"ALTER SYSTEM SET {setting} = off"))
+        conn.execute(text("SELECT pg_reload_conf()"))
+    admin.dispose()
 
 
 def _admin(url: URL) -> Engine:

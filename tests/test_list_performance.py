@@ -446,10 +446,10 @@ def test_staff_read_client_names_only_with_both_permissions(
     document = new_document(officer, firms, tin_type)
     with staff(firms, "DocumentOfficer") as conn:
         rows = conn.execute('SELECT "documentId", "clientName" FROM desktop_client_names')
-        assert set(rows.fetchall()) == {(document.id, "Alpha Client")}  # not Beta's
+        assert set(rows.fetchall()) == {(document["id"], "Alpha Client")}  # not Beta's
         assert conn.execute(
             'SELECT "typeName" FROM desktop_latest_versions WHERE "documentId" = %s',
-            (document.id,),
+            (document["id"],),
         ).fetchone() == ("TIN certificate",)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(
