@@ -131,6 +131,21 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_password_keys() -> Iterator[None]:
+    """scrypt costs ~0.1 s by design, and a test derives the same key twice: when it creates a
+    user (hash) and when that user signs in (the same salt). Remember each (password, salt)
+    result for the session: the keys are exactly those scrypt gives, only not recomputed."""
+    from functools import lru_cache
+
+    from gcmc_desktop.services import passwords
+
+    original = passwords._derive
+    passwords._derive = lru_cache(maxsize=4096)(original)  # type: ignore[assignment]
+    yield
+    passwords._derive = original  # type: ignore[assignment]
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
     """An in-memory OS keyring for every test (CI machines have none)."""
