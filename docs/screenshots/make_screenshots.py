@@ -217,9 +217,9 @@ def demo_client(ctx: Context) -> int:
     clients.update_client(
         ctx,
         client_id,
-        {"risk_level": "medium" if current.risk_level != "medium" else "high", "notes": "Reviewed "
-         "the GRA compliance certificate with the client."},
-        current.updated_at,
+        {"risk_level": "medium" if current["risk_level"] != "medium" else "high",
+         "notes": "Reviewed the GRA compliance certificate with the client."},
+        current["updated_at"],
     )  # fmt: skip
     business = businesses.create_business(
         ctx,
@@ -235,7 +235,10 @@ def demo_client(ctx: Context) -> int:
         },
     )
     businesses.update_business(
-        ctx, business.id, {"status": "Dormant", "sector": "Oil & Gas Services"}, business.updated_at
+        ctx,
+        business["id"],
+        {"status": "Dormant", "sector": "Oil & Gas Services"},
+        business["updated_at"],
     )
     return client_id
 
