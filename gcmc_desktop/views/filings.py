@@ -13,9 +13,7 @@ from typing import Any
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from ..services.businesses import business_choices
 from ..services.catalog import AUTHORITIES, AUTHORITY_NAMES, FILING_FREQUENCIES, FILING_STATUSES
-from ..services.client_list import find_clients
 from ..services.context import Context
 from ..services.filing_types import (
     create_filing_type,
@@ -37,6 +35,7 @@ from ..services.filings import (
     period_for,
     update_filing,
 )
+from .filing_fields import OWNER_FIELDS, client_form
 from .filing_period import PeriodField, period_of
 from .kit.fields import SHORT_MAX, FieldSpec, choices
 from .kit.list_page import ActionSpec, DeleteSpec, FilterSpec, ListSpec, ListWindow
@@ -60,10 +59,8 @@ FILING_TINT_LABELS = {
 def _filing_form(values: Values) -> Values:
     """A stored filing as the form holds it: one picked period, the client as a name, amounts
     as text."""
-    form = dict(values)
+    form = client_form(values)
     form["period"] = period_of(_day(values.get("period_start")), _day(values.get("period_end")))
-    if values.get("client_id") is not None:
-        form["client_id"] = (values.get("client_name") or "", values["client_id"])
     for key in ("tax_amount", "penalties", "interest"):
         amount = values.get(key)
         form[key] = "" if amount is None else f"{Decimal(amount):.2f}"
@@ -96,40 +93,11 @@ def _update_filing(ctx: Context, filing_id: int, values: Values, expected: Any) 
     return update_filing(ctx, filing_id, data, expected, period=period)
 
 
-def _businesses(ctx: Context, known: Any) -> list[tuple[str, int]]:
-    return business_choices(ctx, known.get("client_id"))
-
-
 FILING_RECORD = RecordSpec(
     noun="filing",
     entity="filing",
     fields=(
-        FieldSpec(
-            "client_id",
-            "Client",
-            "lookup",
-            required=True,
-            lookup=find_clients,
-            placeholder="Type a client's name, TIN or NIS number",
-            create_only=True,
-            scoped=True,
-        ),
-        FieldSpec(
-            "client_business_id",
-            "Business",
-            "choice",
-            blank="(the client itself)",
-            load=_businesses,
-            depends_on=("client_id",),
-        ),
-        FieldSpec(
-            "filing_type_id",
-            "Filing type",
-            "choice",
-            required=True,
-            blank="Choose…",
-            load=filing_type_choices,
-        ),
+        *OWNER_FIELDS,
         FieldSpec("period", "Period", "custom", required=True, editor=PeriodField),
         FieldSpec(
             "status",

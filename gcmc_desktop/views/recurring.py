@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..services.catalog import FILING_FREQUENCIES
-from ..services.client_list import find_clients
 from ..services.context import Context
-from ..services.filing_types import filing_type_choices
 from ..services.recurring import (
     create_recurring,
     delete_recurring,
@@ -18,6 +16,7 @@ from ..services.recurring import (
     recurring_list_query,
     update_recurring,
 )
+from .filing_fields import OWNER_FIELDS, client_form
 from .kit.fields import FieldSpec
 from .kit.list_page import DeleteSpec, FilterSpec, ListPage, ListSpec, ListWindow
 from .kit.messages import code_label
@@ -43,13 +42,6 @@ def _stored_schedule(values: Values) -> Values:
     return values
 
 
-def _form(values: Values) -> Values:
-    form = dict(values)
-    if values.get("client_id") is not None:
-        form["client_id"] = (values.get("client_name") or "", values["client_id"])
-    return form
-
-
 def _create(ctx: Context, values: Values, client_id: int | None = None) -> Values:
     data = _stored_schedule(values)
     if client_id is not None:
@@ -63,41 +55,11 @@ def _update(ctx: Context, recurring_id: int, values: Values, expected: Any) -> V
     return update_recurring(ctx, recurring_id, data, expected)
 
 
-def _businesses(ctx: Context, known: Any) -> list[tuple[str, int]]:
-    from ..services.businesses import business_choices
-
-    return business_choices(ctx, known.get("client_id"))
-
-
 RECURRING_RECORD = RecordSpec(
     noun="recurring filing",
     entity="recurring_filing",
     fields=(
-        FieldSpec(
-            "client_id",
-            "Client",
-            "lookup",
-            required=True,
-            lookup=find_clients,
-            create_only=True,
-            scoped=True,
-        ),
-        FieldSpec(
-            "client_business_id",
-            "Business",
-            "choice",
-            blank="(the client itself)",
-            load=_businesses,
-            depends_on=("client_id",),
-        ),
-        FieldSpec(
-            "filing_type_id",
-            "Filing type",
-            "choice",
-            required=True,
-            blank="Choose…",
-            load=filing_type_choices,
-        ),
+        *OWNER_FIELDS,
         FieldSpec(
             "schedule",
             "Schedule",
@@ -120,7 +82,7 @@ RECURRING_RECORD = RecordSpec(
     load=get_recurring,
     create=_create,
     update=_update,
-    to_form=_form,
+    to_form=client_form,
     min_width=520,
 )
 
