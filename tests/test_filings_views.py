@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
 from gcmc_desktop.services import (
@@ -308,3 +310,32 @@ def test_schedule_in_a_client_tab_then_generate_with_a_preview(qtbot, firms, adm
     page.extra_buttons["Generate due filings…"].click()
     qtbot.waitUntil(lambda: "nothing to create" in page.status.text(), timeout=WAIT)
     assert filings.filing_list_query(admin).count(admin.session) == made
+
+
+def test_the_filing_form_by_keyboard(qtbot, firms, admin) -> None:
+    """Focus starts on the client; Tab walks the form top to bottom, through the period's own
+    parts; Esc on an untouched form closes it without asking."""
+    dialog = RecordDialog(admin, FILING_RECORD)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    loaded(qtbot, dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.fields["client_id"].widget)
+    period = dialog.fields["period"].widget
+    period.set_value({"kind": "month", "year": 2024, "number": 3})
+    walked = []
+    for _ in range(7):
+        walked.append(QApplication.focusWidget())
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert walked == [
+        dialog.fields["client_id"].widget,
+        dialog.fields["client_business_id"].widget,
+        dialog.fields["filing_type_id"].widget,
+        period.kind,
+        period.number,
+        period.year,
+        dialog.fields["status"].widget,
+    ]
+    dialog.original = dialog.values()  # the period above was set by the test, not typed
+    dialog.confirm = lambda *_: pytest.fail("asked although nothing was typed")
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
