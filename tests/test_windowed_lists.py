@@ -22,6 +22,7 @@ from sqlalchemy import Engine, event, select, text
 
 from gcmc_desktop.models import Client
 from gcmc_desktop.services.paging import PagedQuery
+from gcmc_desktop.views.kit.list_page import list_table
 from gcmc_desktop.views.table_model import PLACEHOLDER, PagedTableModel
 
 from .test_table_model import (  # noqa: F401 (fixtures)
@@ -186,9 +187,8 @@ def wait_shown(qtbot, view: QTableView) -> range:
 def window(qtbot, firm) -> tuple[QTableView, PagedTableModel]:
     model = PagedTableModel(client_query(firm.tenant), firm, survey_stride=300)
     model.sort(0, Qt.SortOrder.AscendingOrder)
-    view = QTableView()
+    view = list_table(model)  # the table every list page shows
     qtbot.addWidget(view)
-    view.setModel(model)
     view.resize(900, 600)
     view.show()
     qtbot.waitUntil(lambda: model.total is not None, timeout=10_000)

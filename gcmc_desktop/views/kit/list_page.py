@@ -190,6 +190,9 @@ def list_table(model: PagedTableModel, *, alternating: bool = True) -> QTableVie
     """A read-only, row-selecting, sortable table as every list uses it."""
     view = QTableView()
     view.setModel(model)
+    # A new order or filter starts at the top. The view would clamp its scroll position only at
+    # its next delayed layout, and a first page that arrives before that lands at the old place.
+    model.modelReset.connect(view.scrollToTop)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
