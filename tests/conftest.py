@@ -140,13 +140,10 @@ def _remembered_password_keys() -> Iterator[None]:
 
     from gcmc_desktop.services import passwords
 
-    original = passwords._derive, passwords.hash_password
-    passwords._derive = lru_cache(maxsize=4096)(original[0])  # type: ignore[assignment]
-    # Every test firm creates its users with the same few passwords: one salt per password for
-    # the session, so each user's hash is derived once, not once per test.
-    passwords.hash_password = lru_cache(maxsize=1024)(original[1])  # type: ignore[assignment]
+    original = passwords._derive
+    passwords._derive = lru_cache(maxsize=4096)(original)  # type: ignore[assignment]
     yield
-    passwords._derive, passwords.hash_password = original  # type: ignore[assignment]
+    passwords._derive = original  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
