@@ -75,8 +75,9 @@ def test_validation_names_each_problem_with_its_step() -> None:
     with pytest.raises(ValidationError, match="at least one step"):
         validate_steps([])
     with pytest.raises(ValidationError, match="waits for step 7, which is not in the template"):
-        validate_steps([{"order": 1, "title": "A"}, {"order: ": 0, "order": 8, "title": "B",
-                                                     "dependsOnOrder": 7}])  # fmt: skip
+        validate_steps(
+            [{"order": 1, "title": "A"}, {"order": 8, "title": "B", "dependsOnOrder": 7}]
+        )
 
 
 def test_a_valid_list_round_trips_through_the_stored_form() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ValidationError
@@ -110,7 +110,7 @@ def read_steps(definition: Any) -> list[StepDefinition]:
         s
         if s.depends_on_order is None
         or (s.depends_on_order in steps and s.depends_on_order < s.order)
-        else StepDefinition(**{**s.__dict__, "depends_on_order": None})
+        else replace(s, depends_on_order=None)
         for s in ordered
     ]
 
@@ -217,5 +217,5 @@ def renumbered(steps: list[StepDefinition]) -> list[StepDefinition]:
         depends = new_order.get(s.depends_on_order) if s.depends_on_order is not None else None
         if depends is not None and depends >= i:
             depends = None
-        out.append(StepDefinition(**{**s.__dict__, "order": i, "depends_on_order": depends}))
+        out.append(replace(s, order=i, depends_on_order=depends))
     return out

@@ -97,6 +97,7 @@ from ..storage import (
     object_key,
     storage_from_settings,
 )
+from ..workflow_steps import read_steps
 from .pdf import one_page_pdf
 
 SEED = 2024
@@ -1111,15 +1112,6 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _steps_of(definition: Any) -> list[dict[str, Any]]:
-    """The step list of a `stepsDefinition` (a list, or {"steps": [...]}), sorted by order."""
-    steps = definition.get("steps", []) if isinstance(definition, dict) else definition
-    if not isinstance(steps, list):
-        return []
-    valid = [s for s in steps if isinstance(s, dict) and isinstance(s.get("order"), int)]
-    return sorted(valid, key=lambda s: s["order"])
-
-
 class _Seeder:
     def __init__(self, session: Session, storage: StorageProvider | None = None) -> None:
         self.s = session
@@ -1842,7 +1834,7 @@ class _Seeder:
                 created_at=created,
             )
         )
-        definitions = _steps_of(template.steps_definition) if template and plan.with_steps else []
+        definitions = read_steps(template.steps_definition) if template and plan.with_steps else []
         if not definitions:
             return request
         request.template = template
@@ -1864,25 +1856,25 @@ class _Seeder:
                 status = "blocked"
             else:
                 status = "not_started"
-            due_in = definition.get("dueInDays")
+            due_in = definition.due_in_days
             step = self.add(
                 ServiceStep(
                     service_request=request,
-                    title=str(definition.get("title") or f"Step {definition['order']}"),
-                    description=definition.get("description"),
-                    order=definition["order"],
+                    title=definition.title,
+                    description=definition.description or None,
+                    order=definition.order,
                     status=status,
-                    due_date=created + timedelta(days=due_in) if isinstance(due_in, int) else None,
-                    required_doc_type_ids=list(definition.get("requiredDocTypeIds") or []),
+                    due_date=created + timedelta(days=due_in) if due_in is not None else None,
+                    required_doc_type_ids=list(definition.required_document_type_ids),
                 )
             )
-            by_order[definition["order"]] = step
+            by_order[definition.order] = step
         for definition in definitions:
-            depends = definition.get("dependsOnOrder")
+            depends = definition.depends_on_order
             if depends in by_order:
-                by_order[definition["order"]].depends_on = by_order[depends]
-        open_orders = [d["order"] for i, d in enumerate(definitions) if i >= done]
-        request.current_step_order = open_orders[0] if open_orders else definitions[-1]["order"]
+                by_order[definition.order].depends_on = by_order[depends]
+        open_orders = [d.order for i, d in enumerate(definitions) if i >= done]
+        request.current_step_order = open_orders[0] if open_orders else definitions[-1].order
         return request
 
     def task(
