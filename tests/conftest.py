@@ -140,10 +140,15 @@ def _remembered_password_keys() -> Iterator[None]:
 
     from gcmc_desktop.services import passwords
 
-    original = passwords._derive
-    passwords._derive = lru_cache(maxsize=4096)(original)  # type: ignore[assignment]
+    original_derive, original_hash = passwords._derive, passwords.hash_password
+    passwords._derive = lru_cache(maxsize=4096)(original_derive)  # type: ignore[assignment]
+    # Every firm user the fixtures create gets a fresh salt, so the cache above never helps
+    # `hash_password`: give each password one salted hash for the session instead. Tests of
+    # the hash itself import `hash_password` by name at collection and keep the original.
+    passwords.hash_password = lru_cache(maxsize=1024)(original_hash)  # type: ignore[assignment]
     yield
-    passwords._derive = original  # type: ignore[assignment]
+    passwords._derive = original_derive  # type: ignore[assignment]
+    passwords.hash_password = original_hash  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
