@@ -508,6 +508,50 @@ def test_raw_sql_writes_are_audited_with_before_and_after(firms, engine) -> None
     assert deleted[0] == "delete" and deleted[1]["name"] == ["Made by psql", None]
 
 
+def test_one_statement_of_many_rows_audits_each_row(firms, engine) -> None:
+    """The trail is written once per statement (0011): still one row per changed row, with
+    its own id, client and changes; rows an update leaves unchanged get none."""
+    with staff(firms, "FirmAdmin") as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                "SELECT %s, 'Bulk ' || n, 'company', now() FROM generate_series(1, 3) n "
+                "RETURNING id",
+                (firms.alpha,),
+            ).fetchall()
+        ]
+        conn.execute(
+            "UPDATE clients SET name = CASE WHEN id = %s THEN 'Bulk renamed' ELSE name END, "
+            '"updatedAt" = now() + interval \'1 second\' WHERE id = ANY(%s)',
+            (ids[0], ids),
+        )
+        conn.execute(
+            'INSERT INTO tasks ("tenantId", "clientId", title, status, priority, "updatedAt") '
+            "SELECT %s, id, 'Call ' || name, 'open', 'low', now() FROM clients "
+            "WHERE id = ANY(%s)",
+            (firms.alpha, ids),
+        )
+        conn.execute("DELETE FROM clients WHERE id = ANY(%s)", (ids[1:],))
+    first = audit_rows(engine, "client", ids[0])
+    assert [r[0] for r in first] == ["create", "update"]
+    assert first[0][1]["name"] == [None, "Bulk 1"] and first[0][5] == ids[0]
+    assert first[1][1] == {"name": ["Bulk 1", "Bulk renamed"]}  # updatedAt alone is no change
+    for n, client_id in enumerate(ids[1:], start=2):
+        created, deleted = audit_rows(engine, "client", client_id)
+        assert created[1]["name"] == [None, f"Bulk {n}"]
+        assert deleted[0] == "delete" and deleted[5] is None  # the client is gone
+    with engine.connect() as conn:
+        tasks = conn.execute(
+            text(
+                'SELECT "clientId", changes -> \'title\' ->> 1 FROM audit_logs '
+                "WHERE \"entityType\" = 'task' AND action = 'create' AND \"clientId\" = :c"
+            ),
+            {"c": ids[0]},
+        ).all()
+    assert tasks == [(ids[0], "Call Bulk renamed")]
+
+
 def test_app_writes_one_audit_row_with_address_and_agent(firms, engine) -> None:
     signed = auth.sign_in(firms.profile, "firmadmin@alpha.gy", PASSWORD)
     ctx = auth.open_context(signed, ip_address="192.0.2.9", user_agent="pytest-agent")
