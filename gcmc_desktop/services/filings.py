@@ -32,11 +32,14 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    any_,
     bindparam,
     or_,
     select,
+    text,
 )
 from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -261,6 +264,7 @@ def scheduled_due_date(
     return _on_day(year, month, due_day)
 
 
+@lru_cache(maxsize=8192)  # pure, and a run computes the same few dates thousands of times
 def due_date(
     frequency: str | None,
     due_day: int | None,
@@ -281,30 +285,82 @@ def due_date(
     )
 
 
-def _filing_due_date(session: Session, filing: Filing) -> date | None:
-    filing_type = session.get(FilingType, filing.filing_type_id)
-    if filing_type is None:
-        return None
-    incorporated = None
-    if filing_type.code == "DCRA_ANNUAL":
-        query = select(ClientBusiness.incorporation_date).where(
-            ClientBusiness.incorporation_date.is_not(None)
+def among(column_: Any, items: Iterable[Any], item_type: Any = Integer) -> Any:
+    """`column = ANY(array)`: one parameter, however many values (an IN list has one per
+    value, and PostgreSQL accepts at most 65,535)."""
+    return column_ == any_(bindparam(None, list(items), type_=ARRAY(item_type)))
+
+
+IncorporationDates = dict[tuple[int, int | None], datetime]
+
+
+def incorporation_dates(session: Session, client_ids: Iterable[int]) -> IncorporationDates:
+    """Incorporation dates by (client, business), and by (client, None): the client's first
+    incorporated business (what a filing without a business is due by)."""
+    out: IncorporationDates = {}
+    rows = session.execute(
+        select(ClientBusiness.client_id, ClientBusiness.id, ClientBusiness.incorporation_date)
+        .where(
+            among(ClientBusiness.client_id, set(client_ids)),
+            ClientBusiness.incorporation_date.is_not(None),
         )
-        if filing.client_business_id is not None:
-            query = query.where(ClientBusiness.id == filing.client_business_id)
-        else:  # the client's first incorporated business
-            query = query.where(ClientBusiness.client_id == filing.client_id).order_by(
-                ClientBusiness.incorporation_date, ClientBusiness.id
-            )
-        incorporated = session.scalar(query.limit(1))
+        .order_by(ClientBusiness.incorporation_date, ClientBusiness.id)
+    ).all()
+    for client_id, business_id, incorporated in rows:
+        out[(client_id, business_id)] = incorporated
+        out.setdefault((client_id, None), incorporated)
+    return out
+
+
+def type_due_date(
+    filing_type: FilingType,
+    period_end: datetime | date,
+    client_id: int,
+    business_id: int | None,
+    incorporated: IncorporationDates,
+) -> date | None:
+    """The due date of a filing of `filing_type` for the period ending `period_end`."""
     return due_date(
         filing_type.frequency,
         filing_type.default_due_day,
         filing_type.default_due_month,
-        filing.period_end,
-        incorporated=incorporated,
+        period_end,
+        incorporated=incorporated.get((client_id, business_id)),
         code=filing_type.code,
     )
+
+
+def _due_dates(session: Session, filings: Iterable[Filing]) -> dict[int, date | None]:
+    """Exact due dates of filings by id: two queries however many filings (their types and
+    their clients' incorporation dates), not two per filing."""
+    filings = list(filings)
+    types = {
+        t.id: t
+        for t in session.scalars(
+            select(FilingType).where(among(FilingType.id, {f.filing_type_id for f in filings}))
+        )
+    }
+    anniversaries = {
+        f.client_id
+        for f in filings
+        if getattr(types.get(f.filing_type_id), "code", None) == "DCRA_ANNUAL"
+    }
+    incorporated = incorporation_dates(session, anniversaries) if anniversaries else {}
+    out: dict[int, date | None] = {}
+    for filing in filings:
+        filing_type = types.get(filing.filing_type_id)
+        out[filing.id] = (
+            None
+            if filing_type is None
+            else type_due_date(
+                filing_type,
+                filing.period_end,
+                filing.client_id,
+                filing.client_business_id,
+                incorporated,
+            )
+        )
+    return out
 
 
 # Each filing's real due date, kept beside the platform's columns (migration 0010).
@@ -319,16 +375,19 @@ DUE = Table(
 )
 
 
-def _store_due_dates(session: Session, dates: Mapping[int, date | None]) -> None:
+def store_due_dates(session: Session, dates: Mapping[int, date | None]) -> None:
     """Record exact due dates for filings flushed in this transaction (the insert trigger has
     already written their fallback rows)."""
     if not dates:
         return
+    # One statement however many (an executemany is one statement per filing).
     session.execute(
-        sql_update(DUE)
-        .where(DUE.c.filingId == bindparam("fid"))
-        .values(dueDate=bindparam("due"), exact=True),
-        [{"fid": fid, "due": due} for fid, due in dates.items()],
+        text(
+            'UPDATE desktop_filing_due_dates d SET "dueDate" = u.due, "exact" = true '
+            "FROM unnest(CAST(:fid AS integer[]), CAST(:due AS date[])) AS u(fid, due) "
+            'WHERE d."filingId" = u.fid'
+        ),
+        {"fid": list(dates), "due": list(dates.values())},
     )
 
 
@@ -359,10 +418,10 @@ def refresh_due_dates(target: Context | Session, *, batch: int = 5_000) -> int:
                     session.rollback()
                     return done
                 rows = session.scalars(select(Filing).where(Filing.id.in_(ids))).all()
-                dates = {f.id: _filing_due_date(session, f) for f in rows}
+                dates = _due_dates(session, rows)
                 # A row without a visible filing (cannot happen under the foreign key, but a
                 # loop must end): marked exact with what it has.
-                _store_due_dates(session, dates)
+                store_due_dates(session, dates)
                 missing = [i for i in ids if i not in dates]
                 if missing:
                     session.execute(
@@ -629,7 +688,7 @@ def create_filing(
             _check_status_fields(filing)
             ctx.session.add(filing)
             ctx.session.flush()
-            _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
+            store_due_dates(ctx.session, _due_dates(ctx.session, [filing]))
             ctx.session.commit()
     except BaseException:
         ctx.session.rollback()
@@ -675,7 +734,7 @@ def update_filing(
             _check_status_fields(filing)
             ctx.session.flush()
             if redate:
-                _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
+                store_due_dates(ctx.session, _due_dates(ctx.session, [filing]))
             ctx.session.commit()
     except BaseException:
         ctx.session.rollback()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,12 +32,9 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
-    any_,
-    bindparam,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Filing, FilingType, RecurringFiling, utcnow
@@ -46,10 +44,13 @@ from .errors import DuplicateError, ValidationError
 from .filings import (
     Period,
     PeriodKind,
-    due_date,
+    among,
+    incorporation_dates,
     period_containing,
     period_kind_for,
     refresh_due_dates,
+    store_due_dates,
+    type_due_date,
 )
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
@@ -161,12 +162,21 @@ def runs_until(
 ) -> tuple[list[tuple[datetime, Period]], datetime]:
     """Every (run time, period) from `next_run_at` up to before `cutoff`, and the next run time
     after them (at most MAX_RUNS_PER_SCHEDULE runs)."""
+    runs, after = _runs_until(schedule, kind, next_run_at, cutoff)
+    return list(runs), after
+
+
+# A firm's schedules share a few next-run times: 10,000 schedules are a handful of computations.
+@lru_cache(maxsize=4096)
+def _runs_until(
+    schedule: str, kind: PeriodKind, next_run_at: datetime, cutoff: datetime
+) -> tuple[tuple[tuple[datetime, Period], ...], datetime]:
     runs: list[tuple[datetime, Period]] = []
     at = next_run_at
     while at < cutoff and len(runs) < MAX_RUNS_PER_SCHEDULE:
         runs.append((at, period_for_run(kind, at)))
         at = next_run(schedule, kind, at)
-    return runs, at
+    return tuple(runs), at
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,7 +405,7 @@ def _generate(
     types = {
         t.id: t
         for t in session.scalars(
-            select(FilingType).where(_among(FilingType.id, {s.filing_type_id for s in schedules}))
+            select(FilingType).where(among(FilingType.id, {s.filing_type_id for s in schedules}))
         )
     }
     # (schedule, run time, period) for every run that has come.
@@ -419,11 +429,11 @@ def _generate(
         return
     existing = _existing_filings(session, planned)
     taken = _claimed(session, planned)
-    incorporated = _incorporation_dates(session, {s.client_id for s, _ in planned})
+    incorporated = incorporation_dates(session, {s.client_id for s, _ in planned})
     names = dict(
         session.execute(
             select(Client.id, Client.name).where(
-                _among(Client.id, {s.client_id for s, _ in planned})
+                among(Client.id, {s.client_id for s, _ in planned})
             )
         ).all()
     )
@@ -440,9 +450,6 @@ def _generate(
             report.already_there += 1
             continue
         filing_type = types[schedule.filing_type_id]
-        inc = incorporated.get(
-            (schedule.client_id, schedule.client_business_id)
-        ) or incorporated.get((schedule.client_id, None))
         candidates[key] = {
             "recurring_id": schedule.id,
             "tenant_id": schedule.tenant_id,
@@ -454,13 +461,12 @@ def _generate(
             "period_label": period.label,
             "period_start": period.start,
             "period_end": period.end,
-            "due_date": due_date(
-                filing_type.frequency,
-                filing_type.default_due_day,
-                filing_type.default_due_month,
+            "due_date": type_due_date(
+                filing_type,
                 period.end,
-                incorporated=inc,
-                code=filing_type.code,
+                schedule.client_id,
+                schedule.client_business_id,
+                incorporated,
             ),
             "filing_id": None,
         }
@@ -472,12 +478,6 @@ def _generate(
     created = [candidates[k] for k in candidates if k in won]
     _insert_filings(session, created)
     report.created = created
-
-
-def _among(column_: Any, items: Iterable[Any], item_type: Any = Integer) -> Any:
-    """`column = ANY(array)`: one parameter, however many values (an IN list has one per
-    value, and PostgreSQL accepts at most 65,535)."""
-    return column_ == any_(bindparam(None, list(items), type_=ARRAY(item_type)))
 
 
 def _key(schedule: RecurringFiling, period: Period) -> tuple:
@@ -506,9 +506,9 @@ def _existing_filings(
                 Filing.filing_type_id,
                 Filing.period_label,
             ).where(
-                _among(Filing.client_id, client_ids),
-                _among(Filing.filing_type_id, type_ids),
-                _among(Filing.period_label, period_labels, Text),
+                among(Filing.client_id, client_ids),
+                among(Filing.filing_type_id, type_ids),
+                among(Filing.period_label, period_labels, Text),
             )
         ).all()
         found.update((r[0], r[1], r[2], r[3]) for r in rows)
@@ -609,14 +609,7 @@ def _insert_filings(session: Session, created: list[dict[str, Any]]) -> None:
     ids = {tuple(r[1:]): r[0] for r in rows}
     for item, key in zip(created, keys, strict=True):
         item["filing_id"] = ids[key]
-    session.execute(
-        text(
-            'UPDATE desktop_filing_due_dates d SET "dueDate" = u.due, "exact" = true '
-            "FROM unnest(CAST(:fid AS integer[]), CAST(:due AS date[])) AS u(fid, due) "
-            'WHERE d."filingId" = u.fid'
-        ),
-        {"fid": [i["filing_id"] for i in created], "due": [i["due_date"] for i in created]},
-    )
+    store_due_dates(session, {i["filing_id"]: i["due_date"] for i in created})
     params = _key_params(keys)
     params["fid"] = [i["filing_id"] for i in created]
     session.execute(
@@ -649,25 +642,6 @@ def _advance(session: Session, advances: list[dict[str, Any]]) -> None:
             "now": utcnow(),
         },
     )
-
-
-def _incorporation_dates(
-    session: Session, client_ids: set[int]
-) -> dict[tuple[int, int | None], datetime]:
-    """Incorporation dates by (client, business), and by (client, None): the client's first."""
-    out: dict[tuple[int, int | None], datetime] = {}
-    rows = session.execute(
-        select(ClientBusiness.client_id, ClientBusiness.id, ClientBusiness.incorporation_date)
-        .where(
-            _among(ClientBusiness.client_id, client_ids),
-            ClientBusiness.incorporation_date.is_not(None),
-        )
-        .order_by(ClientBusiness.incorporation_date, ClientBusiness.id)
-    ).all()
-    for client_id, business_id, incorporated in rows:
-        out[(client_id, business_id)] = incorporated
-        out.setdefault((client_id, None), incorporated)
-    return out
 
 
 RECURRING_COLUMNS: tuple[ColumnSpec, ...] = (
