@@ -618,6 +618,14 @@ def test_references_to_another_firm_look_like_missing_ids(firms, engine) -> None
             )
         with pytest.raises(psycopg.errors.ForeignKeyViolation):  # an update, too
             conn.execute('UPDATE filings SET "clientId" = %s', (firms.beta_client,))
+        with pytest.raises(psycopg.errors.ForeignKeyViolation) as bulk:  # one bad row of many
+            conn.execute(
+                'INSERT INTO tasks ("tenantId", "clientId", title, status, "updatedAt") '
+                "SELECT %s, c, 'Bulk', 'open', now() FROM unnest(%s::int[]) AS c",
+                (firms.alpha, [firms.alpha_client, firms.beta_client, firms.alpha_client]),
+            )
+        assert bulk.value.diag.constraint_name == "tasks_clientId_fkey"
+        assert one(conn, "SELECT count(*) FROM tasks WHERE title = 'Bulk'") == 0
     assert errors[0] == errors[1]  # a foreign id and a nonexistent one say the same
 
 
