@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -577,6 +579,7 @@ def test_reseeding_restores_missing_demo_files(db, seeded, demo_storage, tmp_pat
 
 
 def test_cli_seed_writes_the_demo_files_to_the_chosen_folder(database_url, tmp_path, capsys):
+    """`gcmc seed demo`, then the filings commands on what it made (one seed for both)."""
     from gcmc_desktop.cli import main
 
     raw = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -590,6 +593,30 @@ def test_cli_seed_writes_the_demo_files_to_the_chosen_folder(database_url, tmp_p
         engine.dispose()
     store = LocalFolderStorage(tmp_path)
     assert keys and all(store.exists(key) for key in keys)
+
+    # Some demo schedules are due: the first run creates last month's drafts, the second none.
+    assert main(["--database-url", raw, "filings", "generate"]) == 0
+    first = capsys.readouterr().out
+    created = int(first.split("Created ")[1].split(" ")[0])
+    assert created > 0, first
+    assert main(["--database-url", raw, "filings", "generate"]) == 0
+    assert "Created 0 filing(s)" in capsys.readouterr().out
+
+    # What falls due in the next 30 days, as CSV for a spreadsheet.
+    assert (
+        main(["--database-url", raw, "filings", "list", "--due-within", "30", "--format", "csv"])
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and set(rows[0]) >= {"Firm", "Client", "Filing type", "Due date", "Days left"}
+    assert all(0 <= int(r["Days left"]) <= 30 for r in rows)
+    assert [r["Due date"] for r in rows] == sorted(r["Due date"] for r in rows)
+    assert {r["Status"] for r in rows} <= {"draft", "prepared", "rejected", "overdue"}
+    assert main(["--database-url", raw, "filings", "list", "--overdue", "--tenant", "demo"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("FIRM") and "overdue" in table.splitlines()[-1]
+    assert main(["--database-url", raw, "filings", "list", "--tenant", "nope"]) == 1
+    assert 'no tenant with code "nope"' in capsys.readouterr().err
 
 
 def test_seeded_rows_pass_the_services_validation(session, monkeypatch):

@@ -20,8 +20,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, any_, exists, func, select
+from sqlalchemy.orm import Session
 
-from ..models import Filing, FilingType, Task, TenantUser, User
+from ..models import Client, ClientBusiness, Filing, FilingType, Task, Tenant, TenantUser, User
 from .catalog import AUTHORITIES
 from .catalog.vocabularies import AUTHORITY_NAMES
 from .context import Context, require
@@ -161,3 +162,77 @@ __all__ = [
     "calendar_range",
     "due_counts",
 ]
+
+
+# The columns of `gcmc filings list` (an administrator's report across firms).
+DUE_REPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("firm", "Firm"),
+    ("client", "Client"),
+    ("business", "Business"),
+    ("filing_type", "Filing type"),
+    ("authority", "Authority"),
+    ("period", "Period"),
+    ("due_date", "Due date"),
+    ("days_left", "Days left"),
+    ("status", "Status"),
+    ("reference", "Reference"),
+)
+
+
+def due_filings(
+    session: Session,
+    *,
+    within_days: int = 30,
+    overdue: bool = False,
+    tenant_id: int | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The open filings due from today to today + `within_days` (with `overdue`: also those
+    whose due date has passed), soonest first, as plain rows (`DUE_REPORT_COLUMNS`). For an
+    administrator's session (`gcmc filings list`): every firm, or `tenant_id`'s."""
+    if within_days < 0:
+        raise ValidationError("The number of days cannot be negative.", field="within_days")
+    today = today or date.today()
+    due = DUE.c.dueDate
+    window = due <= today + timedelta(days=within_days)
+    window = and_(window, due >= today) if not overdue else window
+    query = (
+        select(
+            Tenant.code,
+            Client.name,
+            ClientBusiness.name,
+            FilingType.code,
+            FilingType.authority,
+            Filing.period_label,
+            due,
+            Filing.status,
+            Filing.reference_number,
+        )
+        .select_from(Filing)
+        .join(DUE, DUE.c.filingId == Filing.id)
+        .join(Tenant, Tenant.id == Filing.tenant_id)
+        .outerjoin(Client, Client.id == Filing.client_id)
+        .outerjoin(ClientBusiness, ClientBusiness.id == Filing.client_business_id)
+        .outerjoin(FilingType, FilingType.id == Filing.filing_type_id)
+        .where(DUE.c.open, Filing.status.in_(OPEN_STATUSES), window)
+        .order_by(due, Tenant.code, Client.name, Filing.id)
+    )
+    if tenant_id is not None:
+        query = query.where(Filing.tenant_id == tenant_id, DUE.c.tenantId == tenant_id)
+    return [
+        {
+            "firm": firm,
+            "client": client or "",
+            "business": business or "",
+            "filing_type": type_code or "",
+            "authority": authority or "",
+            "period": period or "",
+            "due_date": due_on,
+            "days_left": (due_on - today).days,
+            "status": status,
+            "reference": reference or "",
+        }
+        for firm, client, business, type_code, authority, period, due_on, status, reference in (
+            session.execute(query).all()
+        )
+    ]

@@ -711,6 +711,7 @@ class _ClientPlan:
     documents: list[_DocPlan] = field(default_factory=list)
     filings: list[_FilingPlan] = field(default_factory=list)
     recurring: list[str] = field(default_factory=list)
+    recurring_due: bool = False  # its schedules' next run is this month's first day, past
     requests: list[_RequestPlan] = field(default_factory=list)
     tasks: list[_TaskPlan] = field(default_factory=list)
     client_tasks: list[_ClientTaskPlan] = field(default_factory=list)
@@ -968,6 +969,15 @@ def _plan_client(rng: random.Random, today: datetime, spec: dict[str, Any]) -> _
             filing("BN_RENEWAL", ("year", today.year - 1, 0), "year1")
         if rng.random() < 0.6:
             plan.recurring = monthly[:]
+            # Half of these schedules have not run for last month yet, and its filings are not
+            # made: the first `gcmc filings generate` on fresh demo data (or the app's own run
+            # at start) creates them as drafts; a second run creates none.
+            plan.recurring_due = bool(monthly) and rng.random() < 0.5
+            if plan.recurring_due:
+                last_month = ("month", *_months_back(today.year, today.month, 1))
+                plan.filings = [
+                    f for f in plan.filings if not (f.code in monthly and f.period == last_month)
+                ]
     else:
         filing("IIT_ANNUAL", ("year", today.year - 1, 0), "year1")
         filing("IIT_ANNUAL", ("year", today.year - 2, 0), "year2")
@@ -1601,6 +1611,12 @@ class _Seeder:
                 self.filing(t, client, business, filing_plan, filing_types[filing_plan.code])
             )
         self.link_filing_documents(built)
+        this_month = datetime(self.now.year, self.now.month, 1)
+        last_run, next_run = (
+            (_add_months(this_month, -1), this_month)
+            if plan.recurring_due
+            else (this_month, _add_months(this_month, 1))
+        )
         for code in plan.recurring:
             self.add(
                 RecurringFiling(
@@ -1610,8 +1626,8 @@ class _Seeder:
                     filing_type=filing_types[code],
                     schedule="monthly",
                     active=True,
-                    last_run_at=datetime(self.now.year, self.now.month, 1),
-                    next_run_at=_add_months(datetime(self.now.year, self.now.month, 1), 1),
+                    last_run_at=last_run,
+                    next_run_at=next_run,
                 )
             )
         for request_plan in plan.requests:
