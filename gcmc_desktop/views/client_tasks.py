@@ -111,6 +111,7 @@ CLIENT_TASKS = ListSpec(
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
+    label.setContentsMargins(9, 0, 0, 0)  # in line with the lists' own margins
     font = label.font()
     font.setBold(True)
     label.setFont(font)
