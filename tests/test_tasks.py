@@ -38,12 +38,17 @@ def firms(engine: Engine, database_url) -> Firms:
     return build_firms(engine, database_url, ROLES)
 
 
+@pytest.fixture
+def solo(engine: Engine, database_url) -> Firms:
+    """Alpha with its FirmAdmin alone (each staff user costs a password hash or two)."""
+    return build_firms(engine, database_url, ("FirmAdmin",))
+
+
 def sign_in(firms: Firms, role: str) -> Context:
     return auth.open_context(auth.sign_in(firms.profile, firms.emails[role], PASSWORD))
 
 
-@pytest.fixture
-def world(engine: Engine, firms: Firms) -> dict[str, int | str]:
+def make_world(engine: Engine, firms: Firms) -> dict[str, int | str]:
     """Alpha: a second client, a filing and a service request of Alpha Client; Beta: a filing
     and a request of Beta Client; everyone's user ids."""
     with session_factory(engine)() as s:
@@ -82,7 +87,8 @@ def world(engine: Engine, firms: Firms) -> dict[str, int | str]:
     return ids
 
 
-def test_assignment_members_only_and_assign_permission(firms: Firms, world, database_url) -> None:
+def test_assignment_and_permissions_per_role(engine: Engine, firms: Firms) -> None:
+    world = make_world(engine, firms)
     boss = sign_in(firms, "FirmAdmin")
     admin = sign_in(firms, "Admin")
     viewer_id = world[firms.emails["Viewer"]]
@@ -124,12 +130,52 @@ def test_assignment_members_only_and_assign_permission(firms: Firms, world, data
         assert [label for label, _ in tasks.member_choices(boss)] == sorted(
             f"{role} User" for role in ROLES
         )
+
+        # Permissions per role (DOMAIN.md §1).
+        with session_factory(engine)() as s:
+            s.add(Task(tenant_id=firms.beta, title="Beta secret", status="open"))
+            s.add(ClientTask(tenant_id=firms.alpha, client_id=firms.alpha_client, title="Sign",
+                             status="pending"))  # fmt: skip
+            s.commit()
+        viewer = sign_in(firms, "Viewer")
+        officer = sign_in(firms, "ComplianceOfficer")
+        # Viewer: sees the firm's tasks (never Beta's), changes nothing.
+        with viewer.reading() as session:
+            seen = tasks.task_list_query(viewer).first_page(session, 10).dicts()
+        assert sorted(r["title"] for r in seen) == ["Call GRA", "Mine"]
+        for call in (
+            lambda: tasks.create_task(viewer, {"title": "No"}),
+            lambda: tasks.update_task(viewer, given["id"], {"title": "No"}, None),
+            lambda: tasks.delete_task(viewer, given["id"]),
+            lambda: client_tasks.create_client_task(
+                viewer, {"client_id": firms.alpha_client, "title": "No"}
+            ),
+            # ComplianceOfficer: no tasks permission at all.
+            lambda: tasks.task_list_query(officer),
+            lambda: tasks.get_task(officer, given["id"]),
+            lambda: client_tasks.client_task_list_query(officer),
+        ):
+            with pytest.raises(PermissionDenied):
+                call()
+        # Admin: edit and delete too.
+        tasks.update_task(admin, mine["id"], {"priority": "urgent"}, None)
+        tasks.delete_task(admin, mine["id"])
+        assert [r["title"] for r in client_tasks_of(admin, firms.alpha_client)] == ["Sign"]
+        viewer.session.close()
+        officer.session.close()
     finally:
         boss.session.close()
         admin.session.close()
 
 
-def test_transitions_links_and_overdue_lists(firms: Firms, world) -> None:
+def client_tasks_of(ctx: Context, client_id: int) -> list[dict]:
+    query = client_tasks.client_task_list_query(ctx, client_id=client_id)
+    with ctx.reading() as session:
+        return query.first_page(session, 10).dicts()
+
+
+def test_transitions_links_and_overdue_lists(engine: Engine, solo: Firms) -> None:
+    firms, world = solo, make_world(engine, solo)
     boss = sign_in(firms, "FirmAdmin")
     try:
         task = tasks.create_task(boss, {"title": "Prepare VAT", "filing_id": world["alpha_filing"]})
@@ -223,7 +269,8 @@ def test_transitions_links_and_overdue_lists(firms: Firms, world) -> None:
         boss.session.close()
 
 
-def test_client_tasks_completion_and_links(firms: Firms, world) -> None:
+def test_client_tasks_completion_and_links(engine: Engine, solo: Firms) -> None:
+    firms, world = solo, make_world(engine, solo)
     boss = sign_in(firms, "FirmAdmin")
     try:
         made = client_tasks.create_client_task(
@@ -275,48 +322,3 @@ def test_client_tasks_completion_and_links(firms: Firms, world) -> None:
         ]
     finally:
         boss.session.close()
-
-
-def test_permissions_per_role(engine: Engine, firms: Firms, world) -> None:
-    with session_factory(engine)() as s:
-        s.add(Task(tenant_id=firms.alpha, title="Seeded", status="open"))
-        s.add(
-            ClientTask(
-                tenant_id=firms.alpha, client_id=firms.alpha_client, title="Sign", status="pending"
-            )
-        )
-        s.add(Task(tenant_id=firms.beta, title="Beta secret", status="open"))
-        s.commit()
-    viewer = sign_in(firms, "Viewer")
-    officer = sign_in(firms, "ComplianceOfficer")
-    admin = sign_in(firms, "Admin")
-    try:
-        # Viewer: sees the firm's tasks (never Beta's), changes nothing.
-        with viewer.reading() as session:
-            seen = tasks.task_list_query(viewer).first_page(session, 10).dicts()
-        assert [r["title"] for r in seen] == ["Seeded"]
-        with pytest.raises(PermissionDenied):
-            tasks.create_task(viewer, {"title": "No"})
-        with pytest.raises(PermissionDenied):
-            tasks.update_task(viewer, seen[0]["id"], {"title": "No"}, None)
-        with pytest.raises(PermissionDenied):
-            client_tasks.create_client_task(
-                viewer, {"client_id": firms.alpha_client, "title": "No"}
-            )
-        # ComplianceOfficer: no tasks permission at all.
-        for call in (
-            lambda: tasks.task_list_query(officer),
-            lambda: tasks.get_task(officer, seen[0]["id"]),
-            lambda: client_tasks.client_task_list_query(officer),
-        ):
-            with pytest.raises(PermissionDenied):
-                call()
-        # Admin: create, edit, delete.
-        made = tasks.create_task(admin, {"title": "Admin's"})
-        tasks.update_task(admin, made["id"], {"priority": "urgent"}, made["updated_at"])
-        tasks.delete_task(admin, made["id"])
-        with pytest.raises(PermissionDenied):
-            tasks.delete_task(viewer, seen[0]["id"])
-    finally:
-        for ctx in (viewer, officer, admin):
-            ctx.session.close()
