@@ -64,9 +64,14 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     from gcmc_desktop.views.documents import DocumentsPage
 
     assert isinstance(window.open_section("documents"), DocumentsPage)
+    from gcmc_desktop.views.tasks import TasksPage
+
+    assert isinstance(window.open_section("tasks"), TasksPage)
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
-    assert tabs == ["Overview", "Businesses", "Documents", "Filings", "Recurring", "Audit"]
+    assert tabs == [
+        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Tasks", "Audit",
+    ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {
         key.toString(): action

@@ -396,6 +396,27 @@ def test_tasks_are_assigned_to_tenant_members(db):
     assert all(t.assigned_to_id in members for t in tasks)
 
 
+def test_seeded_tasks_pass_the_tasks_validation(db):
+    """Every demo task and client task is one the task forms would accept: known statuses and
+    priorities, and links (request, filing) of the task's own client."""
+    from gcmc_desktop.services.client_tasks import CLIENT_TASK_FIELDS, validate_client_task
+    from gcmc_desktop.services.tasks import TASK_FIELDS, validate_task
+
+    checked = 0
+    for model, fields, validate in (
+        (Task, TASK_FIELDS, validate_task),
+        (ClientTask, CLIENT_TASK_FIELDS, validate_client_task),
+    ):
+        for row in db.scalars(select(model)):
+            validate({key: getattr(row, key) for key in fields})
+            if row.service_request is not None:
+                assert row.service_request.client_id == row.client_id
+            if getattr(row, "filing", None) is not None:
+                assert row.filing.client_id == row.client_id
+            checked += 1
+    assert checked >= 30
+
+
 def test_second_tenant_is_separate(db):
     second = db.scalars(select(Tenant).where(Tenant.code == "second-firm")).one()
     assert second.name == "Second Firm"

@@ -11,7 +11,8 @@ first so its audit trail has something to show.
 
 Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window.png,
 clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
-documents_list.png, deadlines.png.
+documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.png,
+client_tasks.png.
 """
 
 from __future__ import annotations
@@ -203,6 +204,71 @@ def render_deadlines(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_tasks(ctx: Context, out: Path) -> list[Path]:
+    """The Tasks section at 1280x800: My tasks, then Team (overdue rows tinted)."""
+    from gcmc_desktop.views.tasks import TasksPage
+
+    page = TasksPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    paths = []
+    for tab, name in ((page.mine, "tasks_mine.png"), (page.team, "tasks_team.png")):
+        page.setCurrentWidget(tab)
+        wait_for(lambda tab=tab: tab.model.total is not None and not tab.model.loading)
+        paths.append(save(page, out / name))
+    page.close()
+    return paths
+
+
+def render_task_dialog(ctx: Context, path: Path) -> Path:
+    """Editing a task of a client: assignee by name, the client's request and filing."""
+    from sqlalchemy import select as sql_select
+
+    from gcmc_desktop.models import Task
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.tasks import TASK_RECORD
+
+    task_id = ctx.session.scalar(
+        sql_select(Task.id).where(Task.filing_id.is_not(None)).order_by(Task.id).limit(1)
+    )
+    dialog = RecordDialog(ctx, TASK_RECORD, task_id)
+    dialog.confirm = lambda *_: True
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    dialog.adjustSize()
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_client_tasks(ctx: Context, path: Path) -> Path:
+    """A client's Tasks tab: the staff's tasks and what the client is to do."""
+    from sqlalchemy import select as sql_select
+
+    from gcmc_desktop.models import ClientTask
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+
+    client_id = ctx.session.scalar(
+        sql_select(ClientTask.client_id)
+        .group_by(ClientTask.client_id)
+        .order_by(func.count().desc(), ClientTask.client_id)
+        .limit(1)
+    )
+    workspace = ClientWorkspace(ctx, client_id)
+    workspace.resize(1280, 800)
+    workspace.show()
+    wait_for(lambda: workspace.title() != "")
+    assert workspace.tasks is not None
+    workspace.setCurrentWidget(workspace.tasks)
+    for model in (workspace.tasks.staff.model, workspace.tasks.client.model):
+        wait_for(lambda model=model: model.total is not None and not model.loading)
+    wait_for(lambda: True)
+    out = save(workspace, path)
+    workspace.close()
+    return out
+
+
 def demo_client(ctx: Context) -> int:
     """The demo client with the most businesses, after a few recorded edits (for the Audit
     tab): the client itself, a new business, a change to it."""
@@ -304,6 +370,9 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
         render_deadlines(ctx, out / "deadlines.png"),
+        *render_tasks(ctx, out),
+        render_task_dialog(ctx, out / "task_dialog.png"),
+        render_client_tasks(ctx, out / "client_tasks.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

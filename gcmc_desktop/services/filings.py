@@ -58,6 +58,7 @@ from .errors import ConflictError, NotFoundError, ValidationError
 from .integrity import quoted, register_constraint_message
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
+from .transitions import Transitions
 
 PeriodKind = Literal["month", "quarter", "year"]
 PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
@@ -81,6 +82,7 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     "archived": frozenset(),
 }
 assert set(STATUS_TRANSITIONS) == set(FILING_STATUSES)
+FILING_TRANSITIONS = Transitions("filing", STATUS_TRANSITIONS)
 # Moves that speak for the firm to an authority (DOMAIN.md §1: the `submit` action).
 SUBMIT_STATUSES = frozenset({"submitted", "approved", "rejected"})
 # Still to be filed: what "due" and "overdue" count.
@@ -622,13 +624,7 @@ def _check_references(ctx: Context, filing: Filing) -> None:
 def _check_transition(ctx: Context, old: str | None, new: str) -> None:
     if old == new:
         return
-    if old is not None:
-        allowed = STATUS_TRANSITIONS.get(old, frozenset())
-        if new not in allowed:
-            choices = ", ".join(sorted(allowed)) or "nothing: it is final"
-            raise ValidationError(
-                field_errors={"status": f'A filing that is "{old}" can only become: {choices}.'}
-            )
+    FILING_TRANSITIONS.check(old, new)
     if new in SUBMIT_STATUSES:
         require(ctx, "filings", "submit")
 

@@ -36,6 +36,7 @@ from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
 from .businesses import BUSINESSES, status_label
+from .client_tasks import ClientTasksTab
 from .clients import CLIENT_RECORD
 from .filing_documents import FilingDocumentsPane
 from .filings import FILINGS
@@ -385,6 +386,10 @@ class ClientWorkspace(QTabWidget):
             self.addTab(self.filings, "Filings")
             self.recurring = ListPage(ctx, RECURRING, client_id=client_id)
             self.addTab(self.recurring, "Recurring")
+        self.tasks: ClientTasksTab | None = None
+        if ctx.can("tasks", "view"):
+            self.tasks = ClientTasksTab(ctx, client_id)
+            self.addTab(self.tasks, "Tasks")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show

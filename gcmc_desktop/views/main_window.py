@@ -58,7 +58,7 @@ SECTIONS = (
             "recurring schedules."),
     Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
     Section("services", "Services", "services", "Service requests and their workflow steps."),
-    Section("tasks", "Tasks", "tasks", "Your tasks and your team's, with due dates."),
+    Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages", "Conversations with clients."),
     Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
             "requirement bundles."),
@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
             "documents": self._documents_page,
             "filings": self._filings_page,
             "calendar": self._deadlines_page,
+            "tasks": self._tasks_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -455,6 +456,11 @@ class MainWindow(QMainWindow):
         from .kit.list_page import ListPage
 
         return ListPage(self.ctx, FILINGS, detail=FilingDocumentsPane(self.ctx, self.storage))
+
+    def _tasks_page(self) -> QWidget:
+        from .tasks import TasksPage
+
+        return TasksPage(self.ctx)
 
     def _deadlines_page(self) -> QWidget:
         from .deadlines import DeadlinesPage

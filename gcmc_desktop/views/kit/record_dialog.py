@@ -73,6 +73,9 @@ class RecordSpec:
     # The stored record in the form's shape (e.g. period dates as one picked period), applied to
     # what `load` returns and to the other version of a conflict.
     to_form: Callable[[Values], Values] | None = None
+    # A new record's starting values that depend on who is signed in or on the scope (a new
+    # task assigned to oneself), over the fields' own defaults; no database access.
+    defaults: Callable[[Context, Mapping[str, Any]], Values] | None = None
 
 
 @dataclass
@@ -258,7 +261,10 @@ class RecordDialog(QDialog):
         self.setWindowTitle(f"New {self.noun}" if self.record_id is None else f"Edit {self.noun}")
         self._set_tab_order()
         if self.record_id is None:
-            self.set_values({f.key: f.default for f in self.spec.fields if f.default is not None})
+            start = {f.key: f.default for f in self.spec.fields if f.default is not None}
+            if self.spec.defaults is not None:
+                start.update(self.spec.defaults(self.ctx, self.scope))
+            self.set_values(start)
             self.original = self.values()
             self.focus_first_field()
             return
