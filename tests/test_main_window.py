@@ -66,7 +66,15 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     assert isinstance(window.open_section("documents"), DocumentsPage)
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
-    assert tabs == ["Overview", "Businesses", "Documents", "Filings", "Recurring", "Audit"]
+    assert tabs == [
+        "Overview",
+        "Businesses",
+        "Documents",
+        "Filings",
+        "Recurring",
+        "Messages",
+        "Audit",
+    ]
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {
         key.toString(): action

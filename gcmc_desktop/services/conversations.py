@@ -23,6 +23,7 @@ from sqlalchemy import update as sql_update
 
 from ..models import Client, Conversation, Message, Service, ServiceRequest, User, utcnow
 from . import crud, records
+from .changes import note_changes
 from .context import Context, require
 from .errors import ValidationError
 from .paging import ColumnSpec, Cursor, Page, PagedQuery
@@ -227,7 +228,7 @@ UNREAD_ONLY = "unread_only"
 
 def conversation_list_query(ctx: Context, client_id: int | None = None) -> PagedQuery:
     """The firm's conversations (or one client's), latest activity first: client, subject,
-    request, last activity, unread count (for me). Filters: `client_id`, `unread_only`
+    unread count (for me), last activity, request. Filters: `client_id`, `unread_only`
     (True: with unread messages for me). Search over subject and client name."""
     require(ctx, MODULE, "view")
     me = ctx.user_id
@@ -235,19 +236,19 @@ def conversation_list_query(ctx: Context, client_id: int | None = None) -> Paged
         ColumnSpec("client", "Client", Client.name),
         ColumnSpec("subject", "Subject", Conversation.subject),
         ColumnSpec(
-            "request",
-            "Request",
-            Service.name,
-            formatter=lambda name: name or "",
-        ),
-        ColumnSpec("updated_at", "Last activity", Conversation.updated_at),
-        ColumnSpec(
             "unread",
             "Unread",
             _unread_count(me).label("unread"),
             sortable=False,
             nullable=False,
             formatter=lambda n: str(n) if n else "",
+        ),
+        ColumnSpec("updated_at", "Last activity", Conversation.updated_at),
+        ColumnSpec(
+            "request",
+            "Request",
+            Service.name,
+            formatter=lambda name: name or "",
         ),
     )
     base = (
@@ -365,12 +366,14 @@ def post_message(ctx: Context, conversation_id: int, body: Any) -> dict[str, Any
         ctx.session.add(message)
         # A plain UPDATE: a role that may post but not edit conversations (row-level security
         # then matches no row) still posts; its conversation just keeps its place.
-        ctx.session.execute(
+        bumped = ctx.session.scalars(
             sql_update(Conversation)
             .where(Conversation.id == conversation_id)
             .values(updated_at=now)
+            .returning(Conversation.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        note_changes(ctx.session, "conversation", "updated", bumped)
         ctx.session.commit()
     return records.snapshot(message)
 
@@ -383,7 +386,7 @@ def mark_read(ctx: Context, conversation_id: int) -> int:
     if not ctx.can(MODULE, "edit"):
         return 0
     with records.guarded(ctx.session):
-        result = ctx.session.execute(
+        marked = ctx.session.scalars(
             sql_update(Message)
             .where(
                 Message.conversation_id == conversation_id,
@@ -391,17 +394,21 @@ def mark_read(ctx: Context, conversation_id: int) -> int:
                 Message.author_id != ctx.user_id,
             )
             .values(read_at=utcnow())
+            .returning(Message.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        note_changes(ctx.session, "message", "updated", marked)
         ctx.session.commit()
-    return int(result.rowcount or 0)
+    return len(marked)
 
 
-def open_thread(ctx: Context, conversation_id: int) -> tuple[dict[str, Any], Page]:
-    """What opening a thread shows: the conversation and its newest messages, after marking
-    the others' unread ones read."""
+def open_thread(
+    ctx: Context, conversation_id: int, limit: int = THREAD_PAGE
+) -> tuple[dict[str, Any], Page]:
+    """What opening a thread shows: the conversation and its newest `limit` messages, after
+    marking the others' unread ones read."""
     conversation = get_conversation(ctx, conversation_id)
     if conversation["unread"]:
         mark_read(ctx, conversation_id)
         conversation["unread"] = 0
-    return conversation, thread_page(ctx, conversation_id)
+    return conversation, thread_page(ctx, conversation_id, limit=limit)

@@ -44,6 +44,7 @@ from .kit.list_page import ListPage, list_table
 from .kit.messages import banner, code_label, show_in
 from .kit.operations import run_operation
 from .kit.record_dialog import RecordDialog
+from .messages import MessagesPage
 from .recurring import RECURRING
 from .table_model import PagedTableModel
 
@@ -385,6 +386,10 @@ class ClientWorkspace(QTabWidget):
             self.addTab(self.filings, "Filings")
             self.recurring = ListPage(ctx, RECURRING, client_id=client_id)
             self.addTab(self.recurring, "Recurring")
+        self.messages: MessagesPage | None = None
+        if ctx.can("messages", "view"):
+            self.messages = MessagesPage(ctx, client_id=client_id)
+            self.addTab(self.messages, "Messages")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show
