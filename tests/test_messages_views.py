@@ -122,6 +122,14 @@ def test_opening_a_thread_marks_it_read_and_ctrl_enter_posts(qtbot, engine, firm
     qtbot.waitUntil(lambda: "at most" in page.thread_pane.message.text(), timeout=WAIT)
     assert len(compose.toPlainText()) == conversations.BODY_LENGTH + 1
 
+    # A draft stays with its conversation when another thread is opened.
+    compose.setPlainText("half-written")
+    page.select_id(older["id"])
+    qtbot.waitUntil(lambda: bodies(page) == ["first"], timeout=WAIT)
+    assert compose.toPlainText() == ""
+    page.select_id(newer["id"])
+    assert compose.toPlainText() == "half-written"
+
 
 def test_a_message_from_another_workstation_appears_live(qtbot, firms, pair) -> None:
     me, other = pair

@@ -403,12 +403,12 @@ def mark_read(ctx: Context, conversation_id: int) -> int:
 
 
 def open_thread(
-    ctx: Context, conversation_id: int, limit: int = THREAD_PAGE
+    ctx: Context, conversation_id: int, limit: int = THREAD_PAGE, *, mark: bool = True
 ) -> tuple[dict[str, Any], Page]:
     """What opening a thread shows: the conversation and its newest `limit` messages, after
-    marking the others' unread ones read."""
+    marking the others' unread ones read (with `mark`: the thread is in sight)."""
     conversation = get_conversation(ctx, conversation_id)
-    if conversation["unread"]:
+    if mark and conversation["unread"]:
         mark_read(ctx, conversation_id)
         conversation["unread"] = 0
     return conversation, thread_page(ctx, conversation_id, limit=limit)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QTextOption
+from PySide6.QtGui import QKeyEvent, QShowEvent, QTextOption
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -185,6 +185,8 @@ class ThreadPane(QWidget):
         self.messages: list[Values] = []  # shown, oldest first
         self._older: Cursor | None = None  # where earlier messages continue, None: all shown
         self._generation = 0
+        self._drafts: dict[int, str] = {}
+        self._unseen = False  # shown while hidden: not marked read yet
         self.sending = False
 
         self.heading = QLabel("Select a conversation to read it.")
@@ -245,8 +247,19 @@ class ThreadPane(QWidget):
         if conversation_id != self.conversation_id:
             self.messages = []
             self._older = None
+            # A draft stays with its conversation: switching threads never posts it elsewhere
+            # nor loses it.
+            if self.conversation_id is not None and self.compose.toPlainText().strip():
+                self._drafts[self.conversation_id] = self.compose.toPlainText()
+            self.compose.setPlainText(self._drafts.pop(conversation_id, ""))
         self.conversation_id = conversation_id
         self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Messages that arrived while the thread was out of sight are marked read only now.
+        if self.conversation_id is not None and self._unseen:
+            self.reload()
 
     def focus_compose(self, *_args: Any) -> None:
         if self.compose.isVisible():
@@ -263,9 +276,12 @@ class ThreadPane(QWidget):
             self._show([], None, "Select a conversation to read it.", "")
             return
         limit = max(THREAD_PAGE, len(self.messages))
+        # Only a thread someone can see is read (not one in a hidden tab).
+        seen = self.isVisible()
+        self._unseen = not seen
         run_operation(
             self.ctx,
-            lambda wctx: open_thread(wctx, conversation_id, limit=limit),
+            lambda wctx: open_thread(wctx, conversation_id, limit=limit, mark=seen),
             owner=self,
             on_done=lambda result: self._loaded(generation, *result),
             on_error=lambda error: self._failed(generation, error),
