@@ -67,10 +67,6 @@ def _requests(ctx: Context, known: Any) -> list[tuple[str, int]]:
     return request_choices(ctx, known.get("client_id"))
 
 
-def _conversation_form(values: Values) -> Values:
-    return client_form(values)
-
-
 CONVERSATION_RECORD = RecordSpec(
     noun="conversation",
     entity="conversation",
@@ -107,7 +103,7 @@ CONVERSATION_RECORD = RecordSpec(
     load=get_conversation,
     create=create_conversation,
     update=update_conversation,
-    to_form=_conversation_form,
+    to_form=client_form,  # the client as the lookup shows it: (name, id)
     min_width=560,
 )
 
