@@ -124,10 +124,15 @@ def test_opening_a_thread_marks_it_read_and_ctrl_enter_posts(qtbot, engine, firm
 
     # A draft stays with its conversation when another thread is opened.
     compose.setPlainText("half-written")
-    page.select_id(older["id"])
+    # (The list refreshes itself meanwhile — opening a thread marks it read — so a row is
+    # selected once it is loaded again.)
+    qtbot.waitUntil(lambda: page.select_id(older["id"]), timeout=WAIT)
     qtbot.waitUntil(lambda: bodies(page) == ["first"], timeout=WAIT)
     assert compose.toPlainText() == ""
-    page.select_id(newer["id"])
+    qtbot.waitUntil(
+        lambda: page.select_id(newer["id"]) and page.thread_pane.conversation_id == newer["id"],
+        timeout=WAIT,
+    )
     assert compose.toPlainText() == "half-written"
 
 
@@ -139,7 +144,7 @@ def test_a_message_from_another_workstation_appears_live(qtbot, firms, pair) -> 
     page = MessagesPage(me, client_id=firms.alpha_client)  # a client's Messages tab
     qtbot.addWidget(page)
     page.show()
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.row_loaded(0), timeout=WAIT)
     assert page.table.isColumnHidden(page.model.query.column_index("client"))
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: bodies(page) == ["Anyone there?"], timeout=WAIT)
