@@ -70,7 +70,8 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
     assert tabs == [
-        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Tasks", "Audit",
+        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Tasks", "Messages",
+        "Audit",
     ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {

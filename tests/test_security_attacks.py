@@ -523,7 +523,7 @@ def test_one_statement_of_many_rows_audits_each_row(firms, engine) -> None:
         ]
         conn.execute(
             "UPDATE clients SET name = CASE WHEN id = %s THEN 'Bulk renamed' ELSE name END, "
-            '"updatedAt" = now() + interval \'1 second\' WHERE id = ANY(%s)',
+            "\"updatedAt\" = now() + interval '1 second' WHERE id = ANY(%s)",
             (ids[0], ids),
         )
         conn.execute(
@@ -544,7 +544,7 @@ def test_one_statement_of_many_rows_audits_each_row(firms, engine) -> None:
     with engine.connect() as conn:
         tasks = conn.execute(
             text(
-                'SELECT "clientId", changes -> \'title\' ->> 1 FROM audit_logs '
+                "SELECT \"clientId\", changes -> 'title' ->> 1 FROM audit_logs "
                 "WHERE \"entityType\" = 'task' AND action = 'create' AND \"clientId\" = :c"
             ),
             {"c": ids[0]},

@@ -12,7 +12,7 @@ first so its audit trail has something to show.
 Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window.png,
 clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
 documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.png,
-client_tasks.png.
+client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png.
 """
 
 from __future__ import annotations
@@ -242,6 +242,67 @@ def render_task_dialog(ctx: Context, path: Path) -> Path:
     return out
 
 
+def _conversation_client(ctx: Context) -> int:
+    """The demo client whose conversation has the most messages."""
+    from gcmc_desktop.models import Conversation, Message
+
+    return ctx.session.scalar(
+        select(Conversation.client_id)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .group_by(Conversation.client_id)
+        .order_by(func.count().desc(), Conversation.client_id)
+        .limit(1)
+    )
+
+
+def render_messages(ctx: Context, path: Path) -> Path:
+    """The Messages section in the main window: conversations (unread in bold, counted in the
+    tab's title), the second one's thread, a reply being written."""
+    from gcmc_desktop.views.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    wait_for(lambda: window.tabs.count() > 0)
+    page = window.open_section("messages")
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(1 if page.model.rowCount() > 1 else 0)
+    wait_for(lambda: page.thread_pane.conversation is not None)
+    page.thread_pane.compose.setPlainText("Thank you, we received it. We will file this week.")
+    wait_for(lambda: window.tabs.tabText(window.tabs.currentIndex()) != "Messages", timeout=5)
+    out = save(window, path)
+    window.monitor.stop()
+    window._stop_uploads()
+    window.hide()
+    return out
+
+
+def render_conversation_dialog(ctx: Context, path: Path) -> Path:
+    """New conversation: client, one of its requests, subject, first message."""
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.messages import CONVERSATION_RECORD
+
+    client_id = _conversation_client(ctx)
+    name = clients.get_client(ctx, client_id)["name"]
+    dialog = RecordDialog(ctx, CONVERSATION_RECORD)
+    dialog.confirm = lambda *_: True
+    dialog.show()
+    dialog.fields["client_id"].widget.set_value((name, client_id))
+    dialog.fields["client_id"].widget.currentIndexChanged.emit(0)
+    dialog.fields["subject"].widget.setText("Bank statements for the 2025 return")
+    dialog.fields["body"].widget.setPlainText(
+        "Good morning,\n\nplease send the bank statements for January to December 2025 so we "
+        "can prepare the annual return."
+    )
+    wait_for(lambda: not dialog._loading_choices)
+    requests = dialog.fields["service_request_id"].widget
+    requests.setCurrentIndex(min(1, requests.count() - 1))
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
 def render_client_tasks(ctx: Context, path: Path) -> Path:
     """A client's Tasks tab: the staff's tasks and what the client is to do."""
     from sqlalchemy import select as sql_select
@@ -264,6 +325,26 @@ def render_client_tasks(ctx: Context, path: Path) -> Path:
     for model in (workspace.tasks.staff.model, workspace.tasks.client.model):
         wait_for(lambda model=model: model.total is not None and not model.loading)
     wait_for(lambda: True)
+    out = save(workspace, path)
+    workspace.close()
+    return out
+
+
+def render_client_messages(ctx: Context, path: Path) -> Path:
+    """A client workspace's Messages tab: the same page, narrowed to the client."""
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+
+    workspace = ClientWorkspace(ctx, _conversation_client(ctx))
+    workspace.resize(1280, 800)
+    workspace.show()
+    assert workspace.messages is not None
+    workspace.setCurrentWidget(workspace.messages)
+    model = workspace.messages.model
+    wait_for(lambda: workspace.title() != "" and model.total is not None and not model.loading)
+    workspace.messages.table.selectRow(0)
+    wait_for(lambda: workspace.messages.thread_pane.conversation is not None)
+    # Opening the thread marked it read: the list's unread count goes once it has refreshed.
+    wait_for(lambda: not model.loading and not model.row_values(0).get("unread"))
     out = save(workspace, path)
     workspace.close()
     return out
@@ -373,6 +454,9 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         *render_tasks(ctx, out),
         render_task_dialog(ctx, out / "task_dialog.png"),
         render_client_tasks(ctx, out / "client_tasks.png"),
+        render_messages(ctx, out / "messages.png"),
+        render_conversation_dialog(ctx, out / "conversation_dialog.png"),
+        render_client_messages(ctx, out / "client_workspace_messages.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

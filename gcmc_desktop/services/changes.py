@@ -141,6 +141,14 @@ def _after_flush(session: Session, _flush: Any) -> None:
             pending.add(_entity_type(obj), action, [ident] if isinstance(ident, int) else [])
 
 
+def note_changes(session: Session, entity: str, action: str, ids: Iterable[int]) -> None:
+    """Record rows a bulk statement (a Core UPDATE, which no flush sees) changed; published
+    with the session's next commit, forgotten by a rollback, like flushed rows."""
+    ids = list(ids)
+    if ids and event.contains(session, "after_flush", _after_flush):
+        session.info.setdefault(_PENDING, ChangeSet()).add(entity, action, ids)
+
+
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:

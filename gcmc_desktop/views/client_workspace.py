@@ -45,6 +45,7 @@ from .kit.list_page import ListPage, list_table
 from .kit.messages import banner, code_label, show_in
 from .kit.operations import run_operation
 from .kit.record_dialog import RecordDialog
+from .messages import MessagesPage
 from .recurring import RECURRING
 from .table_model import PagedTableModel
 
@@ -390,6 +391,10 @@ class ClientWorkspace(QTabWidget):
         if ctx.can("tasks", "view"):
             self.tasks = ClientTasksTab(ctx, client_id)
             self.addTab(self.tasks, "Tasks")
+        self.messages: MessagesPage | None = None
+        if ctx.can("messages", "view"):
+            self.messages = MessagesPage(ctx, client_id=client_id)
+            self.addTab(self.messages, "Messages")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show

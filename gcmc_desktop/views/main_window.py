@@ -59,7 +59,7 @@ SECTIONS = (
     Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
     Section("services", "Services", "services", "Service requests and their workflow steps."),
     Section("tasks", "Tasks", "tasks"),
-    Section("messages", "Messages", "messages", "Conversations with clients."),
+    Section("messages", "Messages", "messages"),
     Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
             "requirement bundles."),
     Section("notifications", "Notifications", None, "Reminders and alerts."),
@@ -430,6 +430,7 @@ class MainWindow(QMainWindow):
             "filings": self._filings_page,
             "calendar": self._deadlines_page,
             "tasks": self._tasks_page,
+            "messages": self._messages_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -461,6 +462,19 @@ class MainWindow(QMainWindow):
         from .tasks import TasksPage
 
         return TasksPage(self.ctx)
+
+    def _messages_page(self) -> QWidget:
+        from .messages import MessagesPage, messages_title
+
+        page = MessagesPage(self.ctx)
+        page.unreadChanged.connect(
+            lambda n, p=page: (
+                self._set_tab_title(self.tabs.indexOf(p), messages_title(n))
+                if self.tabs.indexOf(p) >= 0
+                else None
+            )
+        )
+        return page
 
     def _deadlines_page(self) -> QWidget:
         from .deadlines import DeadlinesPage

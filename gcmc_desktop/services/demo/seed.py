@@ -19,14 +19,14 @@ the app itself uses (`tenants/{t}/documents/{d}/{sha256}`). The PDF depends only
 version row records, so re-seeding recreates any demo file that has gone missing — also for
 databases seeded before the files existed — without touching the rows.
 
-Validation: clients, their businesses, document types and documents pass the same field rules
-and checks as the app's own create functions (`validate_client`, `validate_business`,
-`validate_document_type`, `validate_document`), so the demo never holds a row a user could not
-have saved. They are still written here, in the seed's one transaction, not through the
-`create_*` service functions: those commit per record, and the first start's seed must be all
-or nothing (`commit=False`, then the login roles, then one commit). Domains without a service
-yet (filings, service requests, tasks, messages, compliance, notifications…) write their rows
-directly.
+Validation: clients, their businesses, document types, documents, conversations and messages
+pass the same field rules and checks as the app's own create functions (`validate_client`,
+`validate_business`, `validate_document_type`, `validate_document`, `validate_conversation`,
+`clean_body`), so the demo never holds a row a user could not have saved. They are still
+written here, in the seed's one transaction, not through the `create_*` service functions:
+those commit per record, and the first start's seed must be all or nothing (`commit=False`,
+then the login roles, then one commit). Domains without a service yet (filings, service
+requests, tasks, compliance, notifications…) write their rows directly.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ from ...models import (
 from .. import catalog as ref
 from ..businesses import validate_business
 from ..clients import validate_client
+from ..conversations import clean_body, validate_conversation
 from ..document_types import validate_document_type
 from ..documents import validate_document
 from ..errors import ServiceError
@@ -1943,10 +1944,11 @@ class _Seeder:
     ) -> None:
         request = built.requests[0] if built.requests else None
         subject = f"{request.service.name}" if request else f"Records for {client.name}"
+        # The request is this client's by construction; subject and bodies pass the service's
+        # rules, and the last activity is the last message, as posting leaves it.
+        values = validate_conversation({"subject": subject}, partial=True)
         conversation = self.add(
-            Conversation(
-                tenant_id=tenant.id, client=client, service_request=request, subject=subject
-            )
+            Conversation(tenant_id=tenant.id, client=client, service_request=request, **values)
         )
         if plan.portal:
             lines = [
@@ -1971,11 +1973,12 @@ class _Seeder:
                     tenant_id=tenant.id,
                     conversation=conversation,
                     author=users[role],
-                    body=body,
+                    body=clean_body(body),
                     created_at=start + timedelta(hours=5 * i),
                     read_at=None if last else start + timedelta(hours=5 * i + 1),
                 )
             )
+        conversation.updated_at = start + timedelta(hours=5 * (len(lines) - 1))
 
     def notification(
         self,

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -119,6 +119,7 @@ class ListSpec:
     widths: Mapping[str, int] = field(default_factory=dict)
     labels: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     sort: str = "name"
+    descending: bool = False  # the first order is newest / largest first (latest activity)
     new_label: str = ""
     open_label: str | None = None
     opens: Callable[[Context, int], int] | None = None
@@ -134,6 +135,8 @@ class ListSpec:
     tint: Callable[[Mapping[str, Any]], str | None] | None = None
     tints: Mapping[str, QColor] = field(default_factory=dict)
     tint_labels: Mapping[str, str] = field(default_factory=dict)
+    # Rows to show in bold: `bold(row values)` (conversations with unread messages).
+    bold: Callable[[Mapping[str, Any]], bool] | None = None
     actions: tuple[ActionSpec, ...] = ()
 
 
@@ -144,12 +147,13 @@ def count_text(n: int, noun: str, plural: str) -> str:
 _DISPLAY = Qt.ItemDataRole.DisplayRole.value
 _BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
 _USER = Qt.ItemDataRole.UserRole.value
 
 
 class LabelledTableModel(PagedTableModel):
-    """The paged model, showing stored codes in the spec's `labels` columns as labels and
-    tinting the rows its `tint` picks out."""
+    """The paged model, showing stored codes in the spec's `labels` columns as labels,
+    tinting the rows its `tint` picks out and putting those its `bold` picks in bold."""
 
     def __init__(
         self,
@@ -180,6 +184,14 @@ class LabelledTableModel(PagedTableModel):
             return QBrush(colour) if colour is not None else None
         if role == _TOOLTIP and index.isValid() and self._spec is not None:
             return self._spec.tint_labels.get(self.row_state(index.row()) or "")
+        if role == _FONT and index.isValid() and self._spec is not None and self._spec.bold:
+            if not self.row_loaded(index.row()) or not self._spec.bold(
+                self.row_values(index.row())
+            ):
+                return None
+            font = QFont()
+            font.setBold(True)
+            return font
         value = super().data(index, role)
         if role == _DISPLAY and index.column() in self._labels and value:
             return self._labels[index.column()](super().data(index, _USER))
@@ -238,7 +250,7 @@ class ListPage(QWidget):
         # closes keeps it alive instead of calling into a deleted one.
         if spec.model is not None:
             self.model = spec.model(query, ctx)
-        elif spec.labels or spec.tint is not None:
+        elif spec.labels or spec.tint is not None or spec.bold is not None:
             self.model = LabelledTableModel(query, ctx.reading, labels=spec.labels, spec=spec)
         else:
             self.model = PagedTableModel(query, ctx.reading)
@@ -250,7 +262,8 @@ class ListPage(QWidget):
         # The indicator first: enabling sorting sorts by it at once, and it matches the query's
         # own order, so no second query runs.
         self.table.horizontalHeader().setSortIndicator(
-            query.column_index(spec.sort), Qt.SortOrder.AscendingOrder
+            query.column_index(spec.sort),
+            Qt.SortOrder.DescendingOrder if spec.descending else Qt.SortOrder.AscendingOrder,
         )
         self.table.setSortingEnabled(True)
         if spec.fit_columns:
