@@ -53,7 +53,7 @@ def sign_in(firms: Firms, role: str) -> Context:
 def admin_ctx(firms: Firms):
     ctx = sign_in(firms, "FirmAdmin")
     yield ctx
-    ctx.session.close()
+    auth.sign_out(ctx)
 
 
 def test_catalog_create_edit_list_and_delete(engine: Engine, firms: Firms, admin_ctx) -> None:
@@ -191,10 +191,10 @@ def test_permissions_per_role(firms: Firms, admin_ctx) -> None:
             with pytest.raises(NotFoundError):
                 service_catalog.get_service(beta, service["id"])
         finally:
-            beta.session.close()
+            auth.sign_out(beta)
     finally:
         for ctx in (manager, officer, viewer):
-            ctx.session.close()
+            auth.sign_out(ctx)
 
 
 def test_templates_round_trip_platform_forms_and_refuse_foreign_types(

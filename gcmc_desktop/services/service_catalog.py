@@ -46,6 +46,9 @@ def validate_service(data: dict[str, Any], *, partial: bool = False) -> dict[str
     """Clean and check service fields; raises ValidationError with a message per field. The
     price comes back as a float of whole cents (what the double column stores)."""
     errors: dict[str, str] = {}
+    days = data.get("estimated_days")
+    if isinstance(days, str) and not days.strip():  # a form's empty field
+        data = {**data, "estimated_days": None}
     cleaned = records.clean_fields(data, SERVICE_RULES, "service", errors=errors)
     if (not partial or "name" in cleaned) and not cleaned.get("name") and "name" not in errors:
         errors["name"] = "Enter the service's name."
