@@ -128,7 +128,7 @@ def render_service_dialog(ctx: Context, path: Path) -> Path:
 
 
 def render_template_dialog(ctx: Context, path: Path) -> Path:
-    """A workflow template's steps in the steps editor (the second step selected)."""
+    """A workflow template in the steps editor: the fourth step (waits for the third)."""
     from gcmc_desktop.services.workflow_templates import list_templates
     from gcmc_desktop.views.kit.record_dialog import RecordDialog
     from gcmc_desktop.views.workflow_templates import TEMPLATE_RECORD
@@ -140,7 +140,7 @@ def render_template_dialog(ctx: Context, path: Path) -> Path:
     dialog.resize(1100, 640)
     dialog.show()
     wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
-    dialog.fields["steps_definition"].widget.list.setCurrentRow(1)
+    dialog.fields["steps_definition"].widget.list.setCurrentRow(3)
     wait_for(lambda: True)
     out = save(dialog, path)
     dialog.close()
