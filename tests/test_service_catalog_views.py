@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QThreadPool
+from PySide6.QtCore import QPointF, Qt, QThreadPool
+from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from sqlalchemy import Engine
 
@@ -69,11 +70,23 @@ def shape(editor: StepsEditor) -> list[tuple[int, str, int | None]]:
     return [(s["order"], s["title"], s.get("dependsOnOrder")) for s in editor.value()]
 
 
-def drop(editor: StepsEditor, row: int, to: int) -> None:
-    model = editor.list.model()
-    editor.list.setCurrentRow(row)
-    assert model.moveRow(QModelIndex(), row, QModelIndex(), to)
-    editor.list.reordered.emit(editor.list.orders())
+def drop(qtbot, editor: StepsEditor, row: int, onto: int) -> None:
+    """Drag step `row` and drop it on the upper part of row `onto` (a synthesized drop)."""
+    steps = editor.list
+    steps.setCurrentRow(row)
+    rect = steps.visualItemRect(steps.item(onto))
+    mime = steps.model().mimeData([steps.model().index(row, 0)])
+    event = QDropEvent(
+        QPointF(rect.center().x(), rect.top() + 2),
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    captions = editor.captions()
+    note = editor.note_text()
+    steps.dropEvent(event)
+    qtbot.waitUntil(lambda: editor.captions() != captions or editor.note_text() != note)
 
 
 def test_steps_editor_reorders_renumber_and_keep_dependencies(qtbot) -> None:
@@ -119,12 +132,11 @@ def test_steps_editor_reorders_renumber_and_keep_dependencies(qtbot) -> None:
     assert not editor.move_current(1)  # A below B: refused too
     assert editor.value() == before
 
-    # The drop path (Qt moves the rows, then StepList.dropEvent reports the new order): D to
-    # the top is refused (it waits for C) and the list is put back; C to the top is fine.
-    drop(editor, 3, 0)
+    # By drag: D to the top is refused (it waits for C); C to the top is fine.
+    drop(qtbot, editor, 3, 0)
     assert editor.value() == before and editor.captions() == ["1. A", "2. B", "3. C", "4. D"]
     assert '"D" waits for "C"' in editor.note_text()
-    drop(editor, 2, 0)
+    drop(qtbot, editor, 2, 0)
     assert shape(editor) == [(1, "C", None), (2, "A", None), (3, "B", 2), (4, "D", 1)]
     assert editor.note_text() == ""
     assert editor.list.currentRow() == 0

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,10 +117,11 @@ def forward_dependency(steps: Sequence[StepDefinition]) -> str | None:
 
 
 class StepList(QListWidget):
-    """The steps in order: drag to reorder, or Alt+Up / Alt+Down. Reports a new order as the
-    steps' previous orders (`reordered`), and keyboard moves as `move_requested(+1 / -1)`."""
+    """The steps in order: drag a step to another place, or Alt+Up / Alt+Down. Qt moves no row
+    itself: a drop reports `drop_requested(from row, to row)` and a key `move_requested(+1 /
+    -1)`, and the editor moves the step (or refuses) and rebuilds the list."""
 
-    reordered = Signal(list)
+    drop_requested = Signal(int, int)
     move_requested = Signal(int)
 
     def __init__(self) -> None:
@@ -133,12 +134,25 @@ class StepList(QListWidget):
     def orders(self) -> list[int]:
         return [self.item(i).data(_ORDER) for i in range(self.count())]
 
+    def drop_row(self, y: float) -> int:
+        """The row a step dropped at height `y` lands on (after removing it from its place)."""
+        index = self.indexAt(QPoint(4, int(y)))
+        if not index.isValid():
+            target = self.count()
+        else:
+            rect = self.visualRect(index)
+            target = index.row() + (1 if y > rect.center().y() else 0)
+        source = self.currentRow()
+        return target - 1 if target > source else target
+
     def dropEvent(self, event: QDropEvent) -> None:
-        before = self.orders()
-        super().dropEvent(event)
-        after = self.orders()
-        if after != before:
-            self.reordered.emit(after)
+        source = self.currentRow()
+        target = self.drop_row(event.position().y())
+        # Ignored, so the drag removes nothing either; the editor moves the step once the drag
+        # has finished.
+        event.ignore()
+        if source >= 0 and target != source:
+            QTimer.singleShot(0, lambda: self.drop_requested.emit(source, target))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.modifiers() == Qt.KeyboardModifier.AltModifier and event.key() in (
@@ -236,7 +250,7 @@ class StepsEditor(QWidget):
         self.setFocusProxy(self.list)
 
         self.list.currentRowChanged.connect(self._show_step)
-        self.list.reordered.connect(self._dropped)
+        self.list.drop_requested.connect(self.move_step)
         self.list.move_requested.connect(self.move_current)
         self.add_button.clicked.connect(self.add_step)
         self.remove_button.clicked.connect(self.remove_current)
@@ -359,21 +373,17 @@ class StepsEditor(QWidget):
     def move_current(self, delta: int) -> bool:
         """Move the selected step up (-1) or down (+1); False when refused or impossible."""
         row = self.list.currentRow()
-        target = row + delta
+        return self.move_step(row, row + delta)
+
+    def move_step(self, row: int, target: int) -> bool:
+        """Move the step at `row` to `target` (a drag); False when refused or impossible."""
         if not (0 <= row < len(self._steps) and 0 <= target < len(self._steps)):
             return False
+        if row == target:
+            return True
         moved = list(self._steps)
         moved.insert(target, moved.pop(row))
         return self._reorder(moved, target)
-
-    def _dropped(self, orders: list[int]) -> None:
-        by_order = {s.order: s for s in self._steps}
-        moved = [by_order[o] for o in orders if o in by_order]
-        current = self.list.currentItem()
-        wanted = current.data(_ORDER) if current is not None else None
-        target = orders.index(wanted) if wanted in orders else 0
-        if len(moved) != len(self._steps) or not self._reorder(moved, target):
-            self._rebuild(self.list.currentRow())  # the list back as the steps are
 
     def _reorder(self, moved: list[StepDefinition], select: int) -> bool:
         refused = forward_dependency(moved)
