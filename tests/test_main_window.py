@@ -47,6 +47,10 @@ def test_navigation_follows_permissions(qtbot, firms: Firms) -> None:
     assert clerk.section_keys() == ["clients", "filings", "calendar", "notifications", "audit"]
     assert not clerk.new_action.isVisible()  # may view clients, not create them
     assert admin.new_action.isVisible()
+    # Edit → Service catalog… / Workflow templates…: only for roles that may view services.
+    for window, shown in ((admin, True), (viewer, True), (clerk, False)):
+        assert window.service_catalog_action.isVisible() is shown
+        assert window.workflow_templates_action.isVisible() is shown
 
 
 def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:

@@ -289,6 +289,36 @@ def test_templates_follow_the_steps_convention(db):
     assert resolved > 0
 
 
+def test_seeded_catalog_passes_the_catalog_services_checks(db):
+    """What the demo seeds is what a user could save through the catalog's services: prices,
+    categories, and every template's steps (strictly, with this firm's types only)."""
+    from gcmc_desktop.services.context import Context
+    from gcmc_desktop.services.service_catalog import service_values, validate_service
+    from gcmc_desktop.services.workflow_steps import read_steps
+    from gcmc_desktop.services.workflow_templates import (
+        reference_problems,
+        template_values,
+        validate_template,
+    )
+
+    tenant = _demo(db)
+    ctx = Context(db, "", "", "", tenant.id, tenant.name, tenant.code, 0, "FirmAdmin")
+    services = db.scalars(select(Service).where(Service.tenant_id == tenant.id)).all()
+    assert services
+    for service in services:
+        values = service_values(service)
+        fields = ("name", "category", "description", "base_price", "estimated_days", "active")
+        cleaned = validate_service({k: values[k] for k in fields})
+        assert cleaned["base_price"] == service.base_price
+        for template in service.templates:
+            shown = template_values(ctx, template)
+            again = validate_template(
+                {k: shown[k] for k in ("name", "service_id", "description", "steps_definition")}
+            )
+            assert again["steps_definition"] == template.steps_definition  # saves unchanged
+            assert reference_problems(ctx, read_steps(template.steps_definition)) == []
+
+
 def test_clients_of_every_type(db):
     tenant = _demo(db)
     counts = dict(

@@ -12,7 +12,8 @@ first so its audit trail has something to show.
 Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window.png,
 clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
 documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.png,
-client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png.
+client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png,
+service_catalog.png, service_dialog.png, template_dialog.png.
 """
 
 from __future__ import annotations
@@ -90,6 +91,57 @@ def render_document_types(ctx: Context, path: Path) -> Path:
     page = dialog.page
     wait_for(lambda: page.model.total is not None and not page.model.loading)
     page.table.selectRow(1)
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_service_catalog(ctx: Context, path: Path) -> Path:
+    """Edit → Service catalog: the firm's services with their prices in G$."""
+    from gcmc_desktop.views.service_catalog import service_catalog_window
+
+    dialog = service_catalog_window(ctx)
+    dialog.resize(1280, 800)
+    dialog.show()
+    page = dialog.page
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(2)
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_service_dialog(ctx: Context, path: Path) -> Path:
+    """Editing a service of the catalog."""
+    from gcmc_desktop.services.service_catalog import list_services
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.service_catalog import SERVICE_RECORD
+
+    service = next(s for s in list_services(ctx) if s["name"] == "Company incorporation")
+    dialog = RecordDialog(ctx, SERVICE_RECORD, service["id"])
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    out = save(dialog, path)
+    dialog.close()
+    return out
+
+
+def render_template_dialog(ctx: Context, path: Path) -> Path:
+    """A workflow template in the steps editor: the fourth step (waits for the third)."""
+    from gcmc_desktop.services.workflow_templates import list_templates
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.workflow_templates import TEMPLATE_RECORD
+
+    template = next(
+        t for t in list_templates(ctx) if t["name"].startswith("Work permit application")
+    )
+    dialog = RecordDialog(ctx, TEMPLATE_RECORD, template["id"])
+    dialog.resize(1100, 640)
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    dialog.fields["steps_definition"].widget.list.setCurrentRow(3)
     wait_for(lambda: True)
     out = save(dialog, path)
     dialog.close()
@@ -447,6 +499,9 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_clients_list(ctx, out / "clients_list.png"),
         render_client_dialog(ctx, client_id, out / "client_dialog.png"),
         render_document_types(ctx, out / "document_types.png"),
+        render_service_catalog(ctx, out / "service_catalog.png"),
+        render_service_dialog(ctx, out / "service_dialog.png"),
+        render_template_dialog(ctx, out / "template_dialog.png"),
         render_filings(ctx, out / "filings_list.png"),
         render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),

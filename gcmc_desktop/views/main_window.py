@@ -57,7 +57,13 @@ SECTIONS = (
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
             "recurring schedules."),
     Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
-    Section("services", "Services", "services", "Service requests and their workflow steps."),
+    Section(
+        "services",
+        "Services",
+        "services",
+        "Service requests and their workflow steps. The service catalog and workflow "
+        "templates are already under Edit → Service catalog… and Edit → Workflow templates….",
+    ),
     Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages"),
     Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
@@ -298,6 +304,12 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.document_types_action)
         self.filing_types_action = self._action("F&iling types…", self.filing_types)
         edit_menu.addAction(self.filing_types_action)
+        self.service_catalog_action = self._action("Service c&atalog…", self.service_catalog)
+        edit_menu.addAction(self.service_catalog_action)
+        self.workflow_templates_action = self._action(
+            "&Workflow templates…", self.workflow_templates
+        )
+        edit_menu.addAction(self.workflow_templates_action)
         edit_menu.addAction(
             self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         )
@@ -330,6 +342,8 @@ class MainWindow(QMainWindow):
         self.switch_action.setEnabled(True)
         self.document_types_action.setVisible(self.ctx.can("documents", "view"))
         self.filing_types_action.setVisible(self.ctx.can("filings", "view"))
+        self.service_catalog_action.setVisible(self.ctx.can("services", "view"))
+        self.workflow_templates_action.setVisible(self.ctx.can("services", "view"))
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -592,6 +606,16 @@ class MainWindow(QMainWindow):
         from .filings import filing_types_window
 
         filing_types_window(self.ctx, self).exec()
+
+    def service_catalog(self) -> None:
+        from .service_catalog import service_catalog_window
+
+        service_catalog_window(self.ctx, self).exec()
+
+    def workflow_templates(self) -> None:
+        from .workflow_templates import templates_window
+
+        templates_window(self.ctx, self).exec()
 
     def preferences(self) -> None:
         self.preferences_dialog().exec()

@@ -91,6 +91,7 @@ from ..document_types import validate_document_type
 from ..documents import validate_document
 from ..errors import ServiceError
 from ..passwords import hash_password
+from ..service_catalog import validate_service
 from ..storage import (
     StorageProvider,
     StorageSettings,
@@ -99,6 +100,7 @@ from ..storage import (
     storage_from_settings,
 )
 from ..workflow_steps import read_steps
+from ..workflow_templates import validate_template
 from .pdf import one_page_pdf
 
 SEED = 2024
@@ -1331,33 +1333,34 @@ class _Seeder:
         for spec in ref.SERVICES:
             service = services.get(spec["name"])
             if service is None:
-                service = self.add(
-                    Service(
-                        tenant_id=tenant.id,
-                        name=spec["name"],
-                        category=spec["category"],
-                        description=spec["description"],
-                        base_price=float(spec["basePrice"]),
-                        estimated_days=spec["estimatedDays"],
-                        active=True,
-                    )
+                # Through the catalog's own validation: the demo offers what a user could enter.
+                values = validate_service(
+                    {
+                        "name": spec["name"],
+                        "category": spec["category"],
+                        "description": spec["description"],
+                        "base_price": spec["basePrice"],
+                        "estimated_days": spec["estimatedDays"],
+                        "active": True,
+                    }
                 )
+                service = self.add(Service(tenant_id=tenant.id, **values))
                 self.s.flush()
             template = spec["template"]
             if (service.id, template["name"]) in templates:
                 continue
-            self.add(
-                ServiceRequestTemplate(
-                    tenant_id=tenant.id,
-                    service_id=service.id,
-                    name=template["name"],
-                    description=template["description"],
-                    steps_definition=[
+            values = validate_template(
+                {
+                    "name": template["name"],
+                    "service_id": service.id,
+                    "description": template["description"],
+                    "steps_definition": [
                         self.step_definition(step, doc_types, filing_types)
                         for step in template["steps"]
                     ],
-                )
+                }
             )
+            self.add(ServiceRequestTemplate(tenant_id=tenant.id, **values))
         self.s.flush()
 
     @staticmethod

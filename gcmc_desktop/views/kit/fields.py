@@ -45,7 +45,8 @@ class FieldSpec:
     pairs; `blank` is the label of "no value"), "suggest" (free text with `choices` as
     suggestions), "date" (or none), "tags" (comma-separated text <-> a list), "lookup" (one of
     many records, found as the user types through `lookup`), "custom" (`editor()` builds a widget
-    with `value()` / `set_value()`).
+    with `value()` / `set_value()`; with a `load`, also `set_choices()` and `display()`, see
+    `ChoosingEditor`).
     A choice's `load` reads its choices in the background, again whenever a field named in
     `depends_on` changes (a business among the chosen client's). `create_only` fields are set
     when the record is created and shown read-only after; `scoped` fields are not shown when the
@@ -147,6 +148,17 @@ class CustomEditor(Protocol):
     def value(self) -> Any: ...
 
     def set_value(self, value: Any) -> None: ...
+
+
+@runtime_checkable
+class ChoosingEditor(CustomEditor, Protocol):
+    """A custom editor whose field has a `load`: the loaded choices (whatever shape the load
+    returns) are handed to `set_choices`, and `display(value)` says a value in words (for the
+    both-versions conflict dialog)."""
+
+    def set_choices(self, choices: Any) -> None: ...
+
+    def display(self, value: Any) -> str: ...
 
 
 class LookupBox(QComboBox):

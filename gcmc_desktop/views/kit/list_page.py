@@ -641,16 +641,22 @@ class ListPage(QWidget):
 
 class ListWindow(QDialog):
     """A list page in a window of its own, for catalogues opened from the Edit menu (document
-    types, filing types)."""
+    types, filing types); `scope` narrows it as it does a ListPage."""
 
     def __init__(
-        self, ctx: Context, spec: ListSpec, title: str, intro: str, parent: QWidget | None = None
+        self,
+        ctx: Context,
+        spec: ListSpec,
+        title: str,
+        intro: str,
+        parent: QWidget | None = None,
+        **scope: Any,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         text = QLabel(intro)
         text.setWordWrap(True)
-        self.page = ListPage(ctx, spec, self)
+        self.page = ListPage(ctx, spec, self, **scope)
         self.close_button = QPushButton("Close")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.accept)

@@ -39,6 +39,7 @@ from .bus import change_bus
 from .conflict import ConflictDialog
 from .fields import (
     LOOKUP_LIMIT,
+    ChoosingEditor,
     FieldSpec,
     build_editor,
     code_label,
@@ -177,9 +178,10 @@ class RecordDialog(QDialog):
         caption = QLabel(spec.caption)
         caption.setBuddy(widget)
         align = Qt.AlignmentFlag.AlignRight
+        # Captions of tall editors (several lines; a custom editor saying `tall`) at their top.
         align |= (
             Qt.AlignmentFlag.AlignTop
-            if isinstance(widget, QPlainTextEdit)
+            if isinstance(widget, QPlainTextEdit) or getattr(widget, "tall", False)
             else Qt.AlignmentFlag.AlignVCenter
         )
         self.grid.addWidget(caption, row, 0, align)
@@ -244,9 +246,13 @@ class RecordDialog(QDialog):
     def _choices_loaded(self, key: str, items: Any) -> None:
         field = self.fields[key]
         box = field.widget
-        assert isinstance(box, QComboBox) and field.spec is not None
         wanted = self._wanted.pop(key, None)
         self._loading_choices.discard(key)
+        if isinstance(box, ChoosingEditor):  # a custom editor takes its choices itself
+            box.set_choices(items)
+            write(box, wanted)
+            return
+        assert isinstance(box, QComboBox) and field.spec is not None
         box.blockSignals(True)
         box.clear()
         if field.spec.blank is not None:
@@ -504,6 +510,8 @@ class RecordDialog(QDialog):
             return "—"
         field = self.fields.get(key)
         widget = field.widget if field is not None else None
+        if isinstance(widget, ChoosingEditor):
+            return widget.display(value)
         if isinstance(widget, QComboBox) and not widget.isEditable():
             index = widget.findData(value)
             if index >= 0:
