@@ -151,6 +151,12 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+def note_changes(session: Session, entity: str, action: str, ids: Iterable[int]) -> None:
+    """Record rows written with set-based SQL (which the ORM's flush does not see) as this
+    transaction's changes: published with its commit, forgotten with its rollback."""
+    session.info.setdefault(_PENDING, ChangeSet()).add(entity, action, list(ids))
+
+
 def take_committed(session: Session) -> ChangeSet:
     """What `session` committed since the last call (and forget it)."""
     return session.info.pop(_COMMITTED, None) or ChangeSet()

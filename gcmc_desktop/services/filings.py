@@ -55,6 +55,7 @@ from .errors import ConflictError, NotFoundError, ValidationError
 from .integrity import quoted, register_constraint_message
 from .paging import ColumnSpec, PagedQuery, format_date
 from .records import guarded
+from .transitions import refuse_illegal
 
 PeriodKind = Literal["month", "quarter", "year"]
 PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
@@ -563,13 +564,7 @@ def _check_references(ctx: Context, filing: Filing) -> None:
 def _check_transition(ctx: Context, old: str | None, new: str) -> None:
     if old == new:
         return
-    if old is not None:
-        allowed = STATUS_TRANSITIONS.get(old, frozenset())
-        if new not in allowed:
-            choices = ", ".join(sorted(allowed)) or "nothing: it is final"
-            raise ValidationError(
-                field_errors={"status": f'A filing that is "{old}" can only become: {choices}.'}
-            )
+    refuse_illegal(STATUS_TRANSITIONS, old, new, "filing")
     if new in SUBMIT_STATUSES:
         require(ctx, "filings", "submit")
 
@@ -609,6 +604,19 @@ def create_filing(
     """A new filing (status `draft` unless given; a given status must be reachable from draft).
     `period` sets start, end and label together; else `period_end` (and optionally
     `period_start`, `period_label`) come in `data`."""
+    try:
+        with guarded(ctx.session):
+            filing = insert_filing(ctx, data, period=period)
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return filing_values(ctx, filing)
+
+
+def insert_filing(ctx: Context, data: Mapping[str, Any], *, period: Period | None = None) -> Filing:
+    """`create_filing` without the commit: for a caller whose own transaction creates the
+    filing with other rows (a service step that files, services/service_steps.py)."""
     require(ctx, "filings", "create")
     values = _with_period(_clean(dict(data), partial=period is not None), period)
     if values.get("client_id") is None:
@@ -620,21 +628,15 @@ def create_filing(
     # approved and rejected still need filings:submit and the submission's details.
     status = values.pop("status", None) or "draft"
     _check_transition(ctx, None, status)
-    try:
-        with guarded(ctx.session):
-            filing = Filing(tenant_id=ctx.tenant_id, status=status)
-            _apply(filing, values)
-            _check_dates(filing)
-            _check_references(ctx, filing)
-            _check_status_fields(filing)
-            ctx.session.add(filing)
-            ctx.session.flush()
-            _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
-            ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
-    return filing_values(ctx, filing)
+    filing = Filing(tenant_id=ctx.tenant_id, status=status)
+    _apply(filing, values)
+    _check_dates(filing)
+    _check_references(ctx, filing)
+    _check_status_fields(filing)
+    ctx.session.add(filing)
+    ctx.session.flush()
+    _store_due_dates(ctx.session, {filing.id: _filing_due_date(ctx.session, filing)})
+    return filing
 
 
 def update_filing(

@@ -57,7 +57,7 @@ SECTIONS = (
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
             "recurring schedules."),
     Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
-    Section("services", "Services", "services", "Service requests and their workflow steps."),
+    Section("services", "Services", "services"),
     Section("tasks", "Tasks", "tasks", "Your tasks and your team's, with due dates."),
     Section("messages", "Messages", "messages", "Conversations with clients."),
     Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
             "documents": self._documents_page,
             "filings": self._filings_page,
             "calendar": self._deadlines_page,
+            "services": self._services_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -455,6 +456,11 @@ class MainWindow(QMainWindow):
         from .kit.list_page import ListPage
 
         return ListPage(self.ctx, FILINGS, detail=FilingDocumentsPane(self.ctx, self.storage))
+
+    def _services_page(self) -> QWidget:
+        from .service_requests import requests_page
+
+        return requests_page(self.ctx, storage=self.storage)
 
     def _deadlines_page(self) -> QWidget:
         from .deadlines import DeadlinesPage

@@ -119,6 +119,7 @@ class ListSpec:
     widths: Mapping[str, int] = field(default_factory=dict)
     labels: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     sort: str = "name"
+    descending: bool = False  # the list starts newest (largest) first; the query must agree
     new_label: str = ""
     open_label: str | None = None
     opens: Callable[[Context, int], int] | None = None
@@ -250,7 +251,8 @@ class ListPage(QWidget):
         # The indicator first: enabling sorting sorts by it at once, and it matches the query's
         # own order, so no second query runs.
         self.table.horizontalHeader().setSortIndicator(
-            query.column_index(spec.sort), Qt.SortOrder.AscendingOrder
+            query.column_index(spec.sort),
+            Qt.SortOrder.DescendingOrder if spec.descending else Qt.SortOrder.AscendingOrder,
         )
         self.table.setSortingEnabled(True)
         if spec.fit_columns:
