@@ -84,9 +84,8 @@ class RequestChecklist(QWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setAccessibleName("Steps")
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        for column in range(1, len(COLUMNS)):
+        header.setStretchLastSection(True)
+        for column in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
         may_edit = ctx.can("services", "edit")
@@ -95,6 +94,7 @@ class RequestChecklist(QWidget):
         self.done_button = QPushButton("Done…")
         self.status_box = QComboBox()
         self.status_box.setAccessibleName("Request status")
+        self.status_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.status_button = QPushButton("Change status")
         for widget in (
             self.start_button,
@@ -222,6 +222,8 @@ class RequestChecklist(QWidget):
                 0,
             )
             self.tree.setCurrentItem(self.tree.topLevelItem(current))
+        files = any(s.get("filing_id") or s.get("files_filing_type_id") for s in steps)
+        self.tree.setColumnHidden(len(COLUMNS) - 1, not files)
         self.status_box.clear()
         for status in sheet.get("allowed_statuses", []):
             self.status_box.addItem(code_label(status), status)

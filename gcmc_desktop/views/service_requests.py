@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from ..services.catalog import PRIORITIES, SERVICE_REQUEST_STATUSES
 from ..services.context import Context
@@ -112,7 +112,7 @@ REQUESTS = ListSpec(
         FilterSpec("service_id", "Any service", "Service filter", load=service_choices),
         FilterSpec("assigned_to_id", "Anyone", "Assignee filter", load=assignee_choices),
     ),
-    widths={"number": 60, "client": 200, "service": 200, "status": 120, "priority": 70},
+    widths={"number": 60, "client": 170, "service": 190, "status": 120, "priority": 70},
     sort="number",
     descending=True,
     new_label="New request…",
@@ -120,7 +120,6 @@ REQUESTS = ListSpec(
     opens=lambda _ctx, request_id: request_id,
     hidden=lambda scope: ("client",) if scope.get("client_id") is not None else (),
     name_key="number",
-    fit_columns=True,
     state_key="service_requests/header",
 )
 
@@ -133,5 +132,8 @@ def requests_page(
     checklist = RequestChecklist(ctx, storage)
     page = ListPage(ctx, REQUESTS, parent, detail=checklist, **scope)
     page.opened.connect(checklist.focus_steps)
+    splitter = page.findChild(QSplitter)
+    if splitter is not None:  # the checklist wants about half of the page
+        splitter.setSizes([640, 600])
     page.checklist = checklist  # type: ignore[attr-defined]
     return page
