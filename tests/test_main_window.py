@@ -53,20 +53,23 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("services")
+    page = window.open_section("tasks")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Services"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Tasks"
     from gcmc_desktop.views.kit.list_page import ListPage
 
     assert isinstance(window.open_section("filings"), ListPage)
+    assert isinstance(window.open_section("services"), ListPage)
     from gcmc_desktop.views.documents import DocumentsPage
 
     assert isinstance(window.open_section("documents"), DocumentsPage)
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
-    assert tabs == ["Overview", "Businesses", "Documents", "Filings", "Recurring", "Audit"]
+    assert tabs == [
+        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Requests", "Audit",
+    ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {
         key.toString(): action
