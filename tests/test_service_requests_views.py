@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
 from sqlalchemy import Engine
 
 from gcmc_desktop.services import auth, service_steps
@@ -53,6 +53,9 @@ def test_create_in_client_tab_then_work_the_checklist(qtbot, firms, admin, world
     page.show()
     qtbot.waitUntil(lambda: page.model.total is not None, timeout=WAIT)
     assert page.table.isColumnHidden(page.model.query.column_index("client"))
+    header = page.table.horizontalHeader()  # newest first, and the header says so
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert page.model.query.descending
     dialog = page.new_record()
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.is_loaded and not dialog._loading_choices, timeout=WAIT)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..services.context import Context
-from ..services.errors import MissingDocuments, ServiceError
+from ..services.errors import ConflictError, MissingDocuments, ServiceError
 from ..services.service_requests import change_status
 from ..services.service_steps import checklist, set_step_status
 from .kit.bus import change_bus
@@ -287,6 +287,8 @@ class RequestChecklist(QWidget):
                     self.move_selected(status, given)
                     return
             self._failed(error)
+            if isinstance(error, ConflictError):  # show the step as it is now
+                self.reload()
 
         run_operation(
             self.ctx,
