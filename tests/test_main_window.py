@@ -57,14 +57,15 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("services")
+    page = window.open_section("compliance")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Services"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Compliance"
     from gcmc_desktop.views.kit.list_page import ListPage
 
     assert isinstance(window.open_section("filings"), ListPage)
+    assert isinstance(window.open_section("services"), ListPage)
     from gcmc_desktop.views.documents import DocumentsPage
 
     assert isinstance(window.open_section("documents"), DocumentsPage)
@@ -74,8 +75,8 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     workspace = window.open_client(firms.alpha_client)
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
     assert tabs == [
-        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Tasks", "Messages",
-        "Audit",
+        "Overview", "Businesses", "Documents", "Filings", "Recurring", "Requests", "Tasks",
+        "Messages", "Audit",
     ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {

@@ -13,7 +13,8 @@ Writes login_dialog.png (also at 200% scaling: login_dialog@2x.png), main_window
 clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
 documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.png,
 client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png,
-service_catalog.png, service_dialog.png, template_dialog.png.
+service_catalog.png, service_dialog.png, template_dialog.png,
+requests_list.png (with the selected request's checklist), request_dialog.png.
 """
 
 from __future__ import annotations
@@ -178,6 +179,52 @@ def render_filing_dialog(ctx: Context, path: Path) -> Path:
     out = save(dialog, path)
     dialog.close()
     page.close()
+    return out
+
+
+def render_requests(ctx: Context, path: Path) -> Path:
+    """The firm's service requests, newest first, the selected one's checklist beside them."""
+    from gcmc_desktop.views.service_requests import requests_page
+
+    page = requests_page(ctx)
+    page.resize(1280, 720)
+    page.show()
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    # A request with steps under way shows the checklist best.
+    row = next(
+        (
+            r
+            for r in range(page.model.rowCount())
+            if page.model.row_values(r).get("status") == "in_progress"
+        ),
+        0,
+    )
+    page.table.selectRow(row)
+    wait_for(lambda: page.checklist.sheet is not None)
+    out = save(page, path)
+    page.close()
+    return out
+
+
+def render_request_dialog(ctx: Context, path: Path) -> Path:
+    """A new service request: client, business, service, one of its workflows, priority."""
+    from gcmc_desktop.services.service_requests import service_choices
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.service_requests import REQUEST_RECORD
+
+    dialog = RecordDialog(ctx, REQUEST_RECORD)
+    dialog.confirm = lambda *_: True
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    service = dialog.fields["service_id"].widget
+    first = service_choices(ctx)[0][1]
+    service.setCurrentIndex(service.findData(first))
+    template = dialog.fields["template_id"].widget
+    wait_for(lambda: not dialog._loading_choices and template.count() > 1)
+    template.setCurrentIndex(1)
+    wait_for(lambda: True)
+    out = save(dialog, path)
+    dialog.close()
     return out
 
 
@@ -506,6 +553,8 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),
         render_deadlines(ctx, out / "deadlines.png"),
+        render_requests(ctx, out / "requests_list.png"),
+        render_request_dialog(ctx, out / "request_dialog.png"),
         *render_tasks(ctx, out),
         render_task_dialog(ctx, out / "task_dialog.png"),
         render_client_tasks(ctx, out / "client_tasks.png"),

@@ -77,6 +77,19 @@ class ValidationError(ServiceError):
         super().__init__(message)
 
 
+class MissingDocuments(ValidationError):
+    """A step marked done while documents it requires are missing: `missing` names them.
+    Given an override reason, the step is done anyway (services/service_steps.py)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = list(missing)
+        text = "Missing required documents: " + ", ".join(self.missing) + "."
+        super().__init__(
+            text + " Give a reason to mark the step done without them.",
+            {"override_reason": text},
+        )
+
+
 class NotFoundError(ServiceError):
     default_message = "The record no longer exists; it may have been deleted."
 

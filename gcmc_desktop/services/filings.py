@@ -664,6 +664,19 @@ def create_filing(
     """A new filing (status `draft` unless given; a given status must be reachable from draft).
     `period` sets start, end and label together; else `period_end` (and optionally
     `period_start`, `period_label`) come in `data`."""
+    try:
+        with guarded(ctx.session):
+            filing = insert_filing(ctx, data, period=period)
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return filing_values(ctx, filing)
+
+
+def insert_filing(ctx: Context, data: Mapping[str, Any], *, period: Period | None = None) -> Filing:
+    """`create_filing` without the commit: for a caller whose own transaction creates the
+    filing with other rows (a service step that files, services/service_steps.py)."""
     require(ctx, "filings", "create")
     values = _with_period(_clean(dict(data), partial=period is not None), period)
     if values.get("client_id") is None:
@@ -675,21 +688,15 @@ def create_filing(
     # approved and rejected still need filings:submit and the submission's details.
     status = values.pop("status", None) or "draft"
     _check_transition(ctx, None, status)
-    try:
-        with guarded(ctx.session):
-            filing = Filing(tenant_id=ctx.tenant_id, status=status)
-            _apply(filing, values)
-            _check_dates(filing)
-            _check_references(ctx, filing)
-            _check_status_fields(filing)
-            ctx.session.add(filing)
-            ctx.session.flush()
-            store_due_dates(ctx.session, _due_dates(ctx.session, [filing]))
-            ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
-    return filing_values(ctx, filing)
+    filing = Filing(tenant_id=ctx.tenant_id, status=status)
+    _apply(filing, values)
+    _check_dates(filing)
+    _check_references(ctx, filing)
+    _check_status_fields(filing)
+    ctx.session.add(filing)
+    ctx.session.flush()
+    store_due_dates(ctx.session, _due_dates(ctx.session, [filing]))
+    return filing
 
 
 def update_filing(

@@ -1,6 +1,7 @@
 """Status lifecycles (DOMAIN.md §2, "Desktop convention (transitions)"): which status a record
 may move to from the one it has, and the one message that refuses an illegal move, naming the
-moves that are allowed. Filings and tasks declare theirs here; the platform enforces none."""
+moves that are allowed. Filings, tasks, service requests and their steps declare theirs; the
+platform enforces none."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from dataclasses import dataclass
 from .errors import ValidationError
 
 
+def status_words(value: object) -> str:
+    """A stored status as words in a sentence: "awaiting_client" -> "awaiting client"."""
+    return str(value or "").replace("_", " ")
+
+
 def status_label(value: object) -> str:
     """A stored status as people read it: "in_progress" -> "In progress"."""
-    return str(value or "").replace("_", " ").capitalize()
+    return status_words(value).capitalize()
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,12 @@ class Transitions:
     def statuses(self) -> tuple[str, ...]:
         return tuple(self.moves)
 
-    def allowed(self, old: str) -> frozenset[str]:
-        return self.moves.get(old, frozenset())
+    def allowed(self, old: str | None) -> frozenset[str]:
+        return self.moves.get(old or "", frozenset())
+
+    def choices(self, old: str | None) -> list[str]:
+        """The statuses `old` may become, sorted (what a form offers)."""
+        return sorted(self.allowed(old))
 
     def check(self, old: str | None, new: str) -> None:
         """Nothing for staying put or a first status (None); else ValidationError on `field`

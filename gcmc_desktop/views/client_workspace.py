@@ -387,6 +387,12 @@ class ClientWorkspace(QTabWidget):
             self.addTab(self.filings, "Filings")
             self.recurring = ListPage(ctx, RECURRING, client_id=client_id)
             self.addTab(self.recurring, "Recurring")
+        self.requests: ListPage | None = None
+        if ctx.can("services", "view"):
+            from .service_requests import requests_page
+
+            self.requests = requests_page(ctx, client_id=client_id)
+            self.addTab(self.requests, "Requests")
         self.tasks: ClientTasksTab | None = None
         if ctx.can("tasks", "view"):
             self.tasks = ClientTasksTab(ctx, client_id)

@@ -57,13 +57,7 @@ SECTIONS = (
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
             "recurring schedules."),
     Section("calendar", "Deadlines", "filings", "The firm's due dates by day."),
-    Section(
-        "services",
-        "Services",
-        "services",
-        "Service requests and their workflow steps. The service catalog and workflow "
-        "templates are already under Edit → Service catalog… and Edit → Workflow templates….",
-    ),
+    Section("services", "Services", "services"),
     Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages"),
     Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
@@ -443,6 +437,7 @@ class MainWindow(QMainWindow):
             "documents": self._documents_page,
             "filings": self._filings_page,
             "calendar": self._deadlines_page,
+            "services": self._services_page,
             "tasks": self._tasks_page,
             "messages": self._messages_page,
         }.get(section.key)
@@ -471,6 +466,11 @@ class MainWindow(QMainWindow):
         from .kit.list_page import ListPage
 
         return ListPage(self.ctx, FILINGS, detail=FilingDocumentsPane(self.ctx, self.storage))
+
+    def _services_page(self) -> QWidget:
+        from .service_requests import requests_page
+
+        return requests_page(self.ctx, storage=self.storage)
 
     def _tasks_page(self) -> QWidget:
         from .tasks import TasksPage

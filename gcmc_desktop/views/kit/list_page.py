@@ -119,7 +119,7 @@ class ListSpec:
     widths: Mapping[str, int] = field(default_factory=dict)
     labels: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     sort: str = "name"
-    descending: bool = False  # the first order is newest / largest first (latest activity)
+    descending: bool = False  # the list starts newest (largest) first; the query must agree
     new_label: str = ""
     open_label: str | None = None
     opens: Callable[[Context, int], int] | None = None
