@@ -15,7 +15,8 @@ plain SQL with the same joins and order, as that same login in the same firm.
 
 Steps, each until the new first rows are painted on a shown QTableView: first page (all
 filings, by due date), filter "due within 30 days" (open filings due today to today + 30),
-that filter sorted by due date descending, and the "overdue" filter (open, due date past).
+that filter sorted by due date descending, the "overdue" filter (open, due date past), and a
+search over client name, reference and period (bench/harness.py steps the list).
 """
 
 from __future__ import annotations
@@ -28,23 +29,14 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import (  # the client bench's staff sign-in and stage
-    Stage,
-    ensure_staff,
-    fmt_ms,
-    median,
-    peak_mb,
-    rss_mb,
-    spawn,
-    staff_context,
-)
+from harness import SEARCH_KEY, ListBench, Step, report, run_ours, run_qsql
+from table_model import ensure_staff, spawn  # the client bench's staff sign-in and processes
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -175,224 +167,62 @@ def prepare_database(admin_url, rows: int, today: date) -> tuple[Any, int]:
 
 # (result key, label, from (filter, descending), to (filter, descending)): each step times the
 # change from the first state to the second.
-STEPS = (
-    ("within", f"filter: due within {WITHIN_DAYS} days", (None, False), ("within", False)),
-    ("within_desc", "  then sort by due date desc", ("within", False), ("within", True)),
-    ("overdue", "filter: overdue", (None, False), ("overdue", False)),
-)
+SEARCH = "Client 1234"  # 11 clients of 20,000 ("Client 1234", "Client 12340" …)
 
 
-def run_ours(url: str, tenant_id: int, repeat: int) -> dict[str, Any]:
-    from PySide6.QtCore import Qt
-
+def list_bench(rows: int, today: date) -> ListBench:
+    """The filings list as the harness steps it: by due date, the due-soon and overdue
+    filters, a search; QSqlQueryModel with the same joins, filters and order."""
     from gcmc_desktop.services.filings import DUE_WITHIN, OVERDUE, filing_list_query
-    from gcmc_desktop.views.table_model import PagedTableModel, query_pool
 
-    ctx = staff_context(url)
-    assert ctx.tenant_id == tenant_id
-    stage = Stage()
-    query = filing_list_query(ctx)
-    out: dict[str, Any] = {"user": f"{ctx.email} ({ctx.role_name}), RLS on"}
-    rss0 = rss_mb()
-    box: dict[str, Any] = {}
-    filters = {
-        None: {DUE_WITHIN: None, OVERDUE: None},
-        "within": {DUE_WITHIN: WITHIN_DAYS, OVERDUE: None},
-        "overdue": {DUE_WITHIN: None, OVERDUE: True},
-    }
-    due = query.column_index("due")
-
-    def quiesce() -> None:
-        model = box["model"]
-        stage.wait(lambda: model.total is not None)
-        query_pool().waitForDone()
-        stage.settle()
-
-    def first() -> None:
-        model = PagedTableModel(query.clone(), ctx.reading)
-        box["model"] = model
-        stage.view.setModel(model)
-        stage.wait(lambda: model.rowCount() > 0)
-
-    firsts = []
-    for _ in range(repeat):
-        firsts.append(stage.timed(first))
-        quiesce()
-    out["first"] = median(firsts)
-    out["first_total"] = box["model"].total
-    model: PagedTableModel = box["model"]
-
-    def until_page(action: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            action()
-            stage.wait(lambda: not model.loading)
-
-        return run
-
-    def state(which: str | None, descending: bool) -> Callable[[], None]:
-        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-
-        def run() -> None:
-            model.set_filters(filters[which])  # no reload when unchanged
-            stage.wait(lambda: not model.loading)
-            stage.view.sortByColumn(due, order)  # likewise
-
-        return until_page(run)
-
-    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
-        times = []
-        for _ in range(repeat):
-            prepare()
-            quiesce()
-            times.append(stage.timed(action))
-            quiesce()
-        return median(times)
-
-    for key, _label, before, after in STEPS:
-        out[key] = repeated(state(*before), state(*after))
-        out[f"{key}_total"] = model.total
-    out["rss_growth"] = rss_mb() - rss0
-    out["peak_growth"] = peak_mb() - rss0
-    ctx.session.close()
-    return out
-
-
-QSQL_BASE = (
-    'SELECT d."dueDate", c.name, t.name, t.authority, f."periodLabel", f.status, '
-    'f."referenceNumber", f.total, f."submissionDate", f.id '
-    'FROM filings f JOIN desktop_filing_due_dates d ON d."filingId" = f.id '
-    'LEFT JOIN clients c ON c.id = f."clientId" '
-    'LEFT JOIN filing_types t ON t.id = f."filingTypeId" '
-    'WHERE f."tenantId" = {tenant} AND d."tenantId" = {tenant}'
-)
-OPEN_SQL = "f.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
-
-
-def qsql_where(which: str | None, today: date) -> str:
-    if which == "within":
-        end = today + timedelta(days=WITHIN_DAYS)
-        return f" AND {OPEN_SQL} AND d.\"dueDate\" >= '{today}' AND d.\"dueDate\" <= '{end}'"
-    if which == "overdue":
-        return f" AND {OPEN_SQL} AND d.\"dueDate\" < '{today}'"
-    return ""
-
-
-def run_qsql(url: str, tenant_id: int, repeat: int, socket_dir: str, port: int) -> dict[str, Any]:
-    from PySide6.QtSql import QSqlDatabase, QSqlQuery, QSqlQueryModel
-
-    stage = Stage()
-    if "QPSQL" not in QSqlDatabase.drivers():
-        return {"na": f"no QPSQL driver (have {QSqlDatabase.drivers()})"}
-    db = QSqlDatabase.addDatabase("QPSQL", "bench")
-    db.setHostName(socket_dir)
-    db.setPort(port)
-    db.setDatabaseName(DATABASE)
-    ctx = staff_context(url)
-    role = ctx.session.get_bind().url.username
-    ctx.session.close()
-    from table_model import STAFF_PASSWORD
-
-    db.setUserName(role)
-    db.setPassword(STAFF_PASSWORD)
-    if not db.open():
-        return {"na": f"QPSQL cannot connect: {db.lastError().text()}"}
-    QSqlQuery(f"SELECT set_config('gcmc.tenant_id', '{tenant_id}', false)", db)
-    base = QSQL_BASE.format(tenant=tenant_id)
-    today = date.today()
-    out: dict[str, Any] = {"user": f"{role} (same login), RLS on"}
-    rss0 = rss_mb()
-    box: dict[str, Any] = {"model": QSqlQueryModel()}
-    repeat = min(repeat, 2)  # each run holds the whole result
-
-    def set_query(which: str | None, descending: bool) -> Callable[[], None]:
-        order = (
-            ' ORDER BY d."dueDate" DESC, d."filingId" DESC'
-            if descending
-            else (' ORDER BY d."dueDate", d."filingId"')
-        )
-        sql = base + qsql_where(which, today) + order
-
-        def run() -> None:
-            box["model"].setQuery(QSqlQuery(sql, db))
-            if box["model"].lastError().isValid():
-                raise RuntimeError(box["model"].lastError().text())
-
-        return run
-
-    everything = set_query(None, False)
-
-    def first() -> None:
-        box["model"] = QSqlQueryModel()
-        everything()
-        stage.view.setModel(box["model"])
-
-    out["first"] = median([stage.timed(first) for _ in range(repeat)])
-
-    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
-        times = []
-        for _ in range(repeat):
-            prepare()
-            stage.paint()
-            times.append(stage.timed(action))
-        return median(times)
-
-    for key, _label, before, after in STEPS:
-        out[key] = repeated(set_query(*before), set_query(*after))
-        model = box["model"]
-        while model.canFetchMore():
-            model.fetchMore()
-        out[f"{key}_total"] = model.rowCount()
-    out["rss_growth"] = rss_mb() - rss0
-    out["peak_growth"] = peak_mb() - rss0
-    return out
-
-
-def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
-    names = {"ours": "ours", "qsql": "QSqlQueryModel"}
-    lines = [
-        ("first page (by due date)", "first"),
-        *((label, key) for key, label, *_ in STEPS),
-    ]
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    ours, qsql = results["ours"], results["qsql"]
-    width = 34
-    print()
-    print(f"Filings list of one firm with {rows:,} filings (staff user, RLS on)")
-    print(f"Machine: {os.cpu_count()} CPU cores, load average {load}; medians of the runs.")
-    print("measure".ljust(width) + "ours".rjust(14) + "QSqlQueryModel".rjust(16) + "ratio".rjust(9))
-
-    def cell(result: dict[str, Any], key: str) -> str:
-        value = result.get(key)
-        return "n/a" if "na" in result or value is None else fmt_ms(value)
-
-    for title, key in lines:
-        ratio = ""
-        if "na" not in ours and "na" not in qsql and ours.get(key) and qsql.get(key):
-            ratio = f"{qsql[key] / ours[key]:.1f}x"
-        print(
-            title.ljust(width)
-            + cell(ours, key).rjust(14)
-            + cell(qsql, key).rjust(16)
-            + ratio.rjust(9)
-        )
-    mem = ["n/a" if "na" in results[v] else f"{results[v]['peak_growth']:,.1f} MB" for v in names]
-    print("RSS growth at peak".ljust(width) + mem[0].rjust(14) + mem[1].rjust(16))
-    print("(ratio = QSqlQueryModel time / ours)")
-    for variant in names:
-        if "na" in results[variant]:
-            print(f"{names[variant]}: n/a — {results[variant]['na']}")
-    if "na" not in ours:
-        print(
-            f"Ours: signed in as {ours['user']}; rows {ours['first_total']:,} in all, "
-            + ", ".join(f"{label.strip()} {ours[f'{key}_total']:,}" for key, label, *_ in STEPS)
-            + "."
-        )
-    if "na" not in qsql:
-        print(
-            "QSqlQueryModel rows: "
-            + ", ".join(f"{label.strip()} {qsql[f'{key}_total']:,}" for key, label, *_ in STEPS)
-            + "."
-        )
+    open_sql = "f.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+    end = today + timedelta(days=WITHIN_DAYS)
+    by_due = (None, "due", False)
+    return ListBench(
+        title=f"Filings list of one firm with {rows:,} filings",
+        first_label="first page (by due date)",
+        initial=by_due,
+        steps=(
+            Step(
+                "within", f"filter: due within {WITHIN_DAYS} days", by_due, ("within", "due", False)
+            ),
+            Step(
+                "within_desc",
+                "  then sort by due date desc",
+                ("within", "due", False),
+                ("within", "due", True),
+            ),
+            Step("overdue", "filter: overdue", by_due, ("overdue", "due", False)),
+            Step("search", f"search: {SEARCH!r}", by_due, ("search", "due", False)),
+        ),
+        query=filing_list_query,
+        filters={
+            None: {DUE_WITHIN: None, OVERDUE: None, SEARCH_KEY: ""},
+            "within": {DUE_WITHIN: WITHIN_DAYS, OVERDUE: None, SEARCH_KEY: ""},
+            "overdue": {DUE_WITHIN: None, OVERDUE: True, SEARCH_KEY: ""},
+            "search": {DUE_WITHIN: None, OVERDUE: None, SEARCH_KEY: SEARCH},
+        },
+        qsql_base=(
+            'SELECT d."dueDate", c.name, t.name, t.authority, f."periodLabel", f.status, '
+            'f."referenceNumber", f.total, f."submissionDate", f.id '
+            'FROM filings f JOIN desktop_filing_due_dates d ON d."filingId" = f.id '
+            'LEFT JOIN clients c ON c.id = f."clientId" '
+            'LEFT JOIN filing_types t ON t.id = f."filingTypeId" '
+            'WHERE f."tenantId" = {tenant} AND d."tenantId" = {tenant}'
+        ),
+        qsql_where={
+            None: "",
+            "within": f" AND {open_sql} AND d.\"dueDate\" >= '{today}' "
+            f"AND d.\"dueDate\" <= '{end}'",
+            "overdue": f" AND {open_sql} AND d.\"dueDate\" < '{today}'",
+            "search": f" AND (c.name ILIKE '%{SEARCH}%' OR f.\"referenceNumber\" ILIKE "
+            f"'%{SEARCH}%' OR f.\"periodLabel\" ILIKE '%{SEARCH}%')",
+        },
+        qsql_order={
+            ("due", False): ' ORDER BY d."dueDate", d."filingId"',
+            ("due", True): ' ORDER BY d."dueDate" DESC, d."filingId" DESC',
+        },
+    )
 
 
 def main() -> None:
@@ -409,10 +239,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.variant:
         try:
+            bench = list_bench(args.rows, date.today())
             if args.variant == "ours":
-                result = run_ours(args.url, args.tenant, args.repeat)
+                result = run_ours(bench, args.url, args.tenant, args.repeat)
             else:
-                result = run_qsql(args.url, args.tenant, args.repeat, args.socket_dir, args.port)
+                result = run_qsql(
+                    bench, args.url, args.tenant, args.repeat, args.socket_dir, args.port, DATABASE
+                )
         except Exception as exc:  # reported in the table, not as a traceback
             result = {"na": f"failed: {type(exc).__name__}: {exc}"}
         print("RESULT " + json.dumps(result), flush=True)
@@ -431,7 +264,7 @@ def main() -> None:
             "--url", url.render_as_string(hide_password=False),
             "--tenant", str(tenant_id),
             "--socket-dir", str(info.socket_dir or ""),
-            "--port", str(info.port or 5432),
+            "--port", str(info.port or 5432), "--rows", str(args.rows),
         ]  # fmt: skip
         results = {}
         for variant in ("ours", "qsql"):
@@ -440,7 +273,7 @@ def main() -> None:
                 continue
             print(f"Running {variant} …", flush=True)
             results[variant] = spawn(variant, common, __file__)
-        report(args.rows, results)
+        report(list_bench(args.rows, date.today()), results)
     finally:
         if temporary:
             with contextlib.suppress(Exception):

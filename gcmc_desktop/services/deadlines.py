@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import and_, any_, exists, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Client, ClientBusiness, Filing, FilingType, Task, Tenant, TenantUser, User
+from ..models import Client, ClientBusiness, Filing, FilingType, Task, Tenant
+from . import tenancy
 from .catalog import AUTHORITIES
 from .catalog.vocabularies import AUTHORITY_NAMES
 from .context import Context, require
@@ -120,13 +121,7 @@ def due_counts(
 def assignee_choices(ctx: Context) -> list[tuple[str, str]]:
     """(name, user id) of the firm's members, by name: whom the agenda can be narrowed to."""
     require(ctx, "tasks", "view")
-    rows = ctx.session.execute(
-        select(User.name, User.email, User.id)
-        .join(TenantUser, TenantUser.user_id == User.id)
-        .where(TenantUser.tenant_id == ctx.tenant_id)
-        .order_by(func.lower(User.name), User.email)
-    ).all()
-    return [(name or email, user_id) for name, email, user_id in rows]
+    return tenancy.member_choices(ctx.session, ctx.tenant_id)
 
 
 def _due_between(value: Any) -> Any:

@@ -34,10 +34,9 @@ from ..models import (
     ServiceRequestTemplate,
     ServiceStep,
     TenantUser,
-    User,
     utcnow,
 )
-from . import records
+from . import records, tenancy
 from .catalog import PRIORITIES, SERVICE_REQUEST_STATUSES
 from .changes import note_changes
 from .client_list import client_search_ids
@@ -509,13 +508,7 @@ def template_choices(ctx: Context, service_id: int | None) -> list[tuple[str, in
 def assignee_choices(ctx: Context, *_: Any) -> list[tuple[str, str]]:
     """(name, user id) of the firm's members, by name."""
     require(ctx, "services", "view")
-    rows = ctx.session.execute(
-        select(User.name, User.email, User.id)
-        .join(TenantUser, TenantUser.user_id == User.id)
-        .where(TenantUser.tenant_id == ctx.tenant_id)
-        .order_by(func.lower(User.name), User.email)
-    ).all()
-    return [(name or email, user_id) for name, email, user_id in rows]
+    return tenancy.member_choices(ctx.session, ctx.tenant_id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from ..models import (
     Client,
@@ -41,7 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import crud, records
+from . import crud, records, tenancy
 from .catalog import PRIORITIES, TASK_STATUSES
 from .context import Context, require
 from .errors import PermissionDenied, ValidationError
@@ -293,13 +293,7 @@ def delete_task(ctx: Context, task_id: int) -> None:
 def member_choices(ctx: Context, _known: Any = None) -> list[tuple[str, str]]:
     """(name, user id) of the firm's members, by name: whom a task can be assigned to."""
     require(ctx, "tasks", "view")
-    rows = ctx.session.execute(
-        select(User.name, User.email, User.id)
-        .join(TenantUser, TenantUser.user_id == User.id)
-        .where(TenantUser.tenant_id == ctx.tenant_id)
-        .order_by(func.lower(User.name), User.email)
-    ).all()
-    return [(name or email, user_id) for name, email, user_id in rows]
+    return tenancy.member_choices(ctx.session, ctx.tenant_id)
 
 
 CHOICES_LIMIT = 200

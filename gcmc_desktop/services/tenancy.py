@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Permission, Role, Tenant, TenantUser
+from ..models import Permission, Role, Tenant, TenantUser, User
 from .catalog import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from .errors import DuplicateError, ValidationError
 from .integrity import constraint_message, quoted, register_constraint_message
@@ -105,3 +105,16 @@ def _duplicate_member(v: dict[str, str]) -> str:
 
 
 register_constraint_message("tenant_users_tenantId_userId_key", _duplicate_member)
+
+
+def member_choices(session: Session, tenant_id: int) -> list[tuple[str, str]]:
+    """(name, user id) of a firm's members, by name (e-mail for a member without one): whom
+    a task, a request or the deadlines agenda can be given to. Callers check their own
+    permission first."""
+    rows = session.execute(
+        select(User.name, User.email, User.id)
+        .join(TenantUser, TenantUser.user_id == User.id)
+        .where(TenantUser.tenant_id == tenant_id)
+        .order_by(func.lower(User.name), User.email)
+    ).all()
+    return [(name or email, user_id) for name, email, user_id in rows]
