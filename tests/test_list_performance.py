@@ -155,6 +155,63 @@ def test_document_search_needs_the_documents_permission(
         assert found(conn, "desktop_client_search", firms.alpha, "alpha") == {firms.alpha_client}
 
 
+def test_filing_search_answers_only_for_filings_viewers_of_the_own_firm(
+    engine: Engine, firms: Firms
+) -> None:
+    """desktop_filing_search (0013): reference, period label and the client, as the list."""
+    from gcmc_desktop.services.filings import filing_list_query
+
+    with engine.begin() as conn:
+        made = {}
+        for tenant, client in ((firms.alpha, firms.alpha_client), (firms.beta, firms.beta_client)):
+            kind = conn.scalar(
+                text(
+                    'INSERT INTO filing_types ("tenantId", name, code, authority, frequency, '
+                    "\"updatedAt\") VALUES (:t, 'VAT', 'VAT_MONTHLY', 'GRA', 'monthly', now()) "
+                    "RETURNING id"
+                ),
+                {"t": tenant},
+            )
+            for label, reference in (("March 2031", "GRA-O'Neil 5%"), ("Q2 2031", None)):
+                made[(tenant, label)] = conn.scalar(
+                    text(
+                        'INSERT INTO filings ("tenantId", "clientId", "filingTypeId", status, '
+                        '"periodStart", "periodEnd", "periodLabel", "referenceNumber", '
+                        "\"updatedAt\") VALUES (:t, :c, :k, 'draft', '2031-03-01', "
+                        "'2031-03-31', :l, :r, now()) RETURNING id"
+                    ),
+                    {"t": tenant, "c": client, "k": kind, "l": label, "r": reference},
+                )
+    march, q2 = made[(firms.alpha, "March 2031")], made[(firms.alpha, "Q2 2031")]
+    search = "desktop_filing_search"
+    with staff(firms, "Viewer") as conn:
+        assert found(conn, search, firms.alpha, "o'neil 5%") == {march}  # quotes, literal %
+        assert found(conn, search, firms.alpha, "q2 2031") == {q2}
+        assert found(conn, search, firms.alpha, "alpha client") == {march, q2}
+        assert found(conn, search, firms.alpha, "%") == {march}  # a literal %, not "anything"
+        for term in (None, "", "_", "' OR true --", "x" * 5000):
+            assert found(conn, search, firms.alpha, term) == set(), term
+        assert found(conn, search, firms.beta, "2031") == set()  # another firm's
+        assert found(conn, search, None, "2031") == set()
+    with staff(firms, "DocumentOfficer") as conn:  # no filings:view
+        assert found(conn, search, firms.alpha, "2031") == set()
+    viewer = sign_in(firms, "Viewer")
+    # The same rows over the probed ids, among the scanned rows, or through all the ids.
+    for cap, scan in ((2000, 5000), (1, 5000), (1, 1)):
+        query = filing_list_query(viewer)
+        query._search_cap, query._search_scan = cap, scan
+        for term, expected in (("neil", {march}), ("2031", {march, q2}), ("alpha", {march, q2})):
+            query.set_search(term)
+            with viewer.reading() as s:
+                page = query.first_page(s, 1)
+                ids = list(page.ids)
+                while not page.done:
+                    page = query.next_page(s, page.cursor, 1)
+                    ids += page.ids
+                assert query.count(s) == len(ids)
+            assert set(ids) == expected and len(ids) == len(expected), (cap, scan, term)
+
+
 def test_latest_versions_follow_every_version_change(
     engine: Engine, officer: Context, firms: Firms, tin_type: int
 ) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..models import Client
 from .context import Context, require
-from .paging import ColumnSpec, PagedQuery, format_date
+from .paging import ColumnSpec, PagedQuery, format_date, search_function
 
 CLIENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("name", "Name", Client.name),
@@ -35,17 +35,8 @@ FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector"
 
 
 def client_search_ids(tenant_id: int) -> Any:
-    """Search through `desktop_client_search` (migration 0008): it applies the firm and
-    permission checks itself and uses the trigram index, which an `ILIKE` under the staff's
-    row-level security cannot."""
-
-    def ids(term: str, limit: int | None) -> Any:
-        found = (
-            func.desktop_client_search(tenant_id, term, limit).table_valued("id").render_derived()
-        )
-        return select(found.c.id)
-
-    return ids
+    """Search through `desktop_client_search` (migration 0008)."""
+    return search_function("desktop_client_search", tenant_id)
 
 
 def client_list_query(

@@ -41,7 +41,7 @@ from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from .integrity import register_constraint_message
-from .paging import ColumnSpec, PagedQuery, format_date
+from .paging import ColumnSpec, PagedQuery, format_date, search_function
 from .records import guarded
 
 log = logging.getLogger(__name__)
@@ -738,19 +738,6 @@ def _latest_text() -> Any:
     )
 
 
-def _search_ids(tenant_id: int) -> Any:
-    """Search through `desktop_document_search` (migration 0008): the same firm and permission
-    checks as the policies, then the trigram indexes (an `ILIKE` under RLS cannot use them)."""
-
-    def ids(term: str, limit: int | None) -> Any:
-        found = (
-            func.desktop_document_search(tenant_id, term, limit).table_valued("id").render_derived()
-        )
-        return select(found.c.id)
-
-    return ids
-
-
 # What the Client column says to a role that may view documents but not clients.
 NO_CLIENT_ACCESS = "(no access to clients)"
 
@@ -805,7 +792,7 @@ def document_list_query(
         columns,
         # What desktop_document_search searches, for frequent terms (see PagedQuery).
         search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
-        search_ids=_search_ids(ctx.tenant_id),
+        search_ids=search_function("desktop_document_search", ctx.tenant_id),
         search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=DOCUMENT_FILTERS,

@@ -56,7 +56,7 @@ from .catalog import AUTHORITIES, FILING_STATUSES
 from .context import Context, require
 from .errors import ConflictError, NotFoundError, ValidationError
 from .integrity import quoted, register_constraint_message
-from .paging import ColumnSpec, PagedQuery, format_date
+from .paging import ColumnSpec, PagedQuery, format_date, search_function
 from .records import guarded
 from .transitions import Transitions
 
@@ -877,7 +877,20 @@ FILING_FILTERS = {
 DUE_WITHIN = "due_within_days"
 OVERDUE = "overdue"
 PLATFORM_OVERDUE = "platform_overdue"
-SEARCH_COLUMNS = (Client.name, Filing.reference_number, Filing.period_label)
+# What `desktop_filing_search` (migration 0013) matches, for the scan of a frequent term: the
+# client (as the clients list searches it), the reference number and the period label.
+SEARCH_COLUMNS = (
+    Client.name,
+    Client.email,
+    Client.tin,
+    Client.nis_number,
+    Filing.reference_number,
+    Filing.period_label,
+)
+# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
+# one ("2024", a common surname) is first looked for among SEARCH_SCAN rows in due-date order.
+SEARCH_CAP = 2_000
+SEARCH_SCAN = 20_000
 
 
 def _days(value: Any, name: str) -> int:
@@ -923,7 +936,8 @@ def filing_list_query(ctx: Context, client_id: int | None = None) -> PagedQuery:
     `filing_type_id`, `authority`, `client_id`, `client_business_id`, `period_label`
     (equality, or any of a list), `due_within_days` (an int: open filings due today to today
     + N), `overdue` (True: open and due date past), `platform_overdue` (the platform's test).
-    Search over client name, reference number and period label."""
+    Search over the client (name, e-mail, TIN, NIS number), reference number and period
+    label, through `desktop_filing_search` and its indexes."""
     require(ctx, "filings", "view")
     base = (
         select(Filing)
@@ -940,6 +954,9 @@ def filing_list_query(ctx: Context, client_id: int | None = None) -> PagedQuery:
         base,
         FILING_COLUMNS,
         search_columns=SEARCH_COLUMNS,
+        search_ids=search_function("desktop_filing_search", ctx.tenant_id),
+        search_cap=SEARCH_CAP,
+        search_scan=SEARCH_SCAN,
         filter_columns=FILING_FILTERS,
         filter_predicates={
             DUE_WITHIN: _due_within,

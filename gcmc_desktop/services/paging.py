@@ -177,6 +177,22 @@ FilterPredicate = Callable[[Any], ColumnElement[bool]]
 # (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
 # SECURITY DEFINER search function).
 SearchIds = Callable[[str, int | None], Any]
+
+
+def search_function(name: str, tenant_id: int) -> SearchIds:
+    """`search_ids` through one of the database's search functions, `name(tenant, term,
+    limit)` returning ids (desktop_client_search, desktop_document_search,
+    desktop_filing_search): they apply the policies' firm and permission checks themselves and
+    then use the trigram indexes, which an `ILIKE` under row-level security cannot."""
+    function = getattr(func, name)
+
+    def ids(term: str, limit: int | None) -> Any:
+        found = function(tenant_id, term, limit).table_valued("id").render_derived()
+        return select(found.c.id)
+
+    return ids
+
+
 # A probe's verdict: more matches than the cap.
 _FREQUENT = object()
 
