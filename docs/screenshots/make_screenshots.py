@@ -619,6 +619,12 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("GCMC Desktop")
+    # Fresh settings (column layouts, window sizes), neither read from nor written to the user's.
+    from PySide6.QtCore import QSettings
+
+    settings_dir = tempfile.mkdtemp(prefix="gcmc-screens-")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     with demo_database(args.database_url) as url:
         ctx = sign_in(url)
         try:
