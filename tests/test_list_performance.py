@@ -539,7 +539,7 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                 )
             )
 
-    assert len(objects()) == 9  # 0009: the type-name index
+    assert len(objects()) == 10  # 0009: the type-name index; 0013: desktop_filing_search
     migrate.downgrade(engine, "0008_list_performance")
     assert len(objects()) == 8
     with engine.connect() as conn:
@@ -550,4 +550,4 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     migrate.downgrade(engine, "0007_change_notifications")
     assert objects() == set()
     migrate.upgrade(engine)
-    assert len(objects()) == 9
+    assert len(objects()) == 10
