@@ -138,6 +138,9 @@ class ListSpec:
     # Rows to show in bold: `bold(row values)` (conversations with unread messages).
     bold: Callable[[Mapping[str, Any]], bool] | None = None
     actions: tuple[ActionSpec, ...] = ()
+    # The permission action a button needs where the module names it otherwise (rule sets are
+    # created and deleted with `compliance:edit`): {"create": "edit", "delete": "edit"}.
+    grants: Mapping[str, str] = field(default_factory=dict)
 
 
 def count_text(n: int, noun: str, plural: str) -> str:
@@ -379,7 +382,7 @@ class ListPage(QWidget):
     # -- building -----------------------------------------------------------------------------
 
     def can(self, action: str) -> bool:
-        return self.ctx.can(self.spec.module, action)
+        return self.ctx.can(self.spec.module, self.spec.grants.get(action, action))
 
     def _filter_box(self, spec: FilterSpec) -> QComboBox:
         box = QComboBox()
