@@ -178,7 +178,7 @@ BUNDLES = ListSpec(
     delete=DeleteSpec(delete_bundle, impact=delete_impact),
     search_hint="Search name or category",
     filters=(FilterSpec("authority", "All authorities", "Authority filter", AUTHORITY_CHOICES),),
-    widths={"name": 260, "authority": 260, "category": 110, "items": 50},
+    widths={"name": 260, "authority": 330, "category": 110, "items": 50},
     sort="name",
     new_label="Add…",
     actions=(
