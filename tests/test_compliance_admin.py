@@ -6,7 +6,7 @@ move and delete; permissions per role (create and delete are `compliance:edit`).
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import DocumentType, FilingType
@@ -166,7 +166,17 @@ def test_rule_sets_and_every_rule_kind(engine: Engine, firms: Firms) -> None:
     texts = {(r["rule_type"], r["target"]) for r in rows}
     assert ("document_required", "VAT certificate") in texts
     assert ("filing_required", "PAYE monthly") in texts
+    assert ("filing_overdue", "Any") in texts
     assert compliance_rules.rule_type_label("filing_overdue") == "Filing overdue"
+    assert compliance_rules.rule_type_label("bonus_points") == "Bonus points"
+    with session_factory(engine)() as session:  # a target deleted behind the rule's back
+        session.execute(
+            text('UPDATE compliance_rules SET "targetId" = 999999 WHERE id = :i'),
+            {"i": required_filing["id"]},
+        )
+        session.commit()
+    rows = compliance_rules.rule_list_query(ctx, set_id).first_page(ctx.session, 50).dicts()
+    assert ("filing_required", "(type deleted)") in {(r["rule_type"], r["target"]) for r in rows}
     sets = compliance_rules.rule_set_list_query(ctx).first_page(ctx.session, 10).dicts()
     assert [(s["name"], s["rules"]) for s in sets] == [("Companies in mining", 5)]
     assert compliance_rules.target_choices(ctx, {"rule_type": "filing_overdue"}) == [

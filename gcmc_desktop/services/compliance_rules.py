@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..models import ComplianceRule, ComplianceRuleSet, DocumentType, FilingType
 from . import crud, records
@@ -62,7 +62,9 @@ APPLIES_WORDS = {"clientTypes": "client types", "sectors": "sectors"}
 
 
 def rule_type_label(rule_type: Any) -> str:
-    return RULE_TYPE_LABELS.get(str(rule_type), str(rule_type or ""))
+    """ "Document required"; a type only the platform knows in words too ("Bonus points")."""
+    code = str(rule_type or "")
+    return RULE_TYPE_LABELS.get(code, code.replace("_", " ").strip().capitalize())
 
 
 # --------------------------------------------------------------------------------------------
@@ -479,7 +481,9 @@ def _target_name() -> Any:
         .correlate(ComplianceRule)
         .scalar_subquery()
     )
-    return func.coalesce(docs, filings)
+    # No target: any type; a target gone since (no key guards it): said so, not "Any".
+    missing = case((ComplianceRule.target_id.is_(None), "Any"), else_="(type deleted)")
+    return func.coalesce(docs, filings, missing)
 
 
 def _condition_text(condition: Any) -> str:
@@ -494,7 +498,7 @@ RULE_COLUMNS: tuple[ColumnSpec, ...] = (
         "Document or filing type",
         _target_name(),
         sortable=False,
-        formatter=lambda v: v or "Any",
+        nullable=False,
     ),
     ColumnSpec(
         "condition",
