@@ -72,6 +72,14 @@ def test_rule_sets_and_every_rule_kind(engine: Engine, firms: Firms) -> None:
     assert created["applies_to"] == {"clientTypes": ["company", "partnership"]}
     assert compliance_rules.applies_to_text(created["applies_to"]) == "Company, Partnership"
     assert compliance_rules.applies_to_text(None) == "All clients"
+    # The platform's rows read tolerantly: a string, other case, a lone value, unknown keys.
+    read = compliance_rules.read_applies_to
+    assert read('{"clientTypes": "Company", "regions": ["x"]}') == {"clientTypes": ["company"]}
+    assert read({"client_types": ["PARTNERSHIP", "trust"], "sectors": ["mining"]}) == {
+        "clientTypes": ["partnership"],
+        "sectors": ["Mining"],
+    }
+    assert read({}) is None and read("not json") is None and read([1]) is None
     for bad, field in (
         ({"name": ""}, "name"),
         ({"applies_to": {"clientTypes": ["trust"]}}, "applies_to"),

@@ -1,7 +1,7 @@
 """The rule-set dialog on real widgets, by keyboard (issue 14, part 2): focus starts in the name,
 Tab reaches the client-type and sector lists, Space ticks, Enter saves; the stored appliesTo
-holds the ticked codes. The rule dialog offers filing types once a filing rule is chosen; the
-Edit menu shows the admin windows to compliance roles only."""
+holds the ticked codes. The rule dialog offers filing types once a filing rule is chosen; a
+bundle item moves with Alt+Down and stays selected; a Viewer gets no Add or Delete."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from sqlalchemy import Engine
 
 from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import ComplianceRuleSet, FilingType
-from gcmc_desktop.services import auth
+from gcmc_desktop.services import auth, requirement_bundles
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.views.compliance_rules import RULE_RECORD, RULE_SET_RECORD, rule_sets_window
 from gcmc_desktop.views.kit.record_dialog import RecordDialog
+from gcmc_desktop.views.requirement_bundles import items_window
 from gcmc_desktop.views.table_model import query_pool
 
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -44,16 +45,16 @@ def firms(engine: Engine, database_url) -> Iterator[Firms]:
 
 def test_rule_set_dialog_by_keyboard(qtbot, engine: Engine, firms: Firms) -> None:
     with session_factory(engine)() as session:
-        session.add(
-            FilingType(
-                tenant_id=firms.alpha,
-                name="PAYE monthly",
-                code="PAYE",
-                authority="GRA",
-                frequency="monthly",
-            )
+        filing = FilingType(
+            tenant_id=firms.alpha,
+            name="PAYE monthly",
+            code="PAYE",
+            authority="GRA",
+            frequency="monthly",
         )
+        session.add(filing)
         session.commit()
+        paye = filing.id
     ctx: Context = auth.open_context(
         auth.sign_in(firms.profile, firms.emails["ComplianceManager"], PASSWORD)
     )
@@ -110,6 +111,36 @@ def test_rule_set_dialog_by_keyboard(qtbot, engine: Engine, firms: Firms) -> Non
     with qtbot.waitSignal(rule.saved, timeout=WAIT):
         rule.save()
     assert rule.result_values["weight"] == 12.5
+
+    # A bundle's items: Alt+Down on the list moves the selected item; it stays selected.
+    bundle = requirement_bundles.create_bundle(
+        ctx, {"name": "GRA tax", "authority": "GRA", "category": "Tax"}
+    )
+    assert bundle["category"] == "tax"
+    first = requirement_bundles.create_item(
+        ctx, {"requirement": f"filing:{paye}"}, bundle_id=bundle["id"]
+    )
+    second = requirement_bundles.create_item(
+        ctx, {"requirement": f"filing:{paye}", "required": False}, bundle_id=bundle["id"]
+    )
+    items = items_window(ctx, bundle_id=bundle["id"], bundle_name="GRA tax")
+    qtbot.addWidget(items)
+    items.show()
+    page = items.page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT)
+    assert "(Alt+Down)" in page.extra_buttons["Move down"].toolTip()
+    page.select_id(first["id"])
+    page.table.setFocus()
+    QTest.keyClick(page.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(
+        lambda: (
+            [i["id"] for i in requirement_bundles.list_items(ctx, bundle["id"])]
+            == [second["id"], first["id"]]
+        ),
+        timeout=WAIT,
+    )
+    qtbot.waitUntil(lambda: page.model.row_values(0).get("required") is False, timeout=WAIT)
+    assert page.selected_id() == first["id"]
     drain()
     auth.sign_out(ctx)
 

@@ -22,6 +22,7 @@ database's policies (0006) ask the same `compliance` edit for writes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -104,6 +105,32 @@ def clean_applies_to(value: Any) -> tuple[dict[str, list[str]] | None, str | Non
     return (out or None), None
 
 
+def read_applies_to(value: Any) -> dict[str, list[str]] | None:
+    """A stored `appliesTo` read tolerantly (the web platform's rows): a JSON string, a single
+    value instead of a list, other letter case ("Company"), `client_types` for `clientTypes`;
+    unknown keys and values dropped. None = all clients."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, Mapping):
+        return None
+    aliases = {"clientTypes": ("clientTypes", "client_types", "types"), "sectors": ("sectors",)}
+    out: dict[str, list[str]] = {}
+    for key, vocabulary in APPLIES_KEYS.items():
+        raw = next((value[a] for a in aliases[key] if a in value), None)
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list | tuple):
+            continue
+        wanted = {str(v).strip().casefold() for v in raw}
+        picked = [v for v in vocabulary if v.casefold() in wanted]
+        if picked:
+            out[key] = picked
+    return out or None
+
+
 def validate_rule_set(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     errors: dict[str, str] = {}
     cleaned = records.clean_fields(data, RULE_SET_RULES, "rule set", errors=errors)
@@ -134,8 +161,8 @@ RULE_SETS = crud.Entity(ComplianceRuleSet, MODULE, validate_rule_set, actions=ED
 
 def applies_to_text(value: Any) -> str:
     """ "Companies, partnerships · Mining, Retail"; "All clients" when unrestricted."""
-    cleaned, problem = clean_applies_to(value)
-    if problem or not cleaned:
+    cleaned = read_applies_to(value)
+    if not cleaned:
         return "All clients"
     parts = []
     if "clientTypes" in cleaned:
@@ -147,8 +174,7 @@ def applies_to_text(value: Any) -> str:
 
 def rule_set_values(row: ComplianceRuleSet) -> dict[str, Any]:
     values = records.snapshot(row)
-    cleaned, problem = clean_applies_to(values["applies_to"])
-    values["applies_to"] = None if problem else cleaned  # a platform's odd form: all clients
+    values["applies_to"] = read_applies_to(values["applies_to"])
     return values
 
 

@@ -130,6 +130,7 @@ ITEMS = ListSpec(
             permission="edit",
             needs_selection=True,
             tooltip="Move the selected item one place up",
+            shortcut="Alt+Up",
         ),
         ActionSpec(
             "Move down",
@@ -137,6 +138,7 @@ ITEMS = ListSpec(
             permission="edit",
             needs_selection=True,
             tooltip="Move the selected item one place down",
+            shortcut="Alt+Down",
         ),
     ),
 )

@@ -88,13 +88,14 @@ class DeleteSpec:
 class ActionSpec:
     """A domain's own button on its list page: `run(page)` when clicked. Shown when the role
     may do `permission` in the spec's module (None: always); `needs_selection` enables it only
-    with a row selected."""
+    with a row selected; `shortcut` (e.g. "Alt+Up") works while the list has the focus."""
 
     label: str
     run: Callable[[ListPage], None]
     permission: str | None = None
     needs_selection: bool = False
     tooltip: str = ""
+    shortcut: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,8 +304,16 @@ class ListPage(QWidget):
             button = QPushButton(action_spec.label)
             button.setToolTip(action_spec.tooltip)
             button.setAutoDefault(False)
-            button.setVisible(action_spec.permission is None or self.can(action_spec.permission))
+            allowed = action_spec.permission is None or self.can(action_spec.permission)
+            button.setVisible(allowed)
             button.clicked.connect(lambda _checked=False, a=action_spec: a.run(self))
+            if action_spec.shortcut and allowed:
+                key = QAction(self.table)
+                key.setShortcut(QKeySequence(action_spec.shortcut))
+                key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                key.triggered.connect(lambda _c=False, b=button: b.isEnabled() and b.click())
+                self.table.addAction(key)
+                button.setToolTip(f"{action_spec.tooltip} ({action_spec.shortcut})".lstrip())
             self.extra_buttons[action_spec.label] = button
             self.actions_bar.addWidget(button)
         # With a domain's own buttons too, the buttons get a row of their own above the search
