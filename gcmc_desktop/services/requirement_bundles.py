@@ -233,8 +233,15 @@ def _check_item(ctx: Context, values: dict[str, Any]) -> None:
         raise ValidationError(field_errors=errors)
 
 
+def _lock_bundle(ctx: Context, bundle_id: int) -> None:
+    """Hold the bundle while its items are numbered: two people adding or moving items at
+    once take turns instead of both writing the same numbers."""
+    records.get(ctx, RequirementBundle, bundle_id, for_update=True)
+
+
 def _check_new_item(ctx: Context, values: dict[str, Any]) -> None:
     _check_item(ctx, values)
+    _lock_bundle(ctx, values["bundle_id"])
     last = ctx.session.scalar(
         select(func.max(RequirementBundleItem.order)).where(
             RequirementBundleItem.bundle_id == values["bundle_id"]
@@ -311,6 +318,7 @@ def delete_item(ctx: Context, item_id: int) -> None:
     item = records.get(ctx, RequirementBundleItem, item_id)
     bundle_id = item.bundle_id
     with records.guarded(ctx.session):
+        _lock_bundle(ctx, bundle_id)
         ctx.session.delete(item)
         ctx.session.flush()
         _renumber(ctx, bundle_id, _ordered_ids(ctx, bundle_id))
@@ -324,6 +332,7 @@ def move_item(ctx: Context, item_id: int, delta: int) -> dict[str, Any]:
     item = records.get(ctx, RequirementBundleItem, item_id)
     bundle_id = item.bundle_id
     with records.guarded(ctx.session):
+        _lock_bundle(ctx, bundle_id)
         ids = _ordered_ids(ctx, bundle_id)
         here = ids.index(item_id)
         there = max(0, min(len(ids) - 1, here + delta))
