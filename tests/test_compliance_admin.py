@@ -5,16 +5,22 @@ move and delete; permissions per role (create and delete are `compliance:edit`).
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, select, text
 
 from gcmc_desktop.db import session_factory
-from gcmc_desktop.models import DocumentType, FilingType
+from gcmc_desktop.models import (
+    ComplianceRuleSet,
+    DocumentType,
+    FilingType,
+    RequirementBundle,
+)
 from gcmc_desktop.services import auth, compliance_rules, requirement_bundles
 from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 
-from .security_fixtures import PASSWORD, Firms, build_firms
+from .security_fixtures import PASSWORD, Firms, build_firms, raw
 
 ROLES = ("FirmAdmin", "ComplianceManager", "ComplianceOfficer", "Viewer")
 
@@ -309,3 +315,27 @@ def test_bundles_items_order_and_permissions(engine: Engine, firms: Firms) -> No
     compliance_rules.delete_rule_set(manager, rule_set["id"])
     assert requirement_bundles.list_bundles(manager) == []
     auth.sign_out(manager)
+
+    # By hand, as the manager's own database login: Beta's rule set and bundle are out of reach.
+    with session_factory(engine)() as session:
+        theirs = ComplianceRuleSet(tenant_id=firms.beta, name="Beta's")
+        their_bundle = RequirementBundle(
+            tenant_id=firms.beta, name="Beta's", authority="GRA", category="tax"
+        )
+        session.add_all([theirs, their_bundle])
+        session.commit()
+        targets = (theirs.id, their_bundle.id)
+    with raw(firms.user_url(firms.emails["ComplianceManager"])) as conn:
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.alpha),))
+        for sql in (
+            'INSERT INTO compliance_rules ("ruleSetId", "ruleType", weight, "updatedAt") '
+            "VALUES (%s, 'document_required', 5, now())",
+            'INSERT INTO requirement_bundle_items ("bundleId", "documentTypeId", "updatedAt") '
+            "VALUES (%s, NULL, now())",
+        ):
+            target = targets[0] if "compliance_rules" in sql else targets[1]
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql, (target,))
+        assert conn.execute(
+            "SELECT count(*) FROM compliance_rule_sets WHERE name = %s", ("Beta's",)
+        ).fetchone() == (0,)
