@@ -14,6 +14,8 @@ clients_list.png, client_dialog.png, client_workspace.png, client_documents.png,
 documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.png,
 client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png,
 service_catalog.png, service_dialog.png, template_dialog.png,
+rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
+bundle_items.png,
 requests_list.png (with the selected request's checklist), request_dialog.png.
 """
 
@@ -147,6 +149,82 @@ def render_template_dialog(ctx: Context, path: Path) -> Path:
     out = save(dialog, path)
     dialog.close()
     return out
+
+
+def render_rule_sets(ctx: Context, out: Path) -> list[Path]:
+    """Edit → Compliance rule sets: the list, the company rule set's form, and its rules with
+    one rule's form."""
+    from gcmc_desktop.services.compliance_rules import list_rule_sets, list_rules
+    from gcmc_desktop.views.compliance_rules import (
+        RULE_RECORD,
+        RULE_SET_RECORD,
+        rule_sets_window,
+        rules_window,
+    )
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+
+    window = rule_sets_window(ctx)
+    window.resize(1280, 800)
+    window.show()
+    page = window.page
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(0)
+    wait_for(lambda: True)
+    paths = [save(window, out / "rule_sets.png")]
+    window.close()
+    company = next(r for r in list_rule_sets(ctx) if r["applies_to"])
+    dialog = RecordDialog(ctx, RULE_SET_RECORD, company["id"])
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    paths.append(save(dialog, out / "rule_set_dialog.png"))
+    dialog.close()
+    rules = rules_window(ctx, rule_set_id=company["id"], rule_set_name=company["name"])
+    rules.resize(1100, 480)
+    rules.show()
+    wait_for(lambda: rules.page.model.total is not None and not rules.page.model.loading)
+    paths.append(save(rules, out / "rules.png"))
+    rules.close()
+    rule = next(
+        (r for r in list_rules(ctx, company["id"]) if r["rule_type"] == "document_expiring"),
+        list_rules(ctx, company["id"])[0],
+    )
+    dialog = RecordDialog(ctx, RULE_RECORD, rule["id"])
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    paths.append(save(dialog, out / "rule_dialog.png"))
+    dialog.close()
+    return paths
+
+
+def render_bundles(ctx: Context, out: Path) -> list[Path]:
+    """Edit → Requirement bundles: the list, the GRA bundle's form and its ordered items."""
+    from gcmc_desktop.services.requirement_bundles import list_bundles
+    from gcmc_desktop.views.kit.record_dialog import RecordDialog
+    from gcmc_desktop.views.requirement_bundles import BUNDLE_RECORD, bundles_window, items_window
+
+    window = bundles_window(ctx)
+    window.resize(1280, 800)
+    window.show()
+    page = window.page
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(0)
+    wait_for(lambda: True)
+    paths = [save(window, out / "bundles.png")]
+    window.close()
+    gra = next(b for b in list_bundles(ctx, "GRA"))
+    dialog = RecordDialog(ctx, BUNDLE_RECORD, gra["id"])
+    dialog.show()
+    wait_for(lambda: dialog.is_loaded and not dialog._loading_choices)
+    paths.append(save(dialog, out / "bundle_dialog.png"))
+    dialog.close()
+    items = items_window(ctx, bundle_id=gra["id"], bundle_name=gra["name"])
+    items.show()
+    wait_for(lambda: items.page.model.total is not None and not items.page.model.loading)
+    items.page.table.selectRow(1)
+    wait_for(lambda: True)
+    paths.append(save(items, out / "bundle_items.png"))
+    items.close()
+    return paths
 
 
 def render_filings(ctx: Context, path: Path) -> Path:
@@ -549,6 +627,8 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_service_catalog(ctx, out / "service_catalog.png"),
         render_service_dialog(ctx, out / "service_dialog.png"),
         render_template_dialog(ctx, out / "template_dialog.png"),
+        *render_rule_sets(ctx, out),
+        *render_bundles(ctx, out),
         render_filings(ctx, out / "filings_list.png"),
         render_filing_dialog(ctx, out / "filing_dialog.png"),
         render_client_workspace(ctx, client_id, out / "client_workspace.png", every_tab=every_tab),

@@ -16,7 +16,7 @@ with "id" and, where the table has one, "updated_at"), never an ORM object.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic
 
@@ -38,6 +38,12 @@ class Entity(Generic[M]):
     validate: Validate
     check_create: CreateCheck | None = None
     check_update: UpdateCheck | None = None
+    # The permission action each operation needs where the module names it otherwise (DOMAIN.md
+    # §1: rule sets and bundles are created and deleted with `compliance:edit`).
+    actions: Mapping[str, str] = field(default_factory=dict)
+
+    def action(self, operation: str) -> str:
+        return self.actions.get(operation, operation)
 
     def get(self, ctx: Context, ident: Any) -> Record:
         require(ctx, self.module, "view")
@@ -46,12 +52,14 @@ class Entity(Generic[M]):
     def create(self, ctx: Context, data: Mapping[str, Any], **fixed: Any) -> Record:
         """A new record in the signed-in firm; `fixed` are values the caller sets, not the user
         (e.g. the parent's id)."""
-        require(ctx, self.module, "create")
+        require(ctx, self.module, self.action("create"))
         values = self.validate(dict(data), partial=False)
         values.update(fixed)
         if self.check_create is not None:
             self.check_create(ctx, values)
-        obj = records.create(ctx, self.model(tenant_id=ctx.tenant_id, **values))
+        if hasattr(self.model, "tenant_id"):  # a child row (a rule) has its parent's firm
+            values["tenant_id"] = ctx.tenant_id
+        obj = records.create(ctx, self.model(**values))
         return records.snapshot(obj)
 
     def update(
@@ -63,7 +71,7 @@ class Entity(Generic[M]):
     ) -> Record:
         """Apply `changes` unless the record was saved since `expected_updated_at` (then a
         ConflictError carries the current values)."""
-        require(ctx, self.module, "edit")
+        require(ctx, self.module, self.action("edit"))
         values = self.validate(dict(changes), partial=True)
         if self.check_update is not None:
             self.check_update(ctx, ident, values)
@@ -71,5 +79,5 @@ class Entity(Generic[M]):
         return records.snapshot(obj)
 
     def delete(self, ctx: Context, ident: Any) -> None:
-        require(ctx, self.module, "delete")
+        require(ctx, self.module, self.action("delete"))
         records.delete(ctx, self.model, ident)

@@ -304,6 +304,10 @@ class MainWindow(QMainWindow):
             "&Workflow templates…", self.workflow_templates
         )
         edit_menu.addAction(self.workflow_templates_action)
+        self.rule_sets_action = self._action("Compliance &rule sets…", self.rule_sets)
+        edit_menu.addAction(self.rule_sets_action)
+        self.bundles_action = self._action("Requirement &bundles…", self.requirement_bundles)
+        edit_menu.addAction(self.bundles_action)
         edit_menu.addAction(
             self._action("&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         )
@@ -338,6 +342,8 @@ class MainWindow(QMainWindow):
         self.filing_types_action.setVisible(self.ctx.can("filings", "view"))
         self.service_catalog_action.setVisible(self.ctx.can("services", "view"))
         self.workflow_templates_action.setVisible(self.ctx.can("services", "view"))
+        self.rule_sets_action.setVisible(self.ctx.can("compliance", "view"))
+        self.bundles_action.setVisible(self.ctx.can("compliance", "view"))
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -616,6 +622,16 @@ class MainWindow(QMainWindow):
         from .workflow_templates import templates_window
 
         templates_window(self.ctx, self).exec()
+
+    def rule_sets(self) -> None:
+        from .compliance_rules import rule_sets_window
+
+        rule_sets_window(self.ctx, self).exec()
+
+    def requirement_bundles(self) -> None:
+        from .requirement_bundles import bundles_window
+
+        bundles_window(self.ctx, self).exec()
 
     def preferences(self) -> None:
         self.preferences_dialog().exec()

@@ -14,7 +14,15 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from ...services.context import Context
 from ...services.records import tags_text
@@ -159,6 +167,46 @@ class ChoosingEditor(CustomEditor, Protocol):
     def set_choices(self, choices: Any) -> None: ...
 
     def display(self, value: Any) -> str: ...
+
+
+class CheckList(QListWidget):
+    """Several of a fixed list of (label, value) choices, ticked with the mouse or Space; its
+    value is the ticked values in the list's order (empty: none)."""
+
+    changed = Signal()
+
+    def __init__(self, options: Sequence[tuple[str, Any]], accessible_name: str = "") -> None:
+        super().__init__()
+        for label, value in options:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.addItem(item)
+        if accessible_name:
+            self.setAccessibleName(accessible_name)
+        self.itemChanged.connect(lambda _item: self.changed.emit())
+
+    def value(self) -> list[Any]:
+        return [
+            self.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def set_value(self, values: Any) -> None:
+        chosen = set(values or ())
+        for i in range(self.count()):
+            item = self.item(i)
+            ticked = item.data(Qt.ItemDataRole.UserRole) in chosen
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+
+    def labels(self) -> list[str]:
+        return [
+            self.item(i).text()
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
 
 class LookupBox(QComboBox):

@@ -88,13 +88,14 @@ class DeleteSpec:
 class ActionSpec:
     """A domain's own button on its list page: `run(page)` when clicked. Shown when the role
     may do `permission` in the spec's module (None: always); `needs_selection` enables it only
-    with a row selected."""
+    with a row selected; `shortcut` (e.g. "Alt+Up") works while the list has the focus."""
 
     label: str
     run: Callable[[ListPage], None]
     permission: str | None = None
     needs_selection: bool = False
     tooltip: str = ""
+    shortcut: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ class ListSpec:
     # Rows to show in bold: `bold(row values)` (conversations with unread messages).
     bold: Callable[[Mapping[str, Any]], bool] | None = None
     actions: tuple[ActionSpec, ...] = ()
+    # The permission action a button needs where the module names it otherwise (rule sets are
+    # created and deleted with `compliance:edit`): {"create": "edit", "delete": "edit"}.
+    grants: Mapping[str, str] = field(default_factory=dict)
 
 
 def count_text(n: int, noun: str, plural: str) -> str:
@@ -300,8 +304,16 @@ class ListPage(QWidget):
             button = QPushButton(action_spec.label)
             button.setToolTip(action_spec.tooltip)
             button.setAutoDefault(False)
-            button.setVisible(action_spec.permission is None or self.can(action_spec.permission))
+            allowed = action_spec.permission is None or self.can(action_spec.permission)
+            button.setVisible(allowed)
             button.clicked.connect(lambda _checked=False, a=action_spec: a.run(self))
+            if action_spec.shortcut and allowed:
+                key = QAction(self.table)
+                key.setShortcut(QKeySequence(action_spec.shortcut))
+                key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                key.triggered.connect(lambda _c=False, b=button: b.isEnabled() and b.click())
+                self.table.addAction(key)
+                button.setToolTip(f"{action_spec.tooltip} ({action_spec.shortcut})".lstrip())
             self.extra_buttons[action_spec.label] = button
             self.actions_bar.addWidget(button)
         # With a domain's own buttons too, the buttons get a row of their own above the search
@@ -379,7 +391,7 @@ class ListPage(QWidget):
     # -- building -----------------------------------------------------------------------------
 
     def can(self, action: str) -> bool:
-        return self.ctx.can(self.spec.module, action)
+        return self.ctx.can(self.spec.module, self.spec.grants.get(action, action))
 
     def _filter_box(self, spec: FilterSpec) -> QComboBox:
         box = QComboBox()
