@@ -57,11 +57,14 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("compliance")
+    page = window.open_section("notifications")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Compliance"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Notifications"
+    from gcmc_desktop.views.compliance import CompliancePage
+
+    assert isinstance(window.open_section("compliance"), CompliancePage)
     from gcmc_desktop.views.kit.list_page import ListPage
 
     assert isinstance(window.open_section("filings"), ListPage)
@@ -76,7 +79,7 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
     assert tabs == [
         "Overview", "Businesses", "Documents", "Filings", "Recurring", "Requests", "Tasks",
-        "Messages", "Audit",
+        "Messages", "Compliance", "Audit",
     ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {

@@ -60,8 +60,7 @@ SECTIONS = (
     Section("services", "Services", "services"),
     Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages"),
-    Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
-            "requirement bundles."),
+    Section("compliance", "Compliance", "compliance"),
     Section("notifications", "Notifications", None, "Reminders and alerts."),
     Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
             "already in its workspace)."),
@@ -440,6 +439,7 @@ class MainWindow(QMainWindow):
             "services": self._services_page,
             "tasks": self._tasks_page,
             "messages": self._messages_page,
+            "compliance": self._compliance_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -488,6 +488,13 @@ class MainWindow(QMainWindow):
                 else None
             )
         )
+        return page
+
+    def _compliance_page(self) -> QWidget:
+        from .compliance import CompliancePage
+
+        page = CompliancePage(self.ctx)
+        page.opened.connect(self.open_client)
         return page
 
     def _deadlines_page(self) -> QWidget:
