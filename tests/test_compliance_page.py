@@ -17,6 +17,7 @@ from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import Client, ComplianceScore, RequirementBundle
 from gcmc_desktop.services import auth
 from gcmc_desktop.services.compliance_breakdown import (
+    LEVELS,
     breakdown_lines,
     format_line,
     level_for,
@@ -247,7 +248,11 @@ def test_scores_list_filters_distribution_and_breakdown_as_staff(scored) -> None
             -10,
             "VAT registration certificate missing (rule: GRA tax compliance)",
         )
-        assert len(baker["to_do"]) == 3
+        assert baker["to_do"] == [
+            "File: PAYE March 2026 overdue (\u221215)",
+            "Obtain and upload: Business registration missing (\u221213)",
+            "Complete: VAT registration certificate missing (rule: GRA tax compliance) (\u221210)",
+        ]
         carib = client_score(ctx, ids["Carib Shipping"])
         assert carib is not None and carib["platform_row"] and carib["level_label"] == "Good"
         assert carib["lines"] == [
@@ -284,7 +289,8 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
         qtbot.waitUntil(lambda: model.total == 5 and not model.loading, timeout=WAIT)
         assert isinstance(page.chart, QChartView)
         qtbot.waitUntil(lambda: sum(page.chart.counts.values()) == 5, timeout=WAIT)
-        assert [page.chart.bars.at(i) for i in range(4)] == [1.0, 1.0, 1.0, 2.0]
+        bars = [page.chart.sets[level].at(i) for i, level in enumerate(LEVELS)]
+        assert bars == [1.0, 1.0, 1.0, 2.0]
         # Selecting a row shows its breakdown beside the list.
         assert page.list.select_id(ids["Baker Retail"])
         qtbot.waitUntil(lambda: page.breakdown.score is not None, timeout=WAIT)
@@ -294,7 +300,7 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
         ]
         assert page.breakdown.heading.text() == "Baker Retail: 62 (Fair)"
         # A click on the "Poor" bar narrows the list to that band.
-        page.chart.series.clicked.emit(3, page.chart.bars)
+        page.chart.series.clicked.emit(3, page.chart.sets["poor"])
         qtbot.waitUntil(lambda: model.total == 2 and not model.loading, timeout=WAIT)
         assert page.list.filter_box("level").currentData() == "poor"
 
@@ -304,8 +310,8 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
         assert tab.heading.text() == "Carib Shipping: 85 (Good)"
         assert "web platform" in tab.details.text()
         assert tab.to_do_texts() == [
-            "\u221210 1 document pending review or rejected",
-            "\u22125 1 document expiring within 30 days",
+            "Resolve: \u221210 1 document pending review or rejected",
+            "Resolve: \u22125 1 document expiring within 30 days",
         ]
         empty = ClientComplianceTab(ctx, firms.alpha_client)
         qtbot.addWidget(empty)

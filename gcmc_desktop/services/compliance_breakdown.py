@@ -202,3 +202,37 @@ def breakdown_lines(breakdown: Any, score_row: Mapping[str, Any]) -> list[Line]:
             (5, 5, 5),
         )
     return _count_lines(missing, expiring, overdue, None)
+
+
+# What a deduction of each kind asks someone to do.
+_ACTIONS = {
+    "document_missing": "Obtain and upload",
+    "document_required": "Obtain and upload",
+    "bundle_item": "Complete",
+    "document_expiring": "Renew",
+    "filing_overdue": "File",
+    "filing_required": "Prepare and file",
+}
+
+
+def next_steps(breakdown: Any, score_row: Mapping[str, Any]) -> list[str]:
+    """The deductions as a to-do list, worst first: "File: PAYE March 2026 overdue (−15)".
+    Platform rows, whose breakdowns name no document or filing, get their count lines."""
+    row = score_row or {}
+    steps: list[tuple[int, str]] = []
+    items = breakdown.get("items") if isinstance(breakdown, Mapping) else None
+    if isinstance(items, list):
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            points = _points(item.get("points"))
+            if points is None or points >= 0:
+                continue
+            action = _ACTIONS.get(str(item.get("kind") or ""), "Resolve")
+            steps.append((points, f"{action}: {_item_text(item)} (\u2212{-points})"))
+        return [text for _points_, text in sorted(steps, key=lambda s: s[0])]
+    return [
+        f"Resolve: {format_line(points, text)}"
+        for points, text in breakdown_lines(breakdown, row)
+        if points is None or points < 0
+    ]

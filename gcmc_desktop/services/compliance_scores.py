@@ -22,6 +22,7 @@ from .compliance_breakdown import (
     level_for,
     level_label,
     level_range,
+    next_steps,
 )
 from .context import Context, require
 from .paging import ColumnSpec, PagedQuery, format_value, search_function
@@ -177,5 +178,5 @@ def client_score(ctx: Context, client_id: int) -> dict[str, Any] | None:
         "overdue": score.overdue_filings_count,
         "calculated_at": score.last_calculated_at,
         "lines": lines,
-        "to_do": [(points, text) for points, text in lines if points is None or points < 0],
+        "to_do": next_steps(score.breakdown, values),
     }

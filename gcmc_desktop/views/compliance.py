@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QStackedBarSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..services.catalog import SECTORS
@@ -64,7 +71,16 @@ SCORES = ListSpec(
         FilterSpec("sector", "All sectors", "Sector filter", [(s, s) for s in SECTORS]),
         FilterSpec(BUNDLE, "Any bundle", "Requirement bundle filter", load=bundle_choices),
     ),
-    widths={"client": 220, "score": 60, "level": 80, "sector": 130, "missing": 70},
+    widths={
+        "client": 230,
+        "score": 55,
+        "level": 65,
+        "sector": 140,
+        "missing": 65,
+        "expiring": 65,
+        "overdue": 105,
+        "calculated": 125,
+    },
     sort="score",
     open_label="Open client",
     opens=lambda _ctx, client_id: client_id,
@@ -92,12 +108,20 @@ class DistributionChart(QChartView):
         self.ctx = ctx
         self.counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
         self._generation = 0
-        self.bars = QBarSet("Clients")
-        self.bars.append([0.0] * len(LEVELS))
-        self.series = QBarSeries()
-        self.series.append(self.bars)
+        # One set per level, each with its value in its own category only, stacked: a colour per
+        # level, the same bar positions as a plain series.
+        self.sets: dict[str, QBarSet] = {}
+        self.series = QStackedBarSeries()
+        for level in LEVELS:
+            bar_set = QBarSet(LEVEL_LABELS[level])
+            bar_set.append([0.0] * len(LEVELS))
+            bar_set.setColor(LEVEL_COLOURS[level])
+            bar_set.setBorderColor(LEVEL_COLOURS[level])
+            bar_set.setLabelColor(self.palette().color(QPalette.ColorRole.WindowText))
+            self.sets[level] = bar_set
+            self.series.append(bar_set)
         self.series.setLabelsVisible(True)
-        self.series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
+        self.series.setLabelsPosition(QStackedBarSeries.LabelsPosition.LabelsInsideEnd)
         self.series.clicked.connect(lambda index, _set: self.levelClicked.emit(LEVELS[index]))
         chart = QChart()
         chart.addSeries(self.series)
@@ -133,7 +157,8 @@ class DistributionChart(QChartView):
             return
         self.counts = counts
         for i, level in enumerate(LEVELS):
-            self.bars.replace(i, float(counts.get(level, 0)))
+            # Zero height in the other categories draws nothing (and no label).
+            self.sets[level].replace(i, float(counts.get(level, 0)))
         top = max(counts.values(), default=0)
         # Room above the tallest bar for its label; whole numbers on the axis.
         self.axis_y.setRange(0, max(4, top + max(1, top // 5)))
@@ -254,8 +279,8 @@ class BreakdownView(QWidget):
             self.lines.addItem(_line_item(points, text))
         if not score["lines"]:
             self.lines.addItem("Nothing deducted: every requirement is met.")
-        for points, text in score["to_do"]:
-            item = _line_item(points, text)
+        for text in score["to_do"]:
+            item = QListWidgetItem(text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.to_do.addItem(item)
