@@ -320,3 +320,66 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
     finally:
         drain()
         auth.sign_out(ctx)
+
+
+@pytest.mark.gui
+def test_dashboard_figures_open_their_filtered_lists(qtbot, scored) -> None:
+    from gcmc_desktop.services import filing_types, filings, tasks
+    from gcmc_desktop.views.dashboard import DashboardPage
+    from gcmc_desktop.views.filings import FILINGS
+    from gcmc_desktop.views.kit.list_page import ListPage
+    from gcmc_desktop.views.tasks import TasksPage
+
+    firms, ids, _bundle_id = scored
+    ctx = sign_in(firms, "FirmAdmin")
+    try:
+        vat = filing_types.create_filing_type(
+            ctx,
+            {"name": "VAT return", "code": "VAT", "authority": "GRA", "frequency": "monthly",
+             "default_due_day": 21},
+        )["id"]  # fmt: skip
+        for year, month in ((2024, 1), (2024, 2)):  # long past: overdue drafts
+            filings.create_filing(
+                ctx,
+                {"client_id": ids["Baker Retail"], "filing_type_id": vat},
+                period=filings.period_for("month", year, month),
+            )
+        tasks.create_task(ctx, {"title": "Call GRA", "assigned_to_id": ctx.user_id})
+        done = tasks.create_task(ctx, {"title": "Old", "assigned_to_id": ctx.user_id})
+        for status in ("in_progress", "completed"):
+            done = tasks.update_task(ctx, done["id"], {"status": status}, done["updated_at"])
+
+        page = DashboardPage(ctx)
+        qtbot.addWidget(page)
+        page.resize(1280, 800)
+        page.show()
+        qtbot.waitUntil(lambda: not page.loading, timeout=WAIT)
+        assert page.counts["overdue"] == 2 and page.counts["my_tasks"] == 1
+        assert page.counts["compliance"] == {"excellent": 1, "good": 1, "fair": 1, "poor": 2}
+        assert page.buttons["overdue"].text() == "2\nOverdue filings"
+        requested: list[tuple[str, dict, str]] = []
+        page.listRequested.connect(lambda *args: requested.append(args))
+        page.buttons["overdue"].click()
+        page.buttons["my_tasks"].click()
+        page.chart.levelClicked.emit("poor")
+        assert [r[0] for r in requested] == ["filings", "tasks", "compliance"]
+
+        # Each opens its list narrowed the same way: the figure is the list's count.
+        filings_page = ListPage(ctx, FILINGS)
+        qtbot.addWidget(filings_page)
+        filings_page.show_filtered(requested[0][1], requested[0][2])
+        assert filings_page.filter_box("due").currentText() == "Overdue (due date past)"
+        qtbot.waitUntil(lambda: filings_page.model.total == 2, timeout=WAIT)
+        filings_page.show_filtered({filings.DUE_WITHIN: 0}, "Due today")  # a new entry
+        assert filings_page.filter_box("due").currentText() == "Due today"
+        qtbot.waitUntil(lambda: filings_page.model.total == page.counts["due_today"], timeout=WAIT)
+        with pytest.raises(ValueError):
+            filings_page.show_filtered({"nonsense": 1})
+        tasks_page = TasksPage(ctx)
+        qtbot.addWidget(tasks_page)
+        tasks_page.show_filtered(requested[1][1], requested[1][2])
+        assert tasks_page.currentWidget() is tasks_page.mine
+        qtbot.waitUntil(lambda: tasks_page.mine.model.total == 1, timeout=WAIT)
+    finally:
+        drain()
+        auth.sign_out(ctx)

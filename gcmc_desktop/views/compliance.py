@@ -318,6 +318,9 @@ class CompliancePage(QWidget):
         if index >= 0:
             box.setCurrentIndex(index)
 
+    def show_filtered(self, filters: dict[str, Any], label: str = "") -> None:
+        self.list.show_filtered(filters, label)
+
     def refresh(self) -> None:
         self.chart.refresh()
         self.list.refresh()

@@ -50,8 +50,7 @@ class Section:
 
 
 SECTIONS = (
-    Section("dashboard", "Dashboard", "dashboard", "Today's deadlines, expiring documents and "
-            "compliance at a glance."),
+    Section("dashboard", "Dashboard", "dashboard"),
     Section("clients", "Clients", "clients"),
     Section("documents", "Documents", "documents"),
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
@@ -440,6 +439,7 @@ class MainWindow(QMainWindow):
             "tasks": self._tasks_page,
             "messages": self._messages_page,
             "compliance": self._compliance_page,
+            "dashboard": self._dashboard_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -488,6 +488,23 @@ class MainWindow(QMainWindow):
                 else None
             )
         )
+        return page
+
+    def _dashboard_page(self) -> QWidget:
+        from .dashboard import DashboardPage
+
+        page = DashboardPage(self.ctx)
+        page.listRequested.connect(self.open_filtered)
+        return page
+
+    def open_filtered(self, key: str, filters: dict, label: str = "") -> QWidget | None:
+        """Section `key`'s page narrowed to the query `filters` (a dashboard figure's list)."""
+        if key not in self.section_keys():
+            return None
+        page = self.open_section(key)
+        show = getattr(page, "show_filtered", None)
+        if show is not None:
+            show(filters, label)
         return page
 
     def _compliance_page(self) -> QWidget:
@@ -748,7 +765,8 @@ class MainWindow(QMainWindow):
         keys = self.section_keys()
         if not keys:
             return
-        start = "clients" if "clients" in keys else keys[0]
+        # The dashboard is the first screen for the roles that have one.
+        start = next((k for k in ("dashboard", "clients") if k in keys), keys[0])
         self.nav.setCurrentRow(keys.index(start))
         self.open_section(start)
 
