@@ -15,7 +15,7 @@ documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.p
 client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png,
 service_catalog.png, service_dialog.png, template_dialog.png,
 requests_list.png (with the selected request's checklist), request_dialog.png, compliance.png,
-client_compliance.png.
+client_compliance.png, dashboard.png.
 """
 
 from __future__ import annotations
@@ -536,6 +536,20 @@ def render_compliance(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_dashboard(ctx: Context, path: Path) -> Path:
+    """The Dashboard at 1280x800: the figures (each opens its list) and the compliance chart."""
+    from gcmc_desktop.views.dashboard import DashboardPage
+
+    page = DashboardPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    assert page.chart is not None
+    wait_for(lambda: not page.loading and sum(page.chart.counts.values()) > 0)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def render_client_compliance(ctx: Context, path: Path) -> Path:
     """A client workspace's Compliance tab: score, level, breakdown and what to do next, for the
     client with the lowest score."""
@@ -675,6 +689,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
     paths += [
         render_compliance(ctx, out / "compliance.png"),
         render_client_compliance(ctx, out / "client_compliance.png"),
+        render_dashboard(ctx, out / "dashboard.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

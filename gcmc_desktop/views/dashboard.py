@@ -52,15 +52,29 @@ class DashboardPage(QWidget):
         self.heading.setFont(font)
         self.message = banner()
         self.buttons: dict[str, QPushButton] = {}
+        self.numbers: dict[str, QLabel] = {}
         grid = QGridLayout()
         grid.setSpacing(12)
         shown = [item for item in DASHBOARD_LISTS if ctx.can(item.module, "view")]
         for n, item in enumerate(shown):
-            button = QPushButton("…")
+            button = QPushButton()
+            # A big number over its title, inside the button (the labels let clicks through).
+            number = QLabel("…")
+            number_font = number.font()
+            number_font.setPointSizeF(number_font.pointSizeF() * 2.2)
+            number_font.setBold(True)
+            number.setFont(number_font)
+            title = QLabel(item.title)
+            tile = QVBoxLayout(button)
+            for label in (number, title):
+                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+                tile.addWidget(label)
+            self.numbers[item.key] = number
             button.setObjectName(item.key)
             button.setAccessibleName(item.title)
             button.setToolTip(f"Open the list: {item.title.lower()}")
-            button.setMinimumHeight(84)
+            button.setMinimumHeight(96)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setAutoDefault(False)
             button.clicked.connect(lambda _checked=False, i=item: self.open_list(i))
@@ -114,13 +128,14 @@ class DashboardPage(QWidget):
         self.counts = counts
         show_in(self.message, "")
         for item in DASHBOARD_LISTS:
-            button = self.buttons.get(item.key)
+            number = self.numbers.get(item.key)
             value = counts.get(item.key)
-            if button is not None and value is not None:
-                button.setText(f"{value:,}\n{item.title}")
-                font = button.font()
-                font.setBold(bool(value) and item.key in ("overdue", "due_today"))
-                button.setFont(font)
+            if number is not None and value is not None:
+                number.setText(f"{value:,}")
+                # What is late shows red when there is any.
+                late = bool(value) and item.key in ("overdue", "due_today")
+                number.setStyleSheet("color: #dc2626;" if late else "")
+                self.buttons[item.key].setAccessibleDescription(f"{value:,} {item.title}")
 
     def open_list(self, item: DashboardList) -> None:
         self.listRequested.emit(item.section, dict(item.filters), item.filter_label)
