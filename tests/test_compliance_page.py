@@ -22,6 +22,7 @@ from gcmc_desktop.services.compliance_breakdown import (
     format_line,
     level_for,
     level_label,
+    next_steps,
 )
 from gcmc_desktop.services.compliance_scores import (
     bundle_choices,
@@ -123,6 +124,15 @@ def test_levels_and_breakdown_lines_of_every_form() -> None:
             ]
         ), empty
     assert breakdown_lines(None, {}) == []
+    # The to-do list: actions worst first, only deductions; platform rows by their counts.
+    assert next_steps(desktop, row) == [
+        "File: PAYE March 2026 overdue (\u221215)",
+        "Obtain and upload: VAT registration certificate missing (rule: GRA documents) (\u221210)",
+    ]
+    assert next_steps({"missing": 1}, row) == [
+        "Resolve: \u22125 1 document pending review or rejected"
+    ]
+    assert next_steps(None, {}) == []
 
 
 @pytest.fixture
@@ -236,6 +246,11 @@ def test_scores_list_filters_distribution_and_breakdown_as_staff(scored) -> None
         query = score_list_query(ctx)
         query.set_sort("score", descending=True)
         assert query.first_page(ctx.session, 2).dicts()[0]["client"] == "Able Mining"
+        query.set_sort("client")
+        assert [r["client"] for r in query.first_page(ctx.session, 2).dicts()] == [
+            "Able Mining",
+            "Baker Retail",
+        ]
         query.set_search("Baker")
         assert [r["client"] for r in query.first_page(ctx.session, 10).dicts()] == ["Baker Retail"]
 
