@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from PySide6.QtCharts import QChartView
 from PySide6.QtCore import QThreadPool
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import Client, ComplianceScore, RequirementBundle
@@ -290,8 +290,10 @@ def test_scores_list_filters_distribution_and_breakdown_as_staff(scored) -> None
 
 
 @pytest.mark.gui
-def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
+def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored, engine) -> None:
+    from gcmc_desktop.services.changes import ChangeSet
     from gcmc_desktop.views.compliance import ClientComplianceTab, CompliancePage
+    from gcmc_desktop.views.kit.bus import change_bus
 
     firms, ids, _bundle_id = scored
     ctx = sign_in(firms, "FirmAdmin")
@@ -328,6 +330,25 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored) -> None:
             "Resolve: \u221210 1 document pending review or rejected",
             "Resolve: \u22125 1 document expiring within 30 days",
         ]
+        # A recalculation (here: the engine's UPDATE, announced on the change bus) refreshes
+        # the chart, the list and the open breakdowns.
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE compliance_scores SET \"scoreValue\" = 92, level = 'excellent', "
+                    'breakdown = NULL, "missingCount" = 0, "expiringCount" = 0 '
+                    'WHERE "clientId" = :id'
+                ),
+                {"id": ids["Carib Shipping"]},
+            )
+        changes = ChangeSet()
+        changes.add("compliance_score", "updated", [ids["Carib Shipping"]])
+        change_bus().publish(changes)
+        qtbot.waitUntil(
+            lambda: tab.heading.text() == "Carib Shipping: 92 (Excellent)", timeout=WAIT
+        )
+        assert "web platform" not in tab.details.text()
+        qtbot.waitUntil(lambda: page.chart.counts["excellent"] == 2, timeout=WAIT)
         empty = ClientComplianceTab(ctx, firms.alpha_client)
         qtbot.addWidget(empty)
         qtbot.waitUntil(lambda: "No compliance score" in empty.heading.text(), timeout=WAIT)
