@@ -63,8 +63,16 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     assert "coming soon" in texts
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Notifications"
     from gcmc_desktop.views.compliance import CompliancePage
+    from gcmc_desktop.views.dashboard import DashboardPage
 
     assert isinstance(window.open_section("compliance"), CompliancePage)
+    # The dashboard is the first screen; its figures open their lists narrowed.
+    assert isinstance(window._section_tabs["dashboard"], DashboardPage)
+    assert window.tabs.indexOf(window._section_tabs["dashboard"]) == 0
+    filings_page = window.open_filtered("filings", {"overdue": True}, "Overdue")
+    assert filings_page is window.tabs.currentWidget()
+    assert filings_page.filter_box("due").currentText() == "Overdue (due date past)"
+    assert window.open_filtered("admin-only-nonsense", {}) is None
     from gcmc_desktop.views.kit.list_page import ListPage
 
     assert isinstance(window.open_section("filings"), ListPage)
