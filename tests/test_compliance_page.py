@@ -327,8 +327,8 @@ def test_compliance_page_shows_chart_list_and_breakdown(qtbot, scored, engine) -
         assert tab.heading.text() == "Carib Shipping: 85 (Good)"
         assert "web platform" in tab.details.text()
         assert tab.to_do_texts() == [
-            "Resolve: \u221210 1 document pending review or rejected",
-            "Resolve: \u22125 1 document expiring within 30 days",
+            "\u2022 Resolve: \u221210 1 document pending review or rejected",
+            "\u2022 Resolve: \u22125 1 document expiring within 30 days",
         ]
         # A recalculation (here: the engine's UPDATE, announced on the change bus) refreshes
         # the chart, the list and the open breakdowns.

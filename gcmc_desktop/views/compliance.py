@@ -279,11 +279,10 @@ class BreakdownView(QWidget):
             self.lines.addItem(_line_item(points, text))
         if not score["lines"]:
             self.lines.addItem("Nothing deducted: every requirement is met.")
+        # Plain items, not check boxes: a tick would be kept nowhere; an item goes away when the
+        # next recalculation finds it done.
         for text in score["to_do"]:
-            item = QListWidgetItem(text)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.to_do.addItem(item)
+            self.to_do.addItem(QListWidgetItem(f"\u2022 {text}"))
         if not score["to_do"]:
             self.to_do.addItem("Nothing to do: keep documents and filings up to date.")
         self.loaded.emit(score)
