@@ -57,11 +57,22 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("compliance")
+    page = window.open_section("notifications")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Compliance"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Notifications"
+    from gcmc_desktop.views.compliance import CompliancePage
+    from gcmc_desktop.views.dashboard import DashboardPage
+
+    assert isinstance(window.open_section("compliance"), CompliancePage)
+    # The dashboard is the first screen; its figures open their lists narrowed.
+    assert isinstance(window._section_tabs["dashboard"], DashboardPage)
+    assert window.tabs.indexOf(window._section_tabs["dashboard"]) == 0
+    filings_page = window.open_filtered("filings", {"overdue": True}, "Overdue")
+    assert filings_page is window.tabs.currentWidget()
+    assert filings_page.filter_box("due").currentText() == "Overdue (due date past)"
+    assert window.open_filtered("admin-only-nonsense", {}) is None
     from gcmc_desktop.views.kit.list_page import ListPage
 
     assert isinstance(window.open_section("filings"), ListPage)
@@ -76,7 +87,7 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     tabs = [workspace.tabText(i) for i in range(workspace.count())]
     assert tabs == [
         "Overview", "Businesses", "Documents", "Filings", "Recurring", "Requests", "Tasks",
-        "Messages", "Audit",
+        "Messages", "Compliance", "Audit",
     ]  # fmt: skip
     # The standard shortcuts are bound: Ctrl+W closes the current tab, and so on.
     bound = {

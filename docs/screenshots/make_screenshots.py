@@ -15,8 +15,8 @@ documents_list.png, deadlines.png, tasks_mine.png, tasks_team.png, task_dialog.p
 client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messages.png,
 service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
-bundle_items.png,
-requests_list.png (with the selected request's checklist), request_dialog.png.
+bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
+compliance.png, client_compliance.png, dashboard.png.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -527,6 +527,128 @@ def render_client_messages(ctx: Context, path: Path) -> Path:
     return out
 
 
+def sample_scores(ctx: Context) -> None:
+    """Scores to show when the firm has none (the demo seed writes none and the recalculation
+    engine is a separate part): one row per client in the desktop's breakdown form, built from
+    the firm's own bundles, document types and filing types, plus two rows as the web platform
+    writes them (levels high/low, its count-only breakdowns) to show the tolerant reading. A
+    stand-in for the engine's run, written as the signed-in FirmAdmin (compliance:edit)."""
+    from datetime import datetime
+
+    from gcmc_desktop.models import ComplianceScore, DocumentType, FilingType, RequirementBundle
+    from gcmc_desktop.services.compliance_breakdown import level_for
+
+    session = ctx.session
+    if session.scalar(select(func.count()).select_from(ComplianceScore)):
+        return
+    bundles = list(session.execute(select(RequirementBundle.id, RequirementBundle.name)))
+    doc_types = list(session.scalars(select(DocumentType.name).order_by(DocumentType.id)))
+    filing_types = list(session.scalars(select(FilingType.name).order_by(FilingType.id)))
+    client_ids = list(session.scalars(select(Client.id).order_by(Client.id)))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    months = ("January", "February", "March", "April", "May", "June")
+    for n, client_id in enumerate(client_ids):
+        items = []
+        for k in range(n % 5):
+            if k % 2 == 0 and bundles and doc_types:
+                bundle_id, bundle = bundles[(n + k) % len(bundles)]
+                doc = doc_types[(n * 3 + k) % len(doc_types)]
+                items.append((-10, "bundle_item", f"{doc} missing (bundle: {bundle})", bundle_id))
+            elif filing_types:
+                filing = filing_types[(n + k) % len(filing_types)]
+                items.append((-15, "filing_overdue", f"{filing} {months[k]} 2026 overdue", None))
+        if n % 3 == 0 and doc_types:
+            doc = doc_types[n % len(doc_types)]
+            items.append((-5, "document_expiring", f"{doc} expires within 30 days", None))
+        if n % 4 == 1:
+            items.append((5, "bonus", "At least 75% of documents valid", None))
+        score = max(0.0, min(100.0, 100.0 + sum(p for p, *_ in items)))
+        breakdown: object = {
+            "version": 1,
+            "base": 100,
+            "items": [
+                {"points": p, "kind": kind, "text": text, "rule_id": None, "bundle_id": b,
+                 "document_type_id": None, "filing_type_id": None, "document_id": None,
+                 "filing_id": None}
+                for p, kind, text, b in items
+            ],
+            "rules": [],
+        }  # fmt: skip
+        level = level_for(score)
+        if n in (2, 7):  # as the web platform's API and nightly worker wrote them
+            breakdown = {"documents": 1, "expiring": 1, "overdue": 0} if n == 2 else {
+                "missing": 3, "expiring": 0, "overdue": 2}  # fmt: skip
+            score, level = (85.0, "high") if n == 2 else (75.0, "medium")
+        session.add(
+            ComplianceScore(
+                tenant_id=ctx.tenant_id,
+                client_id=client_id,
+                score_value=score,
+                level=level,
+                missing_count=sum(1 for i in items if i[1] == "bundle_item"),
+                expiring_count=sum(1 for i in items if i[1] == "document_expiring"),
+                overdue_filings_count=sum(1 for i in items if i[1] == "filing_overdue"),
+                last_calculated_at=now,
+                breakdown=breakdown,
+            )
+        )
+    session.commit()
+
+
+def render_compliance(ctx: Context, path: Path) -> Path:
+    """The Compliance page at 1280x800: the distribution chart, the scores list (poorest first)
+    and the breakdown of the first client with deductions."""
+    from gcmc_desktop.views.compliance import CompliancePage
+
+    page = CompliancePage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    model = page.list.model
+    wait_for(lambda: model.total is not None and not model.loading and model.rowCount() > 0)
+    wait_for(lambda: sum(page.chart.counts.values()) > 0)
+    page.list.table.selectRow(min(2, model.rowCount() - 1))
+    wait_for(lambda: page.breakdown.score is not None)
+    out = save(page, path)
+    page.close()
+    return out
+
+
+def render_dashboard(ctx: Context, path: Path) -> Path:
+    """The Dashboard at 1280x800: the figures (each opens its list) and the compliance chart."""
+    from gcmc_desktop.views.dashboard import DashboardPage
+
+    page = DashboardPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    assert page.chart is not None
+    wait_for(lambda: not page.loading and sum(page.chart.counts.values()) > 0)
+    out = save(page, path)
+    page.close()
+    return out
+
+
+def render_client_compliance(ctx: Context, path: Path) -> Path:
+    """A client workspace's Compliance tab: score, level, breakdown and what to do next, for the
+    client with the lowest score."""
+    from gcmc_desktop.models import ComplianceScore
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+
+    client_id = ctx.session.scalar(
+        select(ComplianceScore.client_id)
+        .order_by(ComplianceScore.score_value, ComplianceScore.client_id)
+        .limit(1)
+    )
+    workspace = ClientWorkspace(ctx, client_id)
+    workspace.resize(1280, 800)
+    workspace.show()
+    assert workspace.compliance is not None
+    workspace.setCurrentWidget(workspace.compliance)
+    wait_for(lambda: workspace.title() != "" and workspace.compliance.score is not None)
+    out = save(workspace, path)
+    workspace.close()
+    return out
+
+
 def demo_client(ctx: Context) -> int:
     """The demo client with the most businesses, after a few recorded edits (for the Audit
     tab): the client itself, a new business, a change to it."""
@@ -641,6 +763,12 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_messages(ctx, out / "messages.png"),
         render_conversation_dialog(ctx, out / "conversation_dialog.png"),
         render_client_messages(ctx, out / "client_workspace_messages.png"),
+    ]
+    sample_scores(ctx)
+    paths += [
+        render_compliance(ctx, out / "compliance.png"),
+        render_client_compliance(ctx, out / "client_compliance.png"),
+        render_dashboard(ctx, out / "dashboard.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

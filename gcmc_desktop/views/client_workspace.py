@@ -401,6 +401,12 @@ class ClientWorkspace(QTabWidget):
         if ctx.can("messages", "view"):
             self.messages = MessagesPage(ctx, client_id=client_id)
             self.addTab(self.messages, "Messages")
+        self.compliance: QWidget | None = None
+        if ctx.can("compliance", "view"):
+            from .compliance import ClientComplianceTab
+
+            self.compliance = ClientComplianceTab(ctx, client_id)
+            self.addTab(self.compliance, "Compliance")
         self.addTab(self.audit, "Audit")
         self.setDocumentMode(True)
         # The client's name stays in sight on every tab (the Audit and Businesses tabs show

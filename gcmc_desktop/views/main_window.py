@@ -50,8 +50,7 @@ class Section:
 
 
 SECTIONS = (
-    Section("dashboard", "Dashboard", "dashboard", "Today's deadlines, expiring documents and "
-            "compliance at a glance."),
+    Section("dashboard", "Dashboard", "dashboard"),
     Section("clients", "Clients", "clients"),
     Section("documents", "Documents", "documents"),
     Section("filings", "Filings", "filings", "GRA, NIS and DCRA filings with deadlines and "
@@ -60,8 +59,7 @@ SECTIONS = (
     Section("services", "Services", "services"),
     Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages"),
-    Section("compliance", "Compliance", "compliance", "Compliance scores, rules and "
-            "requirement bundles."),
+    Section("compliance", "Compliance", "compliance"),
     Section("notifications", "Notifications", None, "Reminders and alerts."),
     Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
             "already in its workspace)."),
@@ -446,6 +444,8 @@ class MainWindow(QMainWindow):
             "services": self._services_page,
             "tasks": self._tasks_page,
             "messages": self._messages_page,
+            "compliance": self._compliance_page,
+            "dashboard": self._dashboard_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -494,6 +494,30 @@ class MainWindow(QMainWindow):
                 else None
             )
         )
+        return page
+
+    def _dashboard_page(self) -> QWidget:
+        from .dashboard import DashboardPage
+
+        page = DashboardPage(self.ctx)
+        page.listRequested.connect(self.open_filtered)
+        return page
+
+    def open_filtered(self, key: str, filters: dict, label: str = "") -> QWidget | None:
+        """Section `key`'s page narrowed to the query `filters` (a dashboard figure's list)."""
+        if key not in self.section_keys():
+            return None
+        page = self.open_section(key)
+        show = getattr(page, "show_filtered", None)
+        if show is not None:
+            show(filters, label)
+        return page
+
+    def _compliance_page(self) -> QWidget:
+        from .compliance import CompliancePage
+
+        page = CompliancePage(self.ctx)
+        page.opened.connect(self.open_client)
         return page
 
     def _deadlines_page(self) -> QWidget:
@@ -757,7 +781,8 @@ class MainWindow(QMainWindow):
         keys = self.section_keys()
         if not keys:
             return
-        start = "clients" if "clients" in keys else keys[0]
+        # The dashboard is the first screen for the roles that have one.
+        start = next((k for k in ("dashboard", "clients") if k in keys), keys[0])
         self.nav.setCurrentRow(keys.index(start))
         self.open_section(start)
 

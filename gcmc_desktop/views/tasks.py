@@ -231,6 +231,11 @@ class TasksPage(QTabWidget):
     def focus_search(self) -> None:
         self.current().focus_search()
 
+    def show_filtered(self, filters: Any, label: str = "") -> None:
+        """My tasks, narrowed to `filters` (the dashboard's "My open tasks")."""
+        self.setCurrentWidget(self.mine)
+        self.mine.show_filtered(filters, label)
+
     def new_record(self) -> Any:
         return self.current().new_record()
 

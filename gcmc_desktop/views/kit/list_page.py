@@ -473,6 +473,33 @@ class ListPage(QWidget):
     def filter_box(self, key: str) -> QComboBox:
         return self.filters[key]
 
+    def show_filtered(self, filters: Mapping[str, Any], label: str = "") -> None:
+        """Show the list narrowed to the query `filters` (e.g. {"due_within_days": 0}) through
+        its filter boxes, as if the user had picked them (a dashboard figure opening its list):
+        each box takes the entry with that value, or a new entry `label` when it has none; the
+        boxes `filters` does not mention go back to their "all" entry. A filter no box shows is
+        an error."""
+        wanted = dict(filters)
+        picks: list[tuple[QComboBox, Any]] = []
+        for spec in self.spec.filters:
+            several = {k for _label, c in spec.choices if isinstance(c, Mapping) for k in c}
+            if several:
+                value = {k: wanted.pop(k) for k in list(wanted) if k in several} or None
+            else:
+                value = wanted.pop(spec.key, None)
+            picks.append((self.filters[spec.key], value))
+        if wanted:
+            raise ValueError(f"no filter box shows {', '.join(sorted(wanted))}")
+        for box, value in picks:
+            index = next((i for i in range(box.count()) if box.itemData(i) == value), -1)
+            if index < 0:
+                box.addItem(label or str(value), value)
+                index = box.count() - 1
+            box.blockSignals(True)
+            box.setCurrentIndex(index)
+            box.blockSignals(False)
+        self._apply_filters()
+
     def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_id(rows[0].row()) if rows else None

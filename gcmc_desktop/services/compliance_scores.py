@@ -1,0 +1,182 @@
+"""The read side of compliance scores (issue 14): the firm's scores list, the distribution by
+level for the chart, and one client's score with its breakdown lines. The engine
+(`compliance` recalculation) writes the rows; nothing here writes them.
+
+Levels are always taken from the scoreValue band (compliance_breakdown.level_for), never from
+the stored `level`: rows the web platform wrote say high/medium/low, meaning compliance in one
+writer and risk in another (DOMAIN.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from ..models import Client, ComplianceScore, RequirementBundle
+from .compliance_breakdown import (
+    LEVEL_LABELS,
+    LEVELS,
+    PLATFORM_LEVELS,
+    Line,
+    breakdown_lines,
+    level_for,
+    level_label,
+    level_range,
+    next_steps,
+)
+from .context import Context, require
+from .paging import ColumnSpec, PagedQuery, format_value, search_function
+
+LEVEL = "level"
+BUNDLE = "bundle_id"
+
+
+def _score_text(value: Any) -> str:
+    return "" if value is None else f"{float(value):.0f}"
+
+
+def _band_label(value: Any) -> str:
+    return "" if value is None else LEVEL_LABELS[level_for(value)]
+
+
+SCORE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("client", "Client", Client.name, tie_breaker=Client.id),
+    ColumnSpec("score", "Score", ComplianceScore.score_value, formatter=_score_text),
+    # The level shown is the score's band: the same column, read differently.
+    ColumnSpec(
+        "level", "Level", ComplianceScore.score_value, sortable=False, formatter=_band_label
+    ),
+    ColumnSpec("sector", "Sector", Client.sector, sortable=False),
+    ColumnSpec("missing", "Missing", ComplianceScore.missing_count, sortable=False),
+    ColumnSpec("expiring", "Expiring", ComplianceScore.expiring_count, sortable=False),
+    ColumnSpec("overdue", "Overdue filings", ComplianceScore.overdue_filings_count, sortable=False),
+    ColumnSpec(
+        "calculated",
+        "Last calculated",
+        ComplianceScore.last_calculated_at,
+        formatter=format_value,
+    ),
+)
+SCORE_FILTERS = {"sector": Client.sector, "client_id": ComplianceScore.client_id}
+
+
+def band_condition(level: str) -> Any:
+    """Rows whose scoreValue is in `level`'s band (scores outside 0..100 count as clamped)."""
+    low, high = level_range(level)
+    score = ComplianceScore.score_value
+    if level == LEVELS[-1]:
+        return score < level_range(LEVELS[-2])[0]
+    if high is None:
+        return score >= low
+    return and_(score >= low, score < high)
+
+
+def _level(value: Any) -> Any:
+    levels = [value] if isinstance(value, str) else list(value)
+    bad = [v for v in levels if v not in LEVEL_LABELS]
+    if bad:
+        raise ValueError(f"unknown compliance level {bad[0]!r}")
+    conditions = [band_condition(v) for v in levels]
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def _bundle(value: Any) -> Any:
+    """Rows whose breakdown deducts points for an item of bundle `value` (the desktop
+    breakdown names the bundle of each bundle item; platform rows name none)."""
+    try:
+        bundle_id = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{BUNDLE} takes a bundle id, not {value!r}") from None
+    return ComplianceScore.breakdown["items"].contains([{"bundle_id": bundle_id}])
+
+
+def score_list_query(ctx: Context) -> PagedQuery:
+    """The firm's compliance scores, one row per client, poorest first. Filters: `level`
+    (excellent / good / fair / poor, by the scoreValue band), `sector`, `bundle_id` (clients
+    losing points for an item of that requirement bundle), `client_id`. Search over the client
+    (name, e-mail, TIN, NIS number) through `desktop_client_search`. Row ids are client ids."""
+    require(ctx, "compliance", "view")
+    base = (
+        select(ComplianceScore)
+        .join(Client, Client.id == ComplianceScore.client_id)
+        .where(ComplianceScore.tenant_id == ctx.tenant_id)
+    )
+    return PagedQuery(
+        base,
+        SCORE_COLUMNS,
+        search_columns=(Client.name, Client.email, Client.tin, Client.nis_number),
+        search_ids=search_function("desktop_client_search", ctx.tenant_id),
+        filter_columns=SCORE_FILTERS,
+        filter_predicates={LEVEL: _level, BUNDLE: _bundle},
+        id_column=ComplianceScore.client_id,
+        sort_key="score",
+    )
+
+
+def distribution(ctx: Context) -> dict[str, int]:
+    """How many of the firm's clients have a score in each band, every level present (zeros
+    included), in LEVELS order."""
+    require(ctx, "compliance", "view")
+    band = case(
+        *[(band_condition(level), literal(level)) for level in LEVELS[:-1]],
+        else_=literal(LEVELS[-1]),
+    )
+    rows = ctx.session.execute(
+        select(band, func.count())
+        .select_from(ComplianceScore)
+        .where(ComplianceScore.tenant_id == ctx.tenant_id)
+        .group_by(band)
+    )
+    counts = dict.fromkeys(LEVELS, 0)
+    for level, n in rows:
+        counts[level] = int(n)
+    return counts
+
+
+def bundle_choices(ctx: Context) -> list[tuple[str, int]]:
+    """(label, id) of the firm's requirement bundles, for the list's bundle filter."""
+    require(ctx, "compliance", "view")
+    rows = ctx.session.execute(
+        select(RequirementBundle.authority, RequirementBundle.name, RequirementBundle.id)
+        .where(RequirementBundle.tenant_id == ctx.tenant_id)
+        .order_by(RequirementBundle.authority, RequirementBundle.name, RequirementBundle.id)
+    )
+    return [(f"{authority}: {name}", bundle_id) for authority, name, bundle_id in rows]
+
+
+def client_score(ctx: Context, client_id: int) -> dict[str, Any] | None:
+    """One client's score: value, level (from the band) and its label, the counts, when it was
+    calculated, whether the stored level is the platform's, and the breakdown lines; None when
+    the client has no score yet."""
+    require(ctx, "compliance", "view")
+    row = ctx.session.execute(
+        select(ComplianceScore, Client.name)
+        .join(Client, Client.id == ComplianceScore.client_id)
+        .where(ComplianceScore.tenant_id == ctx.tenant_id, ComplianceScore.client_id == client_id)
+    ).first()
+    if row is None:
+        return None
+    score, name = row
+    values = {
+        "scoreValue": score.score_value,
+        "level": score.level,
+        "missingCount": score.missing_count,
+        "expiringCount": score.expiring_count,
+        "overdueFilingsCount": score.overdue_filings_count,
+    }
+    lines: list[Line] = breakdown_lines(score.breakdown, values)
+    return {
+        "client_id": client_id,
+        "client": name,
+        "score": score.score_value,
+        "level": level_for(score.score_value),
+        "level_label": level_label(values),
+        "stored_level": score.level,
+        "platform_row": score.level in PLATFORM_LEVELS,
+        "missing": score.missing_count,
+        "expiring": score.expiring_count,
+        "overdue": score.overdue_filings_count,
+        "calculated_at": score.last_calculated_at,
+        "lines": lines,
+        "to_do": next_steps(score.breakdown, values),
+    }
