@@ -251,8 +251,8 @@ def test_rules_bundles_clamp_levels_and_platform_row(
             "VAT return March 2026 not filed (bundle: GRA registration)",
         ]
     )
-    kinds = [i["kind"] for i in a["breakdown"]["items"]]
-    assert kinds == sorted(kinds, key=compliance_scoring.KIND_ORDER.index)
+    ranks = [compliance_scoring.item_rank(i) for i in a["breakdown"]["items"]]
+    assert ranks == sorted(ranks) and ranks[0][0] == 0 and ranks[-1][0] == 5
     points = {t: p for p, t in breakdown_lines(a["breakdown"], a)}
     assert points["PAYE March 2026 overdue"] == -15
     assert points["VAT return March 2026 not filed (rule: VAT filed monthly)"] == -8

@@ -91,16 +91,26 @@ DEFAULT_WITHIN_DAYS = 30
 MAX_WITHIN_DAYS = 3650
 MISSING_STATUSES = ("pending_review", "rejected")
 RULE_KINDS = ("document_required", "filing_required", "document_expiring", "filing_overdue")
-# Order of the breakdown's items.
-KIND_ORDER = (
-    "filing_overdue",
-    "document_missing",
-    "document_expiring",
-    "document_required",
-    "filing_required",
-    "bundle_item",
-    "bonus",
-)
+
+
+# Order of the breakdown's items: the base formula's (overdue filings, documents pending review
+# or rejected, documents expiring), then the failed rules (by rule id), the bundles' items, the
+# bonus; within each, by ids.
+def item_rank(item: Mapping[str, Any]) -> tuple:
+    if item.get("rule_id") is not None:
+        group = 3
+    elif item["kind"] in BASE_RANKS:
+        group = BASE_RANKS[item["kind"]]
+    else:
+        group = 5
+    return (
+        group,
+        *(item.get(key) or 0 for key in ("rule_id", "bundle_id", "document_type_id",
+                                          "filing_type_id", "document_id", "filing_id")),
+    )  # fmt: skip
+
+
+BASE_RANKS = {"filing_overdue": 0, "document_missing": 1, "document_expiring": 2, "bonus": 6}
 STATUS_WORDS = {"pending_review": "pending review", "rejected": "rejected"}
 # Clients per statement when a run reports progress (and can be cancelled between batches).
 BATCH = 2_500
@@ -224,6 +234,18 @@ rc AS (
       ON {_applies("r.a", "clientTypes", "cl.type")}
      AND {_applies("r.a", "sectors", "cl.sector")}
 ),
+expiring_fail AS (
+    SELECT DISTINCT r.id AS rule_id, r.client_id
+    FROM rc r JOIN docs d ON d.client_id = r.client_id, p
+    WHERE r.kind = 'document_expiring' AND d.status = 'valid'
+      AND (r.target IS NULL OR d.type_id = r.target)
+      AND d.expiry >= p.now AND d.expiry <= p.now + make_interval(days => r.within)
+),
+overdue_fail AS (
+    SELECT DISTINCT r.id AS rule_id, r.client_id
+    FROM rc r JOIN overdue o ON o.client_id = r.client_id
+    WHERE r.kind = 'filing_overdue' AND (r.target IS NULL OR o.type_id = r.target)
+),
 bitems AS (
     SELECT i.id, i."bundleId" AS bundle_id, i."documentTypeId" AS dt, i."filingTypeId" AS ft,
            i.required, b.name AS bundle
@@ -236,7 +258,7 @@ used AS (
     SELECT DISTINCT b.bundle_id, f.client_id FROM bitems b JOIN cfilings f ON f.type_id = b.ft
 ),
 items AS (
-    SELECT d.client_id, -{MISSING_POINTS}::float8 AS points, 'document_missing' AS kind,
+    SELECT d.client_id, -{MISSING_POINTS}::float8 AS points, 'document_missing' AS kind, 1 AS k,
            concat_ws(' ', NULLIF(t.name, ''),
                      CASE d.status WHEN 'pending_review' THEN 'pending review' ELSE 'rejected' END)
                AS txt,
@@ -244,26 +266,26 @@ items AS (
            d.id AS doc, NULL::int AS fil
     FROM docs d LEFT JOIN dtypes t ON t.id = d.type_id WHERE d.status IN ({_MISSING})
   UNION ALL
-    SELECT d.client_id, -{EXPIRING_POINTS}, 'document_expiring',
+    SELECT d.client_id, -{EXPIRING_POINTS}, 'document_expiring', 2,
            concat_ws(' ', NULLIF(t.name, ''), 'expires', to_char(d.expiry, 'YYYY-MM-DD')),
            NULL, NULL, d.type_id, NULL, d.id, NULL
     FROM docs d LEFT JOIN dtypes t ON t.id = d.type_id, p
     WHERE d.status = 'valid' AND d.expiry >= p.now
       AND d.expiry <= p.now + interval '{EXPIRING_DAYS} days'
   UNION ALL
-    SELECT o.client_id, -{OVERDUE_POINTS}, 'filing_overdue',
+    SELECT o.client_id, -{OVERDUE_POINTS}, 'filing_overdue', 0,
            concat_ws(' ', NULLIF(t.name, ''),
                      COALESCE(NULLIF(o.label, ''), to_char(o.period_end, 'YYYY-MM-DD')), 'overdue'),
            NULL, NULL, NULL, o.type_id, NULL, o.id
     FROM overdue o LEFT JOIN ftypes t ON t.id = o.type_id
   UNION ALL
-    SELECT c.client_id, CASE WHEN 10 * c.valid >= 9 * c.total THEN 10 ELSE 5 END, 'bonus',
+    SELECT c.client_id, CASE WHEN 10 * c.valid >= 9 * c.total THEN 10 ELSE 5 END, 'bonus', 6,
            CASE WHEN 10 * c.valid >= 9 * c.total THEN 'Bonus: at least 90% of documents valid'
                 ELSE 'Bonus: at least 75% of documents valid' END,
            NULL, NULL, NULL, NULL, NULL, NULL
     FROM counts c WHERE c.total > 0 AND 4 * c.valid >= 3 * c.total
   UNION ALL
-    SELECT r.client_id, -r.weight, 'document_required',
+    SELECT r.client_id, -r.weight, 'document_required', 3,
            COALESCE(t.name, 'Document type #' || r.target) || ' missing (rule: ' || r.label || ')',
            r.id, NULL, r.target, NULL, NULL, NULL
     FROM rc r LEFT JOIN dtypes t ON t.id = r.target
@@ -271,7 +293,7 @@ items AS (
       AND NOT EXISTS (SELECT 1 FROM valid_types v
                       WHERE v.client_id = r.client_id AND v.type_id = r.target)
   UNION ALL
-    SELECT r.client_id, -r.weight, 'filing_required',
+    SELECT r.client_id, -r.weight, 'filing_required', 3,
            COALESCE(t.name || ' ' || t.period, 'Filing type #' || r.target)
                || ' not filed (rule: ' || r.label || ')',
            r.id, NULL, NULL, r.target, NULL, NULL
@@ -280,26 +302,22 @@ items AS (
       AND NOT EXISTS (SELECT 1 FROM filed f
                       WHERE f.client_id = r.client_id AND f.type_id = r.target)
   UNION ALL
-    SELECT r.client_id, -r.weight, 'document_expiring',
+    SELECT r.client_id, -r.weight, 'document_expiring', 3,
            COALESCE(t.name, 'Documents') || ' expiring within ' || r.within
                || ' days (rule: ' || r.label || ')',
            r.id, NULL, r.target, NULL, NULL, NULL
     FROM rc r LEFT JOIN dtypes t ON t.id = r.target
     WHERE r.kind = 'document_expiring'
-      AND EXISTS (SELECT 1 FROM docs d, p
-                  WHERE d.client_id = r.client_id AND d.status = 'valid'
-                    AND (r.target IS NULL OR d.type_id = r.target)
-                    AND d.expiry >= p.now AND d.expiry <= p.now + make_interval(days => r.within))
+      AND (r.id, r.client_id) IN (SELECT rule_id, client_id FROM expiring_fail)
   UNION ALL
-    SELECT r.client_id, -r.weight, 'filing_overdue',
+    SELECT r.client_id, -r.weight, 'filing_overdue', 3,
            COALESCE(t.name, 'Filings') || ' overdue (rule: ' || r.label || ')',
            r.id, NULL, NULL, r.target, NULL, NULL
     FROM rc r LEFT JOIN ftypes t ON t.id = r.target
     WHERE r.kind = 'filing_overdue'
-      AND EXISTS (SELECT 1 FROM overdue o WHERE o.client_id = r.client_id
-                    AND (r.target IS NULL OR o.type_id = r.target))
+      AND (r.id, r.client_id) IN (SELECT rule_id, client_id FROM overdue_fail)
   UNION ALL
-    SELECT u.client_id, -{BUNDLE_ITEM_WEIGHT}::float8, 'bundle_item',
+    SELECT u.client_id, -{BUNDLE_ITEM_WEIGHT}::float8, 'bundle_item', 5,
            CASE WHEN b.dt IS NOT NULL
                 THEN COALESCE(dt.name, 'Document type #' || b.dt) || ' missing'
                 ELSE COALESCE(ft.name || ' ' || ft.period, 'Filing type #' || b.ft) || ' not filed'
@@ -321,8 +339,8 @@ agg AS (
                'points', i.points, 'kind', i.kind, 'text', i.txt, 'rule_id', i.rule_id,
                'bundle_id', i.bundle_id, 'document_type_id', i.dt, 'filing_type_id', i.ft,
                'document_id', i.doc, 'filing_id', i.fil)
-             ORDER BY array_position(CAST(:kinds AS text[]), i.kind), i.txt, i.rule_id,
-                      i.bundle_id, i.doc, i.fil) AS items,
+             ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0), COALESCE(i.dt, 0),
+                      COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) AS items,
            COALESCE(jsonb_agg(DISTINCT i.rule_id) FILTER (WHERE i.rule_id IS NOT NULL),
                     '[]'::jsonb) AS rules
     FROM items i GROUP BY i.client_id
@@ -404,7 +422,6 @@ def recalculate(
                             "hi": hi,
                             "ids": ids,
                             "now": now,
-                            "kinds": list(KIND_ORDER),
                         },
                     )
                     done += n
@@ -708,7 +725,7 @@ def reference_score(session: Session, tenant_id: int, client_id: int, now: datet
                 document_type_id=i.document_type_id, filing_type_id=i.filing_type_id)  # fmt: skip
     raw = BASE + sum(item["points"] for item in items)
     score = round(min(max(raw, 0.0), 100.0), 2)
-    items.sort(key=lambda i: (KIND_ORDER.index(i["kind"]), i["text"]))
+    items.sort(key=item_rank)
     return {
         "scoreValue": float(score),
         "level": level_for(score),
