@@ -186,7 +186,7 @@ def prepare_database(admin_url, clients: int) -> tuple[Any, int]:
         # A few overdue open filings: due dates one to sixty days ago.
         conn.execute(
             text(
-                'UPDATE desktop_filing_due_dates u'
+                "UPDATE desktop_filing_due_dates u"
                 ' SET "dueDate" = current_date - 1 - (u."filingId" % 60)'
                 " FROM filings f WHERE f.id = u.\"filingId\" AND f.status IN ('draft', 'prepared')"
                 " AND f.\"periodEnd\" < now() - interval '1 month'"

@@ -460,3 +460,47 @@ def test_engine_agrees_with_reference(
             )
             assert sorted(row["breakdown"]["rules"]) == ref["breakdown"]["rules"]
             assert canon(row["breakdown"]["items"]) == canon(ref["breakdown"]["items"])
+
+
+# ------------------------------------------------------------ background recalculation (views)
+
+
+def test_background_recalculation_follows_the_change_bus(
+    firms: Firms, admin_ctx: Context, engine: Engine, qtbot
+) -> None:
+    from gcmc_desktop.services.changes import ChangeSet
+    from gcmc_desktop.views.compliance_jobs import ComplianceJobs
+    from gcmc_desktop.views.kit.bus import change_bus
+
+    with Session(engine) as s:
+        b = Builder(s, firms.alpha)
+        other = b.client("Other")
+        doc = b.document(firms.alpha_client, b.doc_type("TIN certificate"), "rejected")
+        s.commit()
+    jobs = ComplianceJobs(admin_ctx, delay_ms=0)
+    # A document added: only its client is recalculated.
+    changes = ChangeSet()
+    changes.add("document", "created", [doc])
+    with qtbot.waitSignal(jobs.finished, timeout=10_000) as done:
+        change_bus().publish(changes)
+    assert done.args[0].clients == 1
+    rows = scores(engine, firms.alpha)
+    assert set(rows) == {firms.alpha_client} and rows[firms.alpha_client]["scoreValue"] == 90
+    # A rule changed: the whole firm.
+    changes = ChangeSet()
+    changes.add("compliance_rule", "updated", [1])
+    with qtbot.waitSignal(jobs.finished, timeout=10_000) as done:
+        change_bus().publish(changes)
+    assert done.args[0].clients == 2 and set(scores(engine, firms.alpha)) == {
+        firms.alpha_client,
+        other,
+    }
+    # Recalculate all, cancelled at once: refused with the cancel, nothing written.
+    before = scores(engine, firms.alpha)
+    job = jobs.recalculate_all()
+    assert job is not None and jobs.recalculate_all() is None  # one run at a time
+    job.control.cancel()
+    with qtbot.waitSignal(jobs.failed, timeout=10_000) as failed:
+        pass
+    assert isinstance(failed.args[0], RecalculationCancelled)
+    assert scores(engine, firms.alpha) == before

@@ -466,6 +466,46 @@ def client_tenant(session: Session, client_id: int) -> int | None:
     return session.scalar(select(Client.tenant_id).where(Client.id == client_id))
 
 
+# What a change to each entity type means for the scores: the client's own rows (documents,
+# their versions, filings, the client itself) or the whole firm (the rules, bundles and types).
+CLIENT_ENTITIES = ("client", "document", "document_version", "filing")
+FIRM_ENTITIES = (
+    "compliance_rule_set",
+    "compliance_rule",
+    "requirement_bundle",
+    "requirement_bundle_item",
+    "document_type",
+    "filing_type",
+)
+AFFECTING_ENTITIES = CLIENT_ENTITIES + FIRM_ENTITIES
+_CLIENTS_OF = {
+    "client": 'SELECT id FROM clients WHERE "tenantId" = :t AND id = ANY(:ids)',
+    "document": 'SELECT "clientId" FROM documents WHERE "tenantId" = :t AND id = ANY(:ids)',
+    "document_version": 'SELECT d."clientId" FROM document_versions v JOIN documents d'
+    ' ON d.id = v."documentId" WHERE d."tenantId" = :t AND v.id = ANY(:ids)',
+    "filing": 'SELECT "clientId" FROM filings WHERE "tenantId" = :t AND id = ANY(:ids)',
+}
+
+
+def affected_clients(ctx: Context, changes: Mapping[str, Iterable[int] | None]) -> list[int] | None:
+    """The clients whose score `changes` ({entity type: changed ids, None = any}) may move, or
+    None when it is the whole firm's (a rule, bundle or type changed, too many ids, or a
+    deleted row whose client cannot be found any more: the caller passes None for those)."""
+    found: set[int] = set()
+    for entity, ids in changes.items():
+        if entity in FIRM_ENTITIES or (entity in CLIENT_ENTITIES and ids is None):
+            return None
+        if entity not in _CLIENTS_OF or not ids:
+            continue
+        found.update(
+            ctx.session.scalars(
+                text(_CLIENTS_OF[entity]), {"t": ctx.tenant_id, "ids": sorted(set(ids))}
+            )
+        )
+    ctx.session.rollback()
+    return sorted(found)
+
+
 def stale_client_count(target: Context | Session, tenant_id: int, *, older_than: timedelta) -> int:
     """Clients of the firm without a score or with one older than `older_than` (the "at start
     when scores are older than a day" check)."""
@@ -768,8 +808,10 @@ def recalculate_reference(
 
 
 __all__ = [
+    "AFFECTING_ENTITIES",
     "RecalculationCancelled",
     "RecalculationReport",
+    "affected_clients",
     "client_tenant",
     "recalculate",
     "recalculate_reference",
