@@ -9,6 +9,7 @@ import json
 import threading
 from datetime import datetime, timedelta
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,6 +40,7 @@ from gcmc_desktop.services.context import Context
 from gcmc_desktop.services.errors import PermissionDenied
 
 from .security_fixtures import PASSWORD, Firms, build_firms
+from .security_fixtures import raw as connect
 from .test_cli_db import platform_form
 
 ROLES = ("FirmAdmin", "Viewer")
@@ -311,6 +313,19 @@ def test_permissions_single_client_cancel_and_cli(
         extra = [b.client(f"C{n}") for n in range(4)]
         b.document(extra[0], dt, "rejected")
         s.commit()
+    # Attacks on desktop_document_expiries as the staff user's own connection: another firm,
+    # NULL, a forged firm setting, text for the id — nothing of Beta's comes back.
+    with connect(firms.user_url(firms.emails["Viewer"])) as conn:
+        count = "SELECT count(*) FROM desktop_document_expiries(%s)"
+        assert conn.execute(count, (firms.alpha,)).fetchone() == (0,)  # no firm chosen yet
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.alpha),))
+        assert conn.execute(count, (firms.alpha,)).fetchone() == (1,)  # its own rejected TIN
+        assert conn.execute(count, (firms.beta,)).fetchone() == (0,)
+        assert conn.execute(count, (None,)).fetchone() == (0,)
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        assert conn.execute(count, (firms.beta,)).fetchone() == (0,)  # not a member of Beta
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            conn.execute("SELECT * FROM desktop_document_expiries('1''; DROP TABLE documents')")
     # One client only (what a change to its documents triggers).
     recalculate(admin_ctx, client_ids=[extra[0]], now=NOW)
     assert set(scores(engine, firms.alpha)) == {extra[0]}

@@ -8,7 +8,8 @@ What a client's score is (all "now" is one instant of the run, UTC naive as the 
 * **Base** (the platform API's formula): 100 − 10·missing − 5·expiring − 15·overdue + bonus.
   - missing: the client's documents with status pending_review or rejected;
   - expiring: status valid and the latest version (`latestVersionId`) expiring in
-    [now, now + 30 days];
+    [now, now + 30 days] (read through `desktop_document_expiries`, migration 0014: the
+    policies' checks once instead of once per version row);
   - overdue: open filings (`filings.OPEN_STATUSES`: draft, prepared, rejected, overdue) whose
     *desktop* due date (`desktop_filing_due_dates.dueDate`, the real one, see services/filings.py)
     is before today. A filing without a due date (no period end) is never overdue;
@@ -169,7 +170,7 @@ docs AS MATERIALIZED (
     SELECT d.id, d."clientId" AS client_id, d."documentTypeId" AS type_id, d.status,
            v."expiryDate" AS expiry
     FROM documents d JOIN cl ON cl.id = d."clientId"
-    LEFT JOIN document_versions v ON v.id = d."latestVersionId"
+    LEFT JOIN desktop_document_expiries(:t) v ON v."documentId" = d.id
     WHERE d."tenantId" = :t
 ),
 counts AS (
@@ -335,7 +336,7 @@ items AS (
 agg AS (
     SELECT i.client_id, sum(i.points) AS points,
            count(*) FILTER (WHERE i.rule_id IS NOT NULL OR i.kind = 'bundle_item') AS failed,
-           jsonb_agg(jsonb_build_object(
+           json_agg(json_build_object(
                'points', i.points, 'kind', i.kind, 'text', i.txt, 'rule_id', i.rule_id,
                'bundle_id', i.bundle_id, 'document_type_id', i.dt, 'filing_type_id', i.ft,
                'document_id', i.doc, 'filing_id', i.fil)
@@ -353,7 +354,7 @@ scored AS (
            COALESCE(c.expiring, 0) AS expiring,
            COALESCE(oc.n, 0) AS overdue,
            jsonb_build_object('version', 1, 'base', {BASE},
-                              'items', COALESCE(a.items, '[]'::jsonb),
+                              'items', COALESCE(a.items::jsonb, '[]'::jsonb),
                               'rules', COALESCE(a.rules, '[]'::jsonb)) AS breakdown
     FROM cl LEFT JOIN counts c ON c.client_id = cl.id LEFT JOIN agg a ON a.client_id = cl.id
     LEFT JOIN (SELECT client_id, count(*) AS n FROM overdue GROUP BY client_id) oc
@@ -577,7 +578,8 @@ def reference_score(session: Session, tenant_id: int, client_id: int, now: datet
         version = (
             session.get(DocumentVersion, doc.latest_version_id) if doc.latest_version_id else None
         )
-        docs.append((doc, version.expiry_date if version else None))
+        own = version is not None and version.document_id == doc.id
+        docs.append((doc, version.expiry_date if own else None))
     filings = list(
         session.scalars(
             select(Filing).where(Filing.tenant_id == tenant_id, Filing.client_id == client_id)
