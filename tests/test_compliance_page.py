@@ -419,3 +419,43 @@ def test_dashboard_figures_open_their_filtered_lists(qtbot, scored) -> None:
     finally:
         drain()
         auth.sign_out(ctx)
+
+
+def test_recalculate_all_from_the_page_rewrites_the_scores(qtbot, scored, engine) -> None:
+    """Compliance → Recalculate all: the engine runs in the background; the page says so."""
+    from PySide6.QtCore import Qt
+
+    from gcmc_desktop.views.compliance import CompliancePage
+    from gcmc_desktop.views.compliance_jobs import ComplianceJobs
+
+    firms, ids, _bundle_id = scored
+    ctx = sign_in(firms, "FirmAdmin")
+    try:
+        jobs = ComplianceJobs(ctx)
+        page = CompliancePage(ctx, jobs=jobs)
+        qtbot.addWidget(page)
+        page.show()
+        assert page.recalculate_button.isVisible()
+        qtbot.mouseClick(page.recalculate_button, Qt.MouseButton.LeftButton)
+        assert not page.recalculate_button.isEnabled()  # one run at a time
+        qtbot.waitUntil(lambda: not jobs.busy, timeout=WAIT)
+        qtbot.waitUntil(lambda: page.recalculate_button.isEnabled(), timeout=WAIT)
+        assert page.run_label.text().startswith("Recalculated the scores of")
+        with engine.connect() as conn:
+            versions = conn.scalars(
+                text(
+                    "SELECT breakdown ->> 'version' FROM compliance_scores "
+                    'WHERE "clientId" = ANY(:ids)'
+                ),
+                {"ids": list(ids.values())},
+            ).all()
+        assert versions and set(versions) == {"1"}  # every row in the desktop's form now
+    finally:
+        ctx.session.close()
+    viewer = sign_in(firms, "Viewer")
+    try:
+        page = CompliancePage(viewer, jobs=ComplianceJobs(viewer))
+        qtbot.addWidget(page)
+        assert not page.recalculate_button.isVisibleTo(page)  # reading only
+    finally:
+        viewer.session.close()

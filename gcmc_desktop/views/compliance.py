@@ -20,7 +20,16 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..services.catalog import SECTORS
 from ..services.compliance_breakdown import LEVEL_LABELS, LEVELS, format_line, level_for
@@ -34,6 +43,7 @@ from ..services.compliance_scores import (
 )
 from ..services.context import Context
 from ..services.paging import format_value
+from .compliance_jobs import ComplianceJobs
 from .kit.bus import change_bus
 from .kit.list_page import FilterSpec, ListPage, ListSpec
 from .kit.messages import banner, show_in
@@ -294,9 +304,12 @@ class CompliancePage(QWidget):
 
     opened = Signal(int)
 
-    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: Context, parent: QWidget | None = None, *, jobs: ComplianceJobs | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.jobs = jobs
         self.chart = DistributionChart(ctx)
         self.chart.setMinimumHeight(200)
         self.chart.setMaximumHeight(240)
@@ -304,11 +317,70 @@ class CompliancePage(QWidget):
         self.list = ListPage(ctx, SCORES, detail=self.breakdown)
         self.list.opened.connect(self.opened)
         self.chart.levelClicked.connect(self.show_level)
+        # Compliance → Recalculate all: the whole firm in the background, with progress and
+        # Cancel (a cancelled run changes nothing).
+        self.recalculate_button = QPushButton("Recalculate all…")
+        self.recalculate_button.setToolTip("Recalculate every client's score now")
+        self.recalculate_button.setVisible(jobs is not None and ctx.can("compliance", "edit"))
+        self.recalculate_button.clicked.connect(self.recalculate_all)
+        self.run_label = QLabel()
+        self.progress: QProgressDialog | None = None
+        if jobs is not None:
+            jobs.finished.connect(self._run_ended)
+            jobs.failed.connect(self._run_failed)
+        top = QHBoxLayout()
+        top.setContentsMargins(8, 4, 8, 0)
+        top.addWidget(self.run_label, 1)
+        top.addWidget(self.recalculate_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
         layout.addWidget(self.chart)
         layout.addWidget(self.list, 1)
         self.chart.refresh()
+
+    def recalculate_all(self) -> None:
+        if self.jobs is None:
+            return
+        job = self.jobs.recalculate_all(on_progress=self._progressed)
+        if job is None:
+            self.run_label.setText("A recalculation is already running; try again when it ends.")
+            return
+        self.run_label.clear()
+        self.recalculate_button.setEnabled(False)
+        dialog = QProgressDialog("Recalculating compliance scores…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Recalculate all")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.canceled.connect(job.control.cancel)
+        self.progress = dialog
+
+    def _progressed(self, done: int, total: int, text: str) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(min(done, total))
+            self.progress.setLabelText(text)
+
+    def _close_progress(self) -> None:
+        self.recalculate_button.setEnabled(True)
+        if self.progress is not None:
+            self.progress.canceled.disconnect()
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _run_ended(self, report: Any) -> None:
+        was_mine = self.progress is not None
+        self._close_progress()
+        if was_mine and report is not None:
+            self.run_label.setText(f"Recalculated the scores of {report.clients:,} client(s).")
+        self.refresh()
+
+    def _run_failed(self, error: Any) -> None:
+        was_mine = self.progress is not None
+        self._close_progress()
+        if was_mine:
+            self.run_label.setText(getattr(error, "message", "") or "Not recalculated.")
 
     def show_level(self, level: str) -> None:
         """Narrow the list to `level` (a click on its bar)."""

@@ -35,6 +35,7 @@ from .. import settings as app_settings
 from ..services import auth
 from ..services.changes import ChangeListener, ChangeSet
 from ..services.context import Context
+from .compliance_jobs import ComplianceJobs
 from .connection_monitor import ConnectionMonitor
 from .kit.bus import change_bus
 from .kit.operations import run_operation
@@ -136,6 +137,7 @@ log = logging.getLogger(__name__)
 NAV_WIDTH = (150, 220)  # the navigation pane's narrowest and widest
 GENERATE_AFTER_START_MS = 15_000  # the first recurring-filings run, once the window has settled
 GENERATE_EVERY_MS = 60 * 60 * 1000
+RECALCULATE_AFTER_GENERATE_MS = 5_000  # the stale-scores check, once the drafts are made
 TAB_TITLE_WIDTH = 220  # pixels; longer tab titles are elided (full title in the tooltip)
 
 
@@ -223,6 +225,14 @@ class MainWindow(QMainWindow):
         self.generation_timer.timeout.connect(self.generate_due_filings)
         self.generation_timer.start()
         QTimer.singleShot(GENERATE_AFTER_START_MS, self, self.generate_due_filings)
+        # Compliance scores follow the changes that affect them, in the background; at start
+        # (after the recurring run) the firm's are recalculated when some are a day old.
+        self.compliance_jobs = ComplianceJobs(ctx, self)
+        QTimer.singleShot(
+            GENERATE_AFTER_START_MS + RECALCULATE_AFTER_GENERATE_MS,
+            self,
+            lambda: self.compliance_jobs.recalculate_if_stale(),
+        )
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
@@ -516,7 +526,7 @@ class MainWindow(QMainWindow):
     def _compliance_page(self) -> QWidget:
         from .compliance import CompliancePage
 
-        page = CompliancePage(self.ctx)
+        page = CompliancePage(self.ctx, jobs=self.compliance_jobs)
         page.opened.connect(self.open_client)
         return page
 
@@ -739,6 +749,11 @@ class MainWindow(QMainWindow):
             old.session.close()  # the previous firm's GUI session, on the GUI thread
         self.monitor.ctx = ctx
         self._listen(ctx)
+        self.compliance_jobs.deleteLater()
+        self.compliance_jobs = ComplianceJobs(ctx, self)
+        QTimer.singleShot(
+            GENERATE_AFTER_START_MS, self, lambda: self.compliance_jobs.recalculate_if_stale()
+        )
         self._start_uploads()
         self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
         self.who_label.setText(f"{ctx.user_name} · {ctx.tenant_name} · {ctx.role_name}")
