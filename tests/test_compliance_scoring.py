@@ -230,8 +230,8 @@ def test_rules_bundles_clamp_levels_and_platform_row(
     platform = scores(engine, firms.alpha)[acme]
     assert level_label(platform) == "Good"  # by its score band, not "high"
     assert breakdown_lines(platform["breakdown"], platform) == [
-        (-20, "2 document(s) pending review, rejected or missing"),
-        (-5, "1 document(s) expiring within 30 days"),
+        (-20, "2 documents pending review or rejected"),
+        (-5, "1 document expiring within 30 days"),
     ]
 
     report = recalculate(admin_ctx, now=NOW)
