@@ -683,3 +683,16 @@ def test_seeded_rows_pass_the_services_validation(session, monkeypatch):
     assert set(caught.value.field_errors) == {"type"}
     session.rollback()
     assert session.scalar(select(Tenant.id).where(Tenant.code == "demo")) is None
+
+
+def test_every_demo_client_is_scored_by_the_engine(db):
+    """The seed's last step: the compliance engine scores every demo client (desktop form)."""
+    from gcmc_desktop.models import ComplianceScore
+
+    demo = _demo(db)
+    clients = db.scalar(select(func.count()).select_from(Client).where(Client.tenant_id == demo.id))
+    scores = db.scalars(select(ComplianceScore).where(ComplianceScore.tenant_id == demo.id)).all()
+    assert clients and len(scores) == clients
+    assert {s.level for s in scores} <= {"excellent", "good", "fair", "poor"}
+    assert all((s.breakdown or {}).get("version") == 1 for s in scores)
+    assert len({s.level for s in scores}) > 1  # the demo firm is not uniform

@@ -56,6 +56,7 @@ from ...models import (
     ClientTask,
     ComplianceRule,
     ComplianceRuleSet,
+    ComplianceScore,
     Conversation,
     Document,
     DocumentType,
@@ -155,6 +156,7 @@ class SeedSummary:
     conversations: int = 0
     messages: int = 0
     notifications: int = 0
+    compliance_scores: int = 0  # scored by the engine after the commit
     files: int = 0  # demo document files written to the document storage
     seconds: float = 0.0
 
@@ -259,10 +261,32 @@ def seed_demo(
         seeder.summary.files = write_demo_files(session, storage)
     if commit:
         session.commit()
+        seeder.summary.compliance_scores = _score_unscored_clients(session)
     else:
         session.flush()
     seeder.summary.seconds = time.perf_counter() - started
     return seeder.summary
+
+
+def _score_unscored_clients(session: Session) -> int:
+    """The demo firms' clients without a compliance score get one from the engine (their own
+    transaction, after the seed's), so the first screens show real scores and breakdowns."""
+    from ..compliance_scoring import recalculate
+
+    scored = 0
+    for code in (ref.DEMO_TENANT["code"], ref.SECOND_TENANT["code"]):
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.code == code))
+        if tenant_id is None:
+            continue
+        unscored = session.scalars(
+            select(Client.id).where(
+                Client.tenant_id == tenant_id,
+                ~select(ComplianceScore.id).where(ComplianceScore.client_id == Client.id).exists(),
+            )
+        ).all()
+        if unscored:
+            scored += recalculate(session, tenant_id=tenant_id, client_ids=unscored).clients
+    return scored
 
 
 def demo_pdf(
