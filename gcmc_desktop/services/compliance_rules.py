@@ -199,22 +199,14 @@ def update_rule_set(
 
 
 def rule_count(ctx: Context, rule_set_id: int) -> int:
-    return int(
-        ctx.session.scalar(
-            select(func.count())
-            .select_from(ComplianceRule)
-            .where(ComplianceRule.rule_set_id == rule_set_id)
-        )
-        or 0
-    )
+    return records.child_count(ctx, ComplianceRule.rule_set_id, rule_set_id)
 
 
 def delete_impact(ctx: Context, rule_set_id: int) -> str:
     """Before asking to delete: its rules go with it."""
     require(ctx, MODULE, "view")
     records.get(ctx, ComplianceRuleSet, rule_set_id)
-    n = rule_count(ctx, rule_set_id)
-    return f"Its {n} rule{'' if n == 1 else 's'} will be deleted with it." if n else ""
+    return records.cascade_note(rule_count(ctx, rule_set_id), "rule")
 
 
 def delete_rule_set(ctx: Context, rule_set_id: int) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..models import Base
@@ -340,3 +340,16 @@ def delete(ctx: Context, model: type[M], ident: Any) -> None:
         obj = get(ctx, model, ident, for_update=True)
         ctx.session.delete(obj)
         ctx.session.commit()
+
+
+def child_count(ctx: Context, parent_column: Any, parent_id: int) -> int:
+    """How many rows point at `parent_id` through `parent_column` (e.g. a rule set's rules)."""
+    return int(ctx.session.scalar(select(func.count()).where(parent_column == parent_id)) or 0)
+
+
+def cascade_note(n: int, noun: str, plural: str | None = None) -> str:
+    """What a delete question adds when the key cascades: "Its 3 rules will be deleted with
+    it." ("" for none)."""
+    if not n:
+        return ""
+    return f"Its {n} {noun if n == 1 else plural or noun + 's'} will be deleted with it."

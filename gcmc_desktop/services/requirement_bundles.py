@@ -69,21 +69,13 @@ def update_bundle(
 
 
 def item_count(ctx: Context, bundle_id: int) -> int:
-    return int(
-        ctx.session.scalar(
-            select(func.count())
-            .select_from(RequirementBundleItem)
-            .where(RequirementBundleItem.bundle_id == bundle_id)
-        )
-        or 0
-    )
+    return records.child_count(ctx, RequirementBundleItem.bundle_id, bundle_id)
 
 
 def delete_impact(ctx: Context, bundle_id: int) -> str:
     require(ctx, MODULE, "view")
     records.get(ctx, RequirementBundle, bundle_id)
-    n = item_count(ctx, bundle_id)
-    return f"Its {n} item{'' if n == 1 else 's'} will be deleted with it." if n else ""
+    return records.cascade_note(item_count(ctx, bundle_id), "item")
 
 
 def delete_bundle(ctx: Context, bundle_id: int) -> None:

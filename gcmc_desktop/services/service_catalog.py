@@ -158,10 +158,7 @@ def delete_impact(ctx: Context, service_id: int) -> str:
     blocked = in_use_error(ctx, service)
     if blocked is not None:
         raise blocked
-    n = usage(ctx, service_id)["templates"]
-    if not n:
-        return ""
-    return f"Its {n} workflow template{'' if n == 1 else 's'} will be deleted with it."
+    return records.cascade_note(usage(ctx, service_id)["templates"], "workflow template")
 
 
 def delete_service(ctx: Context, service_id: int) -> None:
