@@ -233,6 +233,8 @@ class MainWindow(QMainWindow):
             self,
             lambda: self.compliance_jobs.recalculate_if_stale(),
         )
+        # A window left open overnight: the hourly check finds the day-old scores too.
+        self.generation_timer.timeout.connect(lambda: self.compliance_jobs.recalculate_if_stale())
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
