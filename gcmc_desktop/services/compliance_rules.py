@@ -431,9 +431,7 @@ def get_rule(ctx: Context, rule_id: int) -> dict[str, Any]:
 
 def create_rule(ctx: Context, data: dict[str, Any], **scope: Any) -> dict[str, Any]:
     """A new rule; a page scoped to one rule set passes its `rule_set_id`."""
-    data = dict(data)
-    if scope.get("rule_set_id") is not None and not data.get("rule_set_id"):
-        data["rule_set_id"] = scope["rule_set_id"]
+    data = crud.scoped(data, scope, "rule_set_id")
     return get_rule(ctx, RULES.create(ctx, data)["id"])
 
 

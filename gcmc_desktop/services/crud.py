@@ -81,3 +81,12 @@ class Entity(Generic[M]):
     def delete(self, ctx: Context, ident: Any) -> None:
         require(ctx, self.module, self.action("delete"))
         records.delete(ctx, self.model, ident)
+
+
+def scoped(data: Mapping[str, Any], scope: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A new child record's values on a page scoped to its parent (one rule set's rules, one
+    service's templates): the scope's parent id unless the form chose one."""
+    values = dict(data)
+    if scope.get(key) is not None and not values.get(key):
+        values[key] = scope[key]
+    return values

@@ -265,9 +265,7 @@ def get_item(ctx: Context, item_id: int) -> dict[str, Any]:
 
 def create_item(ctx: Context, data: dict[str, Any], **scope: Any) -> dict[str, Any]:
     """A new item at the end of its bundle; a page scoped to a bundle passes `bundle_id`."""
-    data = dict(data)
-    if scope.get("bundle_id") is not None and not data.get("bundle_id"):
-        data["bundle_id"] = scope["bundle_id"]
+    data = crud.scoped(data, scope, "bundle_id")
     return get_item(ctx, ITEMS.create(ctx, data)["id"])
 
 

@@ -166,9 +166,7 @@ def list_templates(ctx: Context, service_id: int | None = None) -> list[dict[str
 
 def create_template(ctx: Context, data: dict[str, Any], **scope: Any) -> dict[str, Any]:
     """A new template; a page scoped to one service passes its `service_id`."""
-    data = dict(data)
-    if scope.get("service_id") is not None and not data.get("service_id"):
-        data["service_id"] = scope["service_id"]
+    data = crud.scoped(data, scope, "service_id")
     created = TEMPLATES.create(ctx, data)
     return get_template(ctx, created["id"])
 
