@@ -13,7 +13,8 @@ from .common import CommandError, engine_for
 
 def register(groups: argparse._SubParsersAction) -> None:
     parser = groups.add_parser(
-        "maintenance", help="housekeeping: expired sessions, document expiry, orphaned files"
+        "maintenance",
+        help="housekeeping: expired sessions, document expiry, orphaned files, health, vacuum",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="TASK")
     commands.add_parser("sessions", help="delete expired login sessions").set_defaults(
@@ -36,6 +37,21 @@ def register(groups: argparse._SubParsersAction) -> None:
         "--folder", help="the document folder (default: this workstation's storage preference)"
     )
     orphans.set_defaults(handler=cmd_orphans)
+    health = commands.add_parser(
+        "health",
+        help="database health: sizes, hit ratios, unused indexes, bloat, long queries, backups",
+    )
+    health.add_argument(
+        "--long-after-seconds",
+        type=float,
+        default=60,
+        help="report queries running longer than this (default 60)",
+    )
+    health.add_argument("--backups", metavar="FOLDER", help="the backups folder to report on")
+    health.set_defaults(handler=cmd_health)
+    commands.add_parser(
+        "vacuum", help="VACUUM ANALYZE every table (reclaims dead rows, refreshes statistics)"
+    ).set_defaults(handler=cmd_vacuum)
 
 
 def _storage(args: argparse.Namespace):
@@ -85,4 +101,73 @@ def cmd_documents(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
         changed = refresh_statuses(engine)
     print(f"Marked {changed} document(s) expired.")
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from ..services.backup import list_backups
+    from ..services.db_health import health_report, human_bytes
+    from .backup import default_backup_dir
+
+    folder = Path(args.backups) if args.backups else default_backup_dir()
+    with engine_for(args) as engine:
+        report = health_report(
+            engine, long_after_seconds=args.long_after_seconds, backups=list_backups(folder)
+        )
+
+    def percent(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 100:.1f} %"
+
+    print(
+        f"PostgreSQL {report.server_version}, database {report.database}: "
+        f"{human_bytes(report.database_bytes)}"
+    )
+    print(
+        f"Cache hit ratio {percent(report.cache_hit_ratio)}, "
+        f"index hit ratio {percent(report.index_hit_ratio)}"
+    )
+    print("Largest tables (size, rows, dead rows, last vacuum, last analyze):")
+    for t in report.tables[:15]:
+        print(
+            f"  {t.name:32} {human_bytes(t.total_bytes):>9} {t.rows:>10} "
+            f"{t.dead_share * 100:5.1f} %  {_when(t.last_vacuum)}  {_when(t.last_analyze)}"
+        )
+    print(f"Unused indexes: {len(report.unused_indexes)}")
+    for ix in report.unused_indexes[:10]:
+        print(f"  {ix.table}.{ix.name} ({human_bytes(ix.bytes)})")
+    scope = "" if report.sees_all_sessions else " (own sessions only: not a superuser)"
+    print(
+        f"Connections per role{scope}: "
+        + ", ".join(f"{role} {n}" for role, n in report.connections.items())
+    )
+    print(f"Queries running over {args.long_after_seconds:g} s: {len(report.long_queries)}")
+    for q in report.long_queries:
+        print(f"  pid {q.pid} {q.role} {q.seconds:.0f} s {q.state}: {q.query[:120]}")
+    print(
+        f"Backups in {folder}: {report.backups}, oldest {_when(report.oldest_backup)}, "
+        f"newest {_when(report.newest_backup)}"
+    )
+    for warning in report.warnings:
+        print(f"Warning: {warning}")
+    return 0
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+def cmd_vacuum(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..services.db_health import vacuum_analyze
+
+    def progress(table: str, done: int, total: int) -> None:
+        if table and sys.stderr.isatty():
+            print(f"\r  {done + 1}/{total} {table:40}", end="", file=sys.stderr, flush=True)
+
+    with engine_for(args) as engine:
+        done = vacuum_analyze(engine, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"Vacuumed and analysed {len(done)} table(s).")
     return 0
