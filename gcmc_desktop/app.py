@@ -81,8 +81,16 @@ class Application:
             return
         from .views.main_window import MainWindow
 
+        local = None
+        if self._local is not None and not os.environ.get("DATABASE_URL"):
+            from .views.local_server import LocalServer
+
+            local = LocalServer.embedded(self._local[0].gateway_url)
         self.window = MainWindow(
-            dialog.context, on_sign_out=self._signed_out, on_close=QApplication.quit
+            dialog.context,
+            on_sign_out=self._signed_out,
+            on_close=QApplication.quit,
+            local_server=local,
         )
         self.window.show()
         # Everything loaded so far (Qt, SQLAlchemy, boto3…) lives for the whole run: freezing it

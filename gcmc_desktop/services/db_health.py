@@ -7,11 +7,12 @@ members of `pg_read_all_stats`: the report says when it sees only the connected 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 Progress = Callable[[str, int, int], None]
 Cancelled = Callable[[], bool]
@@ -81,13 +82,14 @@ def _ratio(hit: int | None, read: int | None) -> float | None:
 
 
 def health_report(
-    engine: Engine,
+    bind: Engine | Connection,
     *,
     long_after_seconds: float = 60,
     backups: list | None = None,
 ) -> HealthReport:
-    """Read the health figures; `backups` (services.backup.list_backups) adds their ages."""
-    with engine.connect() as conn:
+    """Read the health figures (on an engine, or a staff user's own connection: what its role
+    may see); `backups` (services.backup.list_backups) adds their ages."""
+    with bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind) as conn:
         version = conn.scalar(text("SHOW server_version"))
         database = conn.scalar(text("SELECT current_database()"))
         size = conn.scalar(text("SELECT pg_database_size(current_database())"))

@@ -39,6 +39,7 @@ from .compliance_jobs import ComplianceJobs
 from .connection_monitor import ConnectionMonitor
 from .kit.bus import change_bus
 from .kit.operations import run_operation
+from .local_server import LocalServer, ScheduledBackups
 from .workers import monitor, run_job
 
 
@@ -162,10 +163,14 @@ class MainWindow(QMainWindow):
         *,
         on_sign_out: Callable[[], None] | None = None,
         on_close: Callable[[], None] | None = None,
+        local_server: LocalServer | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # The embedded server this workstation runs, if it does: it backs itself up daily.
+        self.local_server = local_server
+        self.backups = ScheduledBackups(local_server, self) if local_server else None
         self._on_sign_out = on_sign_out
         self._on_close = on_close
         self._section_tabs: dict[str, QWidget] = {}
@@ -458,8 +463,14 @@ class MainWindow(QMainWindow):
             "messages": self._messages_page,
             "compliance": self._compliance_page,
             "dashboard": self._dashboard_page,
+            "admin": self._database_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
+
+    def _database_page(self) -> QWidget:
+        from .database_page import DatabasePage
+
+        return DatabasePage(self.ctx, server=self.local_server)
 
     def _documents_page(self) -> QWidget:
         if self.storage is None or self.uploads is None:
