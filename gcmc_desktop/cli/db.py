@@ -47,7 +47,10 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with engine_for(args) as engine:
         before = migrate.current_revision(engine)
-        migrate.upgrade(engine, args.revision)
+        try:
+            migrate.upgrade(engine, args.revision)
+        except migrate.MigrationBlocked as exc:
+            raise CommandError(str(exc), exit_code=4) from exc
         after = migrate.current_revision(engine)
     elapsed = time.perf_counter() - started
     if before == after:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +13,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from .contract import ContractReport, existing_tables, load_contract, verify
+
+_log = logging.getLogger(__name__)
 
 BASELINE = "0001_baseline"
 VERSION_TABLE = "alembic_version"
@@ -51,9 +56,50 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    with _connected(engine) as config:
-        command.upgrade(config, revision)
+# A migration step waits at most this long for a lock other sessions hold; while it waits,
+# every writer queued behind it waits too, so this bounds how long staff can be blocked.
+LOCK_TIMEOUT_S = 3.0
+ATTEMPTS = 5
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class MigrationBlocked(RuntimeError):
+    """Other sessions kept a table busy through every attempt; what was done is committed."""
+
+
+def upgrade(
+    engine: Engine,
+    revision: str = "head",
+    *,
+    lock_timeout: float = LOCK_TIMEOUT_S,
+    attempts: int = ATTEMPTS,
+    pause: float = 2.0,
+) -> None:
+    """Bring the schema to `revision`, one committed transaction per migration, each DDL
+    statement waiting at most `lock_timeout` for its lock; a step that times out is rolled
+    back and retried (after `pause`, growing), and after `attempts` the upgrade stops with
+    MigrationBlocked — the steps before it stay applied, and running it again continues."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f"SET lock_timeout = '{int(lock_timeout * 1000)}ms'"))
+                conn.commit()
+                command.upgrade(alembic_config(conn), revision)
+                conn.commit()
+            return
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            if attempt == attempts:
+                at = current_revision(engine) or "no schema"
+                raise MigrationBlocked(
+                    f"The upgrade waited for tables other sessions kept busy "
+                    f"({attempts} attempts, {lock_timeout:g} s each) and stopped at {at}; "
+                    "nothing was left half-done. Run `gcmc db upgrade` again when the "
+                    "database is quieter."
+                ) from None
+            _log.warning("Upgrade step waited over %s s for a lock; retrying", lock_timeout)
+            time.sleep(pause * attempt)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

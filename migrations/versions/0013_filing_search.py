@@ -19,15 +19,14 @@ from __future__ import annotations
 
 from alembic import op
 
+from gcmc_desktop.db.online import create_index_concurrently
+
 revision = "0013_filing_search"
 down_revision = "0012_requests"
 branch_labels = None
 depends_on = None
 
 UPGRADE = r"""
-CREATE INDEX desktop_filings_reference_trgm ON filings USING gin ("referenceNumber" gin_trgm_ops);
-CREATE INDEX desktop_filings_period_label_trgm ON filings USING gin ("periodLabel" gin_trgm_ops);
-
 CREATE FUNCTION desktop_filing_search(p_tenant integer, p_term text, p_limit integer DEFAULT NULL)
 RETURNS SETOF integer
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 200 AS $$
@@ -57,7 +56,18 @@ DROP INDEX IF EXISTS desktop_filings_reference_trgm;
 """
 
 
+# Filings is one of the platform's busiest tables: its indexes are built without blocking
+# writers (db/online.py).
+INDEXES = (
+    ("desktop_filings_reference_trgm", 'USING gin ("referenceNumber" gin_trgm_ops)'),
+    ("desktop_filings_period_label_trgm", 'USING gin ("periodLabel" gin_trgm_ops)'),
+)
+
+
 def upgrade() -> None:
+    # Indexes first: if one waits too long the step stops before anything else is applied.
+    for name, definition in INDEXES:
+        create_index_concurrently(name, "filings", definition)
     op.execute(UPGRADE)
 
 
