@@ -49,9 +49,9 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def default_backup_dir() -> Path:
-    from ..db.embedded import data_dir
+    from ..services.backup import default_backup_dir as default
 
-    return data_dir() / "backups"
+    return default()
 
 
 def _storage_folder(args: argparse.Namespace) -> Path | None:

@@ -16,18 +16,19 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from ..db import make_engine, session_factory
+from ..db.compat import check_schema
 from ..models import Permission, User, utcnow
 from ..models import Session as LoginSession
 from . import passwords, users
 from .audit import enable_audit
 from .catalog import ROLE_PERMISSIONS
 from .context import Context
-from .errors import ServiceError
+from .errors import SchemaOutdated, ServiceError
 from .integrity import install_error_translation, register_constraint_message
 from .scoping import scope_session
 
@@ -222,10 +223,20 @@ def _context(
         return session
 
     session = make_session()
+    schema = check_schema(session.connection())
+    if not schema.usable:
+        session.close()
+        raise SchemaOutdated(schema.message())
     if new_row is not None:
         session.add(new_row)
     permissions = effective_permissions(session, membership.role_id, membership.role_name)
     session.commit()
+    if schema.read_only:
+        # Sign-in's own rows are written; from here on every transaction is read-only, so a
+        # write this older code does not understand can never reach the newer schema.
+        session.close()
+        _make_read_only(signed_in.engine)
+        session = make_session()
     ctx = Context(
         session=session,
         user_id=signed_in.user_id,
@@ -240,6 +251,8 @@ def _context(
         session_token=token,
         ip_address=ip_address,
         user_agent=user_agent,
+        notice=schema.message(),
+        read_only=schema.read_only,
     )
     actor = ctx.actor
     enable_audit(session, membership.tenant_id, actor)
@@ -251,6 +264,16 @@ def _context(
 
     ctx.session_maker = make_audited_session
     return ctx
+
+
+def _make_read_only(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()
+
+    engine.dispose()  # pooled connections opened before are not read-only
 
 
 def open_context(
@@ -360,7 +383,7 @@ def check_session(ctx: Context) -> None:
 
 def sign_out(ctx: Context) -> None:
     """End the session (and a remembered device, if this was one)."""
-    if ctx.session_token:
+    if ctx.session_token and not ctx.read_only:  # read-only: the session row expires
         ctx.session.execute(text("SELECT gcmc_forget_device()"))
         ctx.session.query(LoginSession).filter(LoginSession.token == ctx.session_token).delete()
         ctx.session.commit()

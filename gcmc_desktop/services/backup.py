@@ -115,6 +115,13 @@ def _schema_revision(conn: Connection) -> str | None:
 # -------------------------------------------------------------------------------- creating
 
 
+def default_backup_dir() -> Path:
+    """Where backups go by default: `backups` in the application's data directory."""
+    from ..db.embedded import data_dir
+
+    return data_dir() / "backups"
+
+
 def default_name(now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return f"gcmc-backup-{stamp}{SUFFIX}"

@@ -38,10 +38,18 @@ class Context:
     session_token: str | None = None
     ip_address: str | None = None
     user_agent: str = ""
+    # The schema is newer than this code (db/compat.py): what to tell the user, and whether
+    # the database is open read-only.
+    notice: str = ""
+    read_only: bool = False
     # Makes another session with the same tenant scope and audit (set by the login service).
     session_maker: Callable[[], Session] | None = field(default=None, repr=False)
 
     def can(self, module: str, action: str) -> bool:
+        # Read-only (db/compat.py): the screens offer no changes, background work writes
+        # nothing; the database refuses any write that gets past this anyway.
+        if self.read_only and action != "view":
+            return False
         return allows(self.permissions, module, action)
 
     @contextmanager
@@ -75,6 +83,10 @@ def allows(permissions: frozenset[tuple[str, str]], module: str, action: str) ->
 def require(ctx: Context, module: str, action: str) -> None:
     """The permission gate every service calls before reading or writing."""
     if not ctx.can(module, action):
+        if ctx.read_only:
+            from .integrity import READ_ONLY_MESSAGE
+
+            raise PermissionDenied(READ_ONLY_MESSAGE)
         raise PermissionDenied(
             f"Your role ({ctx.role_name}) may not {action} {module.replace('_', ' ')}."
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import URL
 
 Progress = Callable[[str, int, int], None]
 Cancelled = Callable[[], bool]
@@ -214,3 +215,24 @@ def vacuum_analyze(
             done.append(table)
         progress("", len(done), len(tables))
     return done
+
+
+def health_report_at(url: URL, **options) -> HealthReport:
+    """`health_report` on a connection of its own to `url` (an administrator's)."""
+    from ..db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return health_report(engine, **options)
+    finally:
+        engine.dispose()
+
+
+def vacuum_analyze_at(url: URL, **options) -> list[str]:
+    from ..db import make_engine
+
+    engine = make_engine(url, statement_timeout=None)
+    try:
+        return vacuum_analyze(engine, **options)
+    finally:
+        engine.dispose()

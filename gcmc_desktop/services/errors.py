@@ -19,6 +19,7 @@ __all__ = [
     "InUseError",
     "NotFoundError",
     "PermissionDenied",
+    "SchemaOutdated",
     "ServiceError",
     "ValidationError",
 ]
@@ -176,3 +177,7 @@ class DuplicateError(ServiceError):
         self.fields: dict[str, Any] = dict(fields or {})
         self.constraint = constraint
         super().__init__(message)
+
+
+class SchemaOutdated(ServiceError):
+    """The database's schema is older than this workstation's code needs."""

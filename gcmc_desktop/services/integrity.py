@@ -433,6 +433,10 @@ _NUL_MESSAGE = "A text contains an invisible NUL character, which cannot be stor
 _SURROGATE_MESSAGE = (
     "A text contains a broken character (an unpaired surrogate), which cannot be stored."
 )
+READ_ONLY_MESSAGE = (
+    "Nothing was changed: this workstation has the database open read-only, because its "
+    "GCMC Desktop is older than the database's schema. Install the update to make changes."
+)
 _GENERIC = (
     "The database could not complete this request. Try again; if it keeps happening, tell "
     "your administrator."
@@ -493,6 +497,8 @@ def _translate(exc: BaseException, orig: BaseException | None, disconnect: bool)
         return ServiceError(primary[:1].upper() + primary[1:].rstrip(".") + ".")
     if state == "42501":
         return PermissionDenied("The database refused this change for your account.")
+    if state == "25006":  # read_only_sql_transaction: see db/compat.py
+        return PermissionDenied(READ_ONLY_MESSAGE)
     if (state or "").startswith("28"):
         return PermissionDenied("The database no longer accepts your sign-in. Sign in again.")
     if state in _RETRY_STATES:

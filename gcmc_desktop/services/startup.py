@@ -15,16 +15,12 @@ from sqlalchemy import Engine, select
 
 from ..db import DatabaseTarget, make_engine, migrate, resolve_database_url, session_factory
 from ..models import Tenant
-from .errors import ServiceError
+from .errors import SchemaOutdated
 from .storage import StorageError, StorageProvider
 
 Progress = Callable[[str], None]
 
 _log = logging.getLogger(__name__)
-
-
-class SchemaOutdated(ServiceError):
-    pass
 
 
 @dataclass
@@ -42,10 +38,15 @@ def prepare_database(
     target = resolve_database_url()
     # Migrating and seeding are long maintenance work: no statement time limit.
     engine = make_engine(target.url, statement_timeout=None)
+    from ..db.compat import BEHIND, compare
+
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
+    # A database ahead of this code (a newer version migrated it) is never touched here:
+    # signing in says whether this version may still write to it (db/compat.py).
+    state = compare(current, None).state if current != head else None
     if target.embedded:
-        if current != head:
+        if state == BEHIND:
             progress("Preparing the database schema…")
             migrate.upgrade(engine)
         with session_factory(engine)() as session:
@@ -60,7 +61,7 @@ def prepare_database(
                 session.commit()
             if storage is not None:
                 _restore_demo_files(session, storage, progress)
-    elif current != head:
+    elif state == BEHIND:
         engine.dispose()
         state = "has no GCMC schema" if current is None else f"is at schema {current}"
         raise SchemaOutdated(

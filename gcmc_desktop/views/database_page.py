@@ -199,16 +199,11 @@ class DatabasePage(QWidget):
         ctx, admin_url = self.ctx, self.admin_url
 
         def work(_control: JobControl) -> HealthReport:
-            from ..db import make_engine
-            from ..services.db_health import health_report
+            from ..services.db_health import health_report, health_report_at
 
             backups = self._backups() if self.backup_dir else None
             if admin_url is not None:
-                engine = make_engine(admin_url)
-                try:
-                    return health_report(engine, backups=backups)
-                finally:
-                    engine.dispose()
+                return health_report_at(admin_url, backups=backups)
             with ctx.reading() as session:
                 return health_report(session.connection(), backups=backups)
 
@@ -273,18 +268,13 @@ class DatabasePage(QWidget):
         admin_url = self.admin_url
 
         def work(control: JobControl) -> list[str]:
-            from ..db import make_engine
-            from ..services.db_health import vacuum_analyze
+            from ..services.db_health import vacuum_analyze_at
 
-            engine = make_engine(admin_url, statement_timeout=None)
-            try:
-                return vacuum_analyze(
-                    engine,
-                    progress=lambda table, done, total: control.progress(done, total, table),
-                    cancelled=lambda: control.cancelled,
-                )
-            finally:
-                engine.dispose()
+            return vacuum_analyze_at(
+                admin_url,
+                progress=lambda table, done, total: control.progress(done, total, table),
+                cancelled=lambda: control.cancelled,
+            )
 
         self._start(
             work,

@@ -37,12 +37,12 @@ class LocalServer:
     @classmethod
     def embedded(cls, admin_url: URL) -> LocalServer:
         from .. import settings as app_settings
-        from ..db.embedded import data_dir
+        from ..services.backup import default_backup_dir
         from ..services.storage.base import default_folder
 
         values, _secret = app_settings.load_storage()
         folder = (values.folder or default_folder()) if values.kind == "local" else None
-        return cls(admin_url, data_dir() / "backups", folder)
+        return cls(admin_url, default_backup_dir(), folder)
 
 
 def backup_preferences() -> tuple[bool, int]:

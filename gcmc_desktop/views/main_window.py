@@ -153,6 +153,11 @@ def _open_storage():  # -> tuple[StorageProvider | None, str | None]
         return None, f"{exc.message} Check Edit → Preferences."
 
 
+SCHEMA_NOTICE_STYLE = (
+    "background: #fff4e5; color: #663c00; border-bottom: 1px solid #f0c27b; padding: 6px 10px;"
+)
+
+
 class MainWindow(QMainWindow):
     signOutRequested = Signal()
     contextChanged = Signal(object)
@@ -175,7 +180,8 @@ class MainWindow(QMainWindow):
         self._on_close = on_close
         self._section_tabs: dict[str, QWidget] = {}
         self._client_tabs: dict[int, QWidget] = {}
-        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
+        read_only = " (read-only)" if ctx.read_only else ""
+        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}{read_only}")
         self.setMinimumSize(QSize(900, 560))
 
         self.nav = QListWidget()
@@ -207,7 +213,19 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        # A schema newer than this version (db/compat.py): said once, above everything.
+        self.schema_notice = QLabel(ctx.notice)
+        self.schema_notice.setObjectName("schemaNotice")
+        self.schema_notice.setWordWrap(True)
+        self.schema_notice.setStyleSheet(SCHEMA_NOTICE_STYLE)
+        self.schema_notice.setVisible(bool(ctx.notice))
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.schema_notice)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         # The width the user gave the navigation; kept whenever the window has room for it.
         self._nav_width = NAV_WIDTH[0]
         splitter.splitterMoved.connect(self._nav_moved)
@@ -768,7 +786,10 @@ class MainWindow(QMainWindow):
             GENERATE_AFTER_START_MS, self, lambda: self.compliance_jobs.recalculate_if_stale()
         )
         self._start_uploads()
-        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}")
+        read_only = " (read-only)" if ctx.read_only else ""
+        self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}{read_only}")
+        self.schema_notice.setText(ctx.notice)
+        self.schema_notice.setVisible(bool(ctx.notice))
         self.who_label.setText(f"{ctx.user_name} · {ctx.tenant_name} · {ctx.role_name}")
         self.new_action.setVisible(ctx.can("clients", "create"))
         self._populate_navigation()
