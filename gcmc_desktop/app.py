@@ -80,7 +80,13 @@ class Application:
             QApplication.quit()
             return
         from .views.main_window import MainWindow
+        from .views.scanning_station import ScanningStation, station_mode
 
+        storage = _configured_storage()
+        if station_mode() and storage is not None:
+            self.window = ScanningStation(dialog.context, storage)
+            self.window.show()
+            return
         self.window = MainWindow(
             dialog.context, on_sign_out=self._signed_out, on_close=QApplication.quit
         )

@@ -69,8 +69,10 @@ def page_sheets(pdf_path: Path) -> list[SheetCode | None]:
     """The sheet code of each page of the PDF (None where the page is not a sheet)."""
     try:
         document = pypdfium2.PdfDocument(str(pdf_path))
-    except pypdfium2.PdfiumError as exc:
-        raise BrokenScan(f"{Path(pdf_path).name} is not a readable PDF ({exc}).") from None
+    except pypdfium2.PdfiumError:
+        raise BrokenScan(
+            f"{Path(pdf_path).name} is not a readable PDF: it is damaged or incomplete."
+        ) from None
     try:
         found: list[SheetCode | None] = []
         for index in range(len(document)):
@@ -130,8 +132,10 @@ def images_to_pdf(images: list[Path], target: Path) -> Path:
 def page_count(pdf_path: Path) -> int:
     try:
         return len(PdfReader(str(pdf_path)).pages)
-    except (PdfReadError, OSError, ValueError) as exc:
-        raise BrokenScan(f"{Path(pdf_path).name} is not a readable PDF ({exc}).") from None
+    except (PdfReadError, OSError, ValueError):
+        raise BrokenScan(
+            f"{Path(pdf_path).name} is not a readable PDF: it is damaged or incomplete."
+        ) from None
 
 
 def write_part(pdf_path: Path, pages: list[int], target: Path) -> Path:

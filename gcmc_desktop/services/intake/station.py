@@ -134,8 +134,12 @@ def process_scan(
         result.pages = scan_pages.page_count(pdf)
         parts = scan_pages.split_points(scan_pages.page_sheets(pdf))
         for number, part in enumerate(parts, start=1):
-            part_pdf = scan_pages.write_part(pdf, part.pages, work_dir / f"part-{number}.pdf")
+            (work_dir / f"{number:02d}").mkdir()
             shown = [p + 1 for p in part.pages]
+            span = f"p{shown[0]}" if len(shown) == 1 else f"p{shown[0]}-{shown[-1]}"
+            part_pdf = scan_pages.write_part(
+                pdf, part.pages, work_dir / f"{number:02d}" / f"{path.stem} {span}.pdf"
+            )
             sheet = part.sheet
             reason = None
             names = None
