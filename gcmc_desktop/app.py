@@ -80,7 +80,13 @@ class Application:
             QApplication.quit()
             return
         from .views.main_window import MainWindow
+        from .views.scanning_station import ScanningStation, station_mode
 
+        storage = _configured_storage()
+        if station_mode() and storage is not None:
+            self.window = ScanningStation(dialog.context, storage)
+            self.window.show()
+            return
         local = None
         if self._local is not None and not os.environ.get("DATABASE_URL"):
             from .views.local_server import LocalServer

@@ -198,6 +198,12 @@ class OverviewTab(QWidget):
         self.edit_button = QPushButton("Edit client…")
         self.edit_button.setVisible(ctx.can("clients", "edit"))
         self.edit_button.clicked.connect(self.editRequested)
+        self.cover_button = QPushButton("Cover sheet…")
+        self.cover_button.setToolTip(
+            "Print a cover sheet: scans behind it are filed to this client"
+        )
+        self.cover_button.setVisible(ctx.can("documents", "create"))
+        self.cover_button.clicked.connect(self.cover_sheet)
         self.labels: dict[str, QLabel | LongText] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -215,6 +221,7 @@ class OverviewTab(QWidget):
             form.addRow(f"{title}:", label)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
+        top.addWidget(self.cover_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         # The fields scroll as a whole when long notes and a small window meet.
         body = QWidget()
@@ -231,6 +238,14 @@ class OverviewTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
+
+    def cover_sheet(self) -> QWidget:
+        from .cover_sheets import CoverSheetDialog
+
+        name = str(self.values.get("name") or self.heading.text() or "")
+        dialog = CoverSheetDialog(self.ctx, client=(name, self.client_id), parent=self)
+        dialog.show()
+        return dialog
 
     def refresh(self) -> None:
         client_id = self.client_id

@@ -309,12 +309,45 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def cover_sheets(self, client: tuple[str, int] | None = None) -> QWidget:
+        from .cover_sheets import CoverSheetDialog
+
+        dialog = CoverSheetDialog(self.ctx, client=client, parent=self)
+        dialog.show()
+        return dialog
+
+    def scanning_station(self) -> QWidget | None:
+        """The station window beside this one (the station mode opens it alone at start)."""
+        if self.storage is None:
+            QMessageBox.warning(
+                self, "Scanning station", self.storage_error or "Storage is not set up."
+            )
+            return None
+        from .scanning_station import ScanningStation
+
+        if getattr(self, "_station", None) is None:
+            self._station = ScanningStation(self.ctx, self.storage, outbox=self._outbox())
+        self._station.show()
+        self._station.raise_()
+        return self._station
+
+    def _outbox(self):
+        from ..services.outbox import Outbox
+
+        return getattr(self.uploads, "outbox", None) or Outbox()
+
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         self.new_action = self._action("&New client…", self.new_item, "Ctrl+N")
         self.new_action.setVisible(self.ctx.can("clients", "create"))
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.cover_sheets_action = self._action("Print &cover sheets…", self.cover_sheets)
+        self.station_action = self._action("Scanning &station…", self.scanning_station)
+        for action in (self.cover_sheets_action, self.station_action):
+            action.setVisible(self.ctx.can("documents", "create"))
+            file_menu.addAction(action)
         file_menu.addSeparator()
         self.switch_action = self._action("S&witch firm…", self.switch_firm)
         file_menu.addAction(self.switch_action)

@@ -1,0 +1,96 @@
+"""Printable cover sheets: a large QR code (read reliably from 150 dpi scans, rotated or noisy)
+and the names in large print for the person feeding the scanner. One page per sheet; many
+sheets make one PDF (the batch for many clients at once)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from .codes import SEPARATOR_CODE, SheetCode
+
+
+@dataclass(frozen=True)
+class Sheet:
+    code: SheetCode
+    firm: str = ""
+    client: str = ""
+    document_type: str = ""
+    document: str = ""  # the document that gets a new version, if any
+
+
+def _qr_image(text: str) -> ImageReader:
+    buffer = io.BytesIO()
+    # Error correction H: a quarter of the symbol may be lost to noise, a staple or a fold.
+    segno.make_qr(text, error="h").save(buffer, kind="png", scale=20, border=4)
+    buffer.seek(0)
+    return ImageReader(buffer)
+
+
+def _lines(canvas: Canvas, text: str, font: str, size: int, y: float, width: float) -> float:
+    for line in simpleSplit(text, font, size, width)[:3]:
+        canvas.setFont(font, size)
+        canvas.drawCentredString(A4[0] / 2, y, line)
+        y -= size * 1.25
+    return y
+
+
+def write_sheets(sheets: list[Sheet], target: Path) -> Path:
+    """Write `sheets` as one PDF at `target` (written beside it, then renamed)."""
+    target = Path(target)
+    partial = target.with_name(target.name + ".partial")
+    canvas = Canvas(str(partial), pagesize=A4, pageCompression=1)
+    canvas.setTitle("GCMC cover sheets")
+    width = A4[0] - 4 * cm
+    for sheet in sheets:
+        separator = not sheet.code.is_cover
+        y = A4[1] - 3 * cm
+        canvas.setFont("Helvetica-Bold", 28)
+        canvas.drawCentredString(
+            A4[0] / 2, y, "SEPARATOR SHEET" if separator else "GCMC COVER SHEET"
+        )
+        y -= 1.2 * cm
+        canvas.setFont("Helvetica", 12)
+        canvas.drawCentredString(
+            A4[0] / 2,
+            y,
+            "Scan this page in front of the pages it belongs to. It is removed automatically.",
+        )
+        size = 10 * cm
+        canvas.drawImage(
+            _qr_image(sheet.code.encode()), (A4[0] - size) / 2, y - 1 * cm - size, size, size
+        )
+        y = y - 2 * cm - size
+        if separator:
+            _lines(
+                canvas, "Pages after this sheet go to the review queue.", "Helvetica", 16, y, width
+            )
+        else:
+            y = _lines(
+                canvas,
+                sheet.client or f"Client {sheet.code.client_id}",
+                "Helvetica-Bold",
+                30,
+                y,
+                width,
+            )
+            y = _lines(canvas, sheet.document_type, "Helvetica", 22, y - 0.3 * cm, width)
+            if sheet.document:
+                y = _lines(canvas, f"New version of: {sheet.document}", "Helvetica", 16, y, width)
+            if sheet.firm:
+                _lines(canvas, sheet.firm, "Helvetica-Oblique", 14, 2.5 * cm, width)
+        canvas.showPage()
+    canvas.save()
+    partial.replace(target)
+    return target
+
+
+def separator_sheet(target: Path) -> Path:
+    return write_sheets([Sheet(SEPARATOR_CODE)], target)

@@ -1,0 +1,168 @@
+"""Taking files from a scan folder reliably — a local folder or a network share.
+
+A multifunction printer writes a scan over seconds; network shares (SMB, NFS) deliver no file
+events, or late ones. So a file is taken only when:
+- its name is not a temporary one (`.`-files, `~$…`, `.tmp`, `.part`, `.crdownload`);
+- its size and modification time were the same at two looks at least `settle` seconds apart
+  (a slow writer changes one of them between looks; a file renamed into place is stable at
+  once and is taken at the second look);
+- it can be opened for reading and writing — on Windows that fails while the scanner still has
+  it open; elsewhere an advisory lock is tried as well;
+- its SHA-256 is not in the journal of files taken before (the same scan dropped twice, or a
+  move that failed after processing): such a file is moved to `processed/` as a duplicate.
+
+Processed originals move to `processed/YYYY-MM-DD/`, failures to `failed/` with a
+`NAME.reason.txt` beside them. Events (the station's QFileSystemWatcher) only make it look
+sooner; the periodic look alone is enough, which is what a share without events gets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .pages import IMAGE_SUFFIXES, PDF_SUFFIXES
+
+PROCESSED = "processed"
+FAILED = "failed"
+STATE = ".gcmc-intake"
+TEMPORARY_SUFFIXES = {".tmp", ".part", ".partial", ".crdownload", ".download"}
+SCAN_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Observation:
+    size: int
+    mtime_ns: int
+    seen_at: float
+
+
+def is_candidate(path: Path) -> bool:
+    name = path.name
+    if name.startswith((".", "~$")) or path.suffix.lower() in TEMPORARY_SUFFIXES:
+        return False
+    return path.suffix.lower() in SCAN_SUFFIXES
+
+
+def _openable(path: Path) -> bool:
+    try:
+        handle = open(path, "rb+")  # noqa: SIM115 - closed below; Windows refuses while written
+    except OSError:
+        return False
+    with handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: the open above was the test
+            return True
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return True
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Journal:
+    """The checksums of the files taken from this folder, one JSON line each (append-only:
+    a crash loses at most the line being written)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: dict[str, dict] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    self._seen[entry["sha256"]] = entry
+
+    def __contains__(self, sha256: str) -> bool:
+        return sha256 in self._seen
+
+    def get(self, sha256: str) -> dict | None:
+        return self._seen.get(sha256)
+
+    def record(self, sha256: str, name: str, outcome: str) -> None:
+        entry = {"sha256": sha256, "name": name, "outcome": outcome, "at": _now()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(entry) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        self._seen[sha256] = entry
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ScanFolder:
+    def __init__(self, root: Path | str, *, settle: float = 2.0) -> None:
+        self.root = Path(root)
+        self.settle = settle
+        self.journal = Journal(self.root / STATE / "journal.jsonl")
+        self._seen: dict[Path, Observation] = {}
+
+    def ready(self, now: float | None = None) -> list[Path]:
+        """Files that may be taken now (oldest first); remembers what it saw for next time."""
+        now = time.monotonic() if now is None else now
+        found: dict[Path, Observation] = {}
+        ready: list[tuple[int, Path]] = []
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return []  # the share went away: look again later
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if not entry.is_file() or not is_candidate(path):
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            before = self._seen.get(path)
+            current = Observation(stat.st_size, stat.st_mtime_ns, now)
+            if before and (before.size, before.mtime_ns) == (current.size, current.mtime_ns):
+                current = before  # keep when it first looked like this
+                if now - before.seen_at >= self.settle and stat.st_size > 0 and _openable(path):
+                    ready.append((stat.st_mtime_ns, path))
+            found[path] = current
+        self._seen = found
+        return [p for _m, p in sorted(ready)]
+
+    def _move(self, path: Path, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / path.name
+        counter = 1
+        while target.exists():
+            target = folder / f"{path.stem} ({counter}){path.suffix}"
+            counter += 1
+        shutil.move(str(path), str(target))
+        self._seen.pop(path, None)
+        return target
+
+    def processed(self, path: Path, sha256: str, outcome: str = "filed") -> Path:
+        self.journal.record(sha256, path.name, outcome)
+        day = datetime.now().strftime("%Y-%m-%d")
+        return self._move(path, self.root / PROCESSED / day)
+
+    def failed(self, path: Path, reason: str) -> Path:
+        target = self._move(path, self.root / FAILED)
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"{_now()}\n{reason}\n", encoding="utf-8"
+        )
+        return target

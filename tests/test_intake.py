@@ -1,0 +1,276 @@
+"""Scanning intake on real parts: cover sheets printed as PDFs, "scanned" by rendering them to
+degraded images (150–300 dpi, ±5° rotation, noise, grey background), picked up from a folder
+written slowly or renamed into place, split, and filed through the real outbox into the real
+database as a signed-in DocumentOfficer."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import img2pdf
+import pypdfium2
+import pytest
+from PIL import Image, ImageChops, ImageFilter
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from gcmc_desktop.models import Document, DocumentVersion
+from gcmc_desktop.services import auth, document_types
+from gcmc_desktop.services.context import Context
+from gcmc_desktop.services.intake import pages
+from gcmc_desktop.services.intake.codes import SEPARATOR_CODE, cover, decode
+from gcmc_desktop.services.intake.cover_sheets import Sheet, write_sheets
+from gcmc_desktop.services.intake.pickup import ScanFolder, sha256_of
+from gcmc_desktop.services.intake.review import ReviewQueue
+from gcmc_desktop.services.intake.station import assign, process_scan
+from gcmc_desktop.services.outbox import Outbox, UploadTarget
+from gcmc_desktop.services.storage import LocalFolderStorage
+
+from .security_fixtures import PASSWORD, Firms, build_firms
+
+# ----------------------------------------------------------------------------- making scans
+
+
+def text_page_pdf(text: str) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.setFont("Helvetica", 28)
+    canvas.drawString(80, 700, text)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def degrade(pdf: bytes | Path, dpi: int, angle: float) -> Image.Image:
+    """A page as a cheap scanner returns it: rendered, rotated, greyed, noisy, blurred."""
+    document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    image = document[0].render(scale=dpi / 72).to_pil().convert("L")
+    document.close()
+    image = image.rotate(angle, expand=True, fillcolor=255).point(lambda v: int(v * 0.7 + 45))
+    noise = Image.effect_noise(image.size, 40)
+    return ImageChops.add(image, noise, scale=1.0, offset=-128).filter(
+        ImageFilter.GaussianBlur(0.8)
+    )
+
+
+def scan_pdf(images: list[Image.Image], target: Path) -> Path:
+    """Page images as the scanner's multi-page PDF (JPEG pages, image only, no text layer)."""
+    blobs = []
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=60, dpi=(150, 150))
+        blobs.append(buffer.getvalue())
+    target.write_bytes(img2pdf.convert(blobs))
+    return target
+
+
+def sheet_pdf(tmp_path: Path, code, name: str = "sheet.pdf") -> Path:
+    return write_sheets([Sheet(code, "Alpha Tax", "Alpha Client", "Certificate")], tmp_path / name)
+
+
+# ----------------------------------------------------------------------------- codes
+
+
+def test_codes_round_trip_and_strict_decoding() -> None:
+    sheet = cover(3, 42, 7)
+    assert decode(sheet.encode()) == sheet
+    assert decode(cover(3, 42, 7, 99).encode()).document_id == 99
+    assert decode(SEPARATOR_CODE.encode()) == SEPARATOR_CODE
+    bad = [None, "", "hello", "GCMC1|C|1|2", "GCMC1|C|0|2|3|0", "GCMC1|C|-1|2|3|0"]
+    bad += ["GCMC1|C|1|2|3|x", "GCMC1|C|1|2|99999999999|0", "GCMC2|C|1|2|3|0"]
+    bad += ["GCMC1|C|1|2|3|0|extra", "GCMC1|C|1'; DROP TABLE x|2|3|0", "GCMC1|S|1"]
+    for text in bad:
+        assert decode(text) is None, text
+
+
+@pytest.mark.parametrize(("dpi", "angle"), [(150, -5), (150, 4), (200, 0), (300, 5), (300, -3)])
+def test_sheets_are_found_on_degraded_scans(tmp_path: Path, dpi: int, angle: float) -> None:
+    code = cover(1, 42, 7)
+    sheet = sheet_pdf(tmp_path, code)
+    scan = scan_pdf(
+        [
+            degrade(text_page_pdf("Before"), dpi, angle),
+            degrade(sheet, dpi, angle),
+            degrade(text_page_pdf("After"), dpi, -angle),
+        ],
+        tmp_path / "scan.pdf",
+    )
+    assert pages.page_sheets(scan) == [None, code, None]
+
+
+def test_split_drops_sheets_and_empty_parts() -> None:
+    a, b = cover(1, 2, 3), cover(1, 4, 3)
+    parts = pages.split_points([None, a, None, None, SEPARATOR_CODE, b, None, a])
+    assert [(p.sheet, p.pages) for p in parts] == [
+        (None, [0]),
+        (a, [2, 3]),
+        (b, [6]),
+    ]
+
+
+def test_broken_scans_get_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 this is not really a pdf")
+    with pytest.raises(pages.BrokenScan, match=r"broken\.pdf"):
+        pages.page_sheets(broken)
+    image = tmp_path / "broken.jpg"
+    image.write_bytes(b"\xff\xd8\xff not a jpeg")
+    with pytest.raises(pages.BrokenScan):
+        pages.images_to_pdf([image], tmp_path / "out.pdf")
+
+
+# ----------------------------------------------------------------------------- pickup
+
+
+def wait_ready(folder: ScanFolder, timeout: float = 10.0) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = folder.ready()
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def test_a_slow_writer_is_never_taken_half_written(tmp_path: Path) -> None:
+    folder = ScanFolder(tmp_path, settle=0.3)
+    target = tmp_path / "slow.pdf"
+    done = threading.Event()
+    taken_early: list[Path] = []
+
+    def writer() -> None:
+        with target.open("wb") as out:
+            for _ in range(12):
+                out.write(b"x" * 4096)
+                out.flush()
+                time.sleep(0.1)  # longer pauses than nothing, shorter than `settle`
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while not done.is_set():
+        taken_early += folder.ready()
+        time.sleep(0.02)
+    thread.join()
+    assert taken_early == []
+    assert wait_ready(folder) == [target]
+    assert target.stat().st_size == 12 * 4096
+
+
+def test_a_file_renamed_into_place_and_temporary_names(tmp_path: Path) -> None:
+    folder = ScanFolder(tmp_path, settle=0.2)
+    temporary = tmp_path / ".scan-001.pdf.tmp"
+    temporary.write_bytes(b"%PDF whole")
+    (tmp_path / "~$lock.pdf").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_bytes(b"not a scan")
+    assert folder.ready() == [] and wait_ready(folder, 0.5) == []
+    final = tmp_path / "scan-001.pdf"
+    temporary.rename(final)
+    assert wait_ready(folder) == [final]
+
+
+def test_the_journal_never_takes_the_same_scan_twice(tmp_path: Path) -> None:
+    folder = ScanFolder(tmp_path, settle=0)
+    scan = tmp_path / "a.pdf"
+    scan.write_bytes(b"%PDF same content")
+    digest = sha256_of(scan)
+    moved = folder.processed(scan, digest)
+    assert moved.parent.parent.name == "processed" and moved.exists()
+    again = ScanFolder(tmp_path, settle=0)  # a restart reads the journal back
+    assert digest in again.journal
+    failed = again.failed(moved, "The scan cannot be read.")
+    assert failed.parent.name == "failed"
+    assert "cannot be read" in failed.with_name(failed.name + ".reason.txt").read_text()
+
+
+# ----------------------------------------------------------------------------- filing
+
+
+@pytest.fixture
+def firms(engine: Engine, database_url: Any) -> Firms:
+    return build_firms(engine, database_url, ("DocumentOfficer",))
+
+
+@pytest.fixture
+def officer(firms: Firms) -> Iterator[Context]:
+    ctx = auth.open_context(auth.sign_in(firms.profile, firms.emails["DocumentOfficer"], PASSWORD))
+    yield ctx
+    ctx.session.close()
+
+
+@pytest.fixture
+def parts(tmp_path: Path):
+    store_root = tmp_path / "store"
+    store_root.mkdir()
+    return (
+        LocalFolderStorage(store_root),
+        Outbox(tmp_path / "outbox"),
+        ReviewQueue(tmp_path / "review"),
+    )
+
+
+def test_a_batch_is_split_and_filed_to_the_right_clients(
+    firms: Firms, officer: Context, parts, tmp_path: Path, engine: Engine
+) -> None:
+    storage, outbox, review = parts
+    doc_type = document_types.create_document_type(
+        officer, {"name": "Certificate", "category": "identification", "authority": "GRA"}
+    )["id"]
+    alpha = cover(firms.alpha, firms.alpha_client, doc_type)
+    beta = cover(firms.beta, firms.beta_client, doc_type)  # another firm's sheet
+    scan = scan_pdf(
+        [
+            degrade(text_page_pdf("Loose page"), 200, 1),
+            degrade(sheet_pdf(tmp_path, alpha, "a.pdf"), 200, -4),
+            degrade(text_page_pdf("Certificate page 1"), 200, 2),
+            degrade(text_page_pdf("Certificate page 2"), 200, -2),
+            degrade(sheet_pdf(tmp_path, beta, "b.pdf"), 150, 3),
+            degrade(text_page_pdf("Beta page"), 150, 0),
+        ],
+        tmp_path / "batch.pdf",
+    )
+    result = process_scan(officer, scan, outbox=outbox, storage=storage, review=review)
+    assert result.pages == 6
+    assert [(f.pages, f.client) for f in result.filed] == [([3, 4], "Alpha Client")]
+    reasons = sorted(i.reason for i in result.review)
+    assert reasons == ["No cover sheet before these pages.", "The cover sheet is for another firm."]
+
+    with Session(engine) as s:
+        document = s.scalars(select(Document).where(Document.document_type_id == doc_type)).one()
+        assert document.client_id == firms.alpha_client and document.tenant_id == firms.alpha
+        version = s.get(DocumentVersion, document.latest_version_id)
+    stored = storage.open_read(version.file_url).read()
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 2  # the cover sheet is dropped
+    # Image-only pages: the bundled OCR made them searchable.
+    assert "Certificate page" in (version.ocr_text or "")
+
+    # The same scan dropped again: the outbox recognises the file, nothing recorded twice.
+    again = process_scan(officer, scan, outbox=outbox, storage=storage, review=review)
+    assert "already" in again.filed[0].message.lower()
+    with Session(engine) as s:
+        assert s.scalar(select(DocumentVersion.id).where(DocumentVersion.id > version.id)) is None
+
+    # A person assigns the loose page from the review queue.
+    loose = next(i for i in review.items() if i.reason.startswith("No cover"))
+    assert loose.pages == [1]
+    message = assign(
+        officer,
+        review,
+        loose.id,
+        UploadTarget(client_id=firms.alpha_client, document_type_id=doc_type, title="Loose"),
+        outbox=outbox,
+        storage=storage,
+        ocr=False,  # once is enough for the test: OCR takes seconds a page
+    )
+    assert message and review.get(loose.id) is None
+    with Session(engine) as s:
+        titles = set(s.scalars(select(Document.title).where(Document.tenant_id == firms.alpha)))
+    assert "Loose" in titles
