@@ -132,3 +132,44 @@ def test_the_delete_question_says_it_can_be_restored(
     page.delete_selected()
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT)
     assert RESTORABLE in asked[0]
+
+
+def test_restore_from_the_clients_audit_trail(qtbot, engine: Engine, firms: Firms, admin) -> None:
+    from gcmc_desktop.views.client_workspace import AuditTab
+
+    ids = build_client(engine, firms.alpha)
+    filings.delete_filing(admin, ids["filings"][0])
+    tab = AuditTab(admin, ids["client"])
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    tab.show()
+    qtbot.waitUntil(lambda: tab.model.rowCount() >= 1 and not tab.model.loading, timeout=WAIT)
+    query = tab.model.query
+    rows = [tab.model.row_values(r) for r in range(tab.model.rowCount())]
+    row = next(
+        i
+        for i, v in enumerate(rows)
+        if v["action"] == "delete"
+        and v["entity_type"] == "filing"
+        and v["entity_id"] == ids["filings"][0]
+    )
+    assert tab.restore_button.isVisible() and not tab.restore_button.isEnabled()
+    tab.table.setCurrentIndex(tab.model.index(row, query.column_index("action")))
+    assert tab.restore_button.isEnabled()
+    tab.grab().save("/tmp/trash_trail.png")
+    asked: list[str] = []
+    tab.question = lambda _p, _t, question: asked.append(question) or True
+    tab.restore_button.click()
+    qtbot.waitUntil(lambda: "Restored the filing" in tab.restore_status.text(), timeout=WAIT)
+    assert 'Restore the filing "VAT return — October 2026 #0"?' in asked[0]
+    with engine.connect() as c:
+        assert (
+            c.execute(
+                text('SELECT count(*) FROM filing_documents WHERE "filingId" = :f'),
+                {"f": ids["filings"][0]},
+            ).scalar_one()
+            == 1
+        )
+    # Once restored, the same entry says so instead of restoring twice.
+    tab.restore_button.click()
+    qtbot.waitUntil(lambda: "no longer in Deleted items" in tab.message.text(), timeout=WAIT)

@@ -448,6 +448,28 @@ def _item(row: Any) -> DeletedItem:
     )  # fmt: skip
 
 
+def find_item(ctx: Context, entity_type: str, entity_id: int) -> DeletedItem | None:
+    """The deleted item of one record (e.g. the one a "delete" row of an audit trail names),
+    if it is still kept and not restored; None otherwise."""
+    module = ENTITY_MODULES.get(entity_type)
+    if module is None:
+        return None
+    require(ctx, module, "delete")
+    row = ctx.session.execute(
+        select(TRASH)
+        .where(
+            TRASH.c.tenant_id == ctx.tenant_id,
+            TRASH.c.entity_type == entity_type,
+            TRASH.c.entity_id == entity_id,
+            TRASH.c.restored_at.is_(None),
+            TRASH.c.deleted_at >= utcnow() - RETENTION,
+        )
+        .order_by(TRASH.c.deleted_at.desc(), TRASH.c.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else _item(row)
+
+
 def deleted_items_of_client(ctx: Context, client_id: int) -> list[DeletedItem]:
     """What was deleted in one client (for "Restore…" in its audit trail), newest first."""
     entities = deletable_entities(ctx)
@@ -684,6 +706,7 @@ __all__ = [
     "DeletedItem",
     "deletable_entities",
     "deleted_items_of_client",
+    "find_item",
     "get_item",
     "is_trashable",
     "keep",
