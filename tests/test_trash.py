@@ -629,3 +629,42 @@ def test_the_orphans_run_purges_old_items_itself(
     with engine.connect() as c:
         left = c.execute(text('SELECT "entityType" FROM desktop_trash')).scalars().all()
     assert left == ["filing"]
+
+
+def test_a_role_that_may_delete_clients_but_not_create_documents_is_told_why(
+    engine: Engine, firms: Firms, admin_ctx: Context
+) -> None:
+    """The restore inserts as the user: row-level security refuses what their role could not
+    have created, and the message says so; nothing changes."""
+    from gcmc_desktop.services import users
+
+    with engine.begin() as c:
+        role = one(
+            c,
+            'INSERT INTO roles ("tenantId", name, "updatedAt") VALUES (:t, \'Archivist\', now())',
+            t=firms.alpha,
+        )
+        grants = [("clients", "delete")] + [
+            (m, "view") for m in ("clients", "documents", "filings", "services", "tasks")
+        ]
+        for module, action in grants:
+            c.execute(
+                text(
+                    'INSERT INTO permissions ("roleId", module, action, "updatedAt") '
+                    "VALUES (:r, :m, :a, now())"
+                ),
+                {"r": role, "m": module, "a": action},
+            )
+        users.create_user(c, firms.alpha, "archivist@alpha.gy", "Archivist", "Archivist", PASSWORD)
+    ids = build_client(engine, firms.alpha)
+    clients.delete_client(admin_ctx, ids["client"])
+    before = snapshot(engine)
+    archivist = auth.open_context(auth.sign_in(firms.profile, "archivist@alpha.gy", PASSWORD))
+    try:
+        assert [r[0] for r in _page_rows(archivist)] == ["client"]
+        with pytest.raises(PermissionDenied) as refused:
+            trash.restore(archivist, trash_id(engine, "client", ids["client"]))
+    finally:
+        archivist.session.close()
+    assert "may not put back everything it had" in refused.value.message
+    assert snapshot(engine) == before

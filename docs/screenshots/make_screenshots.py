@@ -660,9 +660,7 @@ def render_deleted_items(ctx: Context, keep_client: int, path: Path) -> Path:
     filing = session.scalar(select(Filing.id).where(Filing.client_id != keep_client).limit(1))
     if filing is not None:
         filings.delete_filing(ctx, filing)
-    document = session.scalar(
-        select(Document.id).where(Document.client_id != keep_client).limit(1)
-    )
+    document = session.scalar(select(Document.id).where(Document.client_id != keep_client).limit(1))
     if document is not None:
         documents.delete_document(ctx, document)
     client = session.scalar(

@@ -514,6 +514,13 @@ def restore(ctx: Context, item_id: int) -> DeletedItem:
             session.commit()
     except ServiceError as exc:
         session.rollback()
+        if item is not None and isinstance(exc, PermissionDenied) and exc.from_database:
+            # Row-level security refused one of the records it had (a role may delete clients
+            # without being allowed to create filings).
+            raise PermissionDenied(
+                f"The {item.describe()} cannot be restored: your role may not put back "
+                f"everything it had. {exc.message}"
+            ) from exc
         if item is None or isinstance(exc, PermissionDenied | NotFoundError | ValidationError):
             raise
         raise ServiceError(f"The {item.describe()} cannot be restored: {exc.message}") from exc
@@ -655,7 +662,7 @@ def _missing_parent_message(session: Session, item: DeletedItem, fk: ForeignKey,
             )
     return (
         f"The {item.describe()} cannot be restored: the {noun} it belongs to or uses no longer "
-        "exists."
+        "exists (or your role may not see it)."
     )
 
 
