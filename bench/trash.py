@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="the slowest statements")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="gcmc-bench-trash-"))
     server = start_server(root / "pgdata")
@@ -122,6 +123,18 @@ def main() -> None:
         )
         ctx = auth.open_context(auth.sign_in(profile, "admin@bench.gy", PASSWORD))
         captured, deleted, restored, sizes = [], [], [], []
+        timings: list[tuple[float, str]] = []
+        if args.profile:
+            plain = ctx.session.execute
+
+            def timed(statement, *a, **k):
+                started = time.perf_counter()
+                try:
+                    return plain(statement, *a, **k)
+                finally:
+                    timings.append((time.perf_counter() - started, str(statement)[:110]))
+
+            ctx.session.execute = timed  # type: ignore[method-assign]
         for _ in range(args.repeat):
             started = time.perf_counter()
             trash.keep(ctx, "clients", big)
@@ -161,6 +174,8 @@ def main() -> None:
         print(
             f"  payload stored (compressed jsonb)        {statistics.median(sizes) / 1e6:8.1f} MB"
         )
+        for seconds, statement in sorted(timings, reverse=True)[:12]:
+            print(f"  {seconds * 1000:7.0f} ms  {' '.join(statement.split())}")
         engine.dispose()
     finally:
         server.cleanup()
