@@ -668,3 +668,34 @@ def test_a_role_that_may_delete_clients_but_not_create_documents_is_told_why(
         archivist.session.close()
     assert "may not put back everything it had" in refused.value.message
     assert snapshot(engine) == before
+
+
+def test_restore_announces_what_came_back(engine: Engine, firms: Firms, admin_ctx: Context) -> None:
+    """The operation's change set (the change bus) names the records the restore put back."""
+    from gcmc_desktop.services.changes import take_committed, track_changes
+
+    ids = build_client(engine, firms.alpha)
+    documents.delete_document(admin_ctx, ids["documents"][0])
+    track_changes(admin_ctx.session)
+    take_committed(admin_ctx.session)
+    trash.restore(admin_ctx, trash_id(engine, "document", ids["documents"][0]))
+    changes = take_committed(admin_ctx.session)
+    assert changes.ids("document") == {ids["documents"][0]}
+    assert changes.ids("document_version") == set(ids["versions"][:2])
+    assert changes.ids(trash.ENTITY_TYPE)
+
+
+def test_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
+    from gcmc_desktop.db import migrate
+
+    migrate.downgrade(engine, "0014_scoring")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT to_regclass('desktop_trash')")).scalar() is None
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'desktop__trash%'")
+            ).scalar_one()
+            == 0
+        )
+    migrate.upgrade(engine)
+    assert count(engine, "SELECT count(*) FROM desktop_trash") == 0
