@@ -213,8 +213,9 @@ def build_client(
             s=s1,
             now=now,
         )
-        # Two tasks: a client's task whose client's filing is deleted with it in the same
-        # delete is refused by the reference check of migration 0011 (a bug outside the trash).
+        # Two tasks, not one: deleting a client with a task that links the client, one of its
+        # filings and one of its requests is refused by the reference check of migration 0011
+        # (the filing's SET NULL meets the request's; a bug outside the trash, on main too).
         task = one(
             c,
             'INSERT INTO tasks ("tenantId", "clientId", title, status, "updatedAt") '
