@@ -700,3 +700,37 @@ def test_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
         )
     migrate.upgrade(engine)
     assert count(engine, "SELECT count(*) FROM desktop_trash") == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"tables": [{"table": "audit_logs", "rows": [{"id": 1}]}]}',
+        '{"tables": [{"table": "pg_authid", "rows": []}]}',
+        '{"tables": [{"table": "clients", "rows": [{"id": 1, "x\\" = 1; --": 2}]}]}',
+        '{"tables": [{"table": "clients", "rows": "nope"}]}',
+        '{"tables": [], "relinks": [{"table": "tasks", "column": "nope", "rows": []}]}',
+        "{}",
+        "[]",
+        "null",
+    ],
+)
+def test_a_hand_written_damaged_payload_is_refused_clearly(
+    engine: Engine, firms: Firms, admin_ctx: Context, payload: str
+) -> None:
+    url = firms.user_url(firms.emails["FirmAdmin"])
+    with connect(url) as conn:
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.alpha),))
+        item = conn.execute(
+            'INSERT INTO desktop_trash ("tenantId", "entityType", "entityId", label, payload, '
+            "\"deletedBy\") VALUES (%s, 'client', 999, 'Forged', %s::jsonb, "
+            "gcmc_current_user_id()) RETURNING id",
+            (firms.alpha, payload),
+        ).fetchone()[0]
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as refused:
+        trash.restore(admin_ctx, item)
+    assert 'client "Forged" cannot be restored: what was kept of it is damaged' in (
+        refused.value.message
+    )
+    assert snapshot(engine) == before

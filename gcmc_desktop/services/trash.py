@@ -533,7 +533,11 @@ def restore(ctx: Context, item_id: int) -> DeletedItem:
 def _restore_rows(ctx: Context, item: DeletedItem, payload: dict[str, Any]) -> None:
     session = ctx.session
     graph = schema(session)
-    tables = payload.get("tables", [])
+    if not _well_formed(graph, payload):
+        raise ValidationError(
+            f"The {item.describe()} cannot be restored: what was kept of it is damaged."
+        )
+    tables = payload["tables"]
     names = [t["table"] for t in tables]
     position = {name: i for i, name in enumerate(names)}
     rows_of = {t["table"]: [dict(r) for r in t["rows"]] for t in tables}
@@ -597,6 +601,41 @@ def _restore_rows(ctx: Context, item: DeletedItem, payload: dict[str, Any]) -> N
         name = link["table"]
         if name in graph.primary_keys:
             _set_links(session, graph, name, link["column"], link["rows"])
+
+
+def _well_formed(graph: Schema, payload: Any) -> bool:
+    """A payload as `keep` writes it: known tables (not the ones the database keeps itself)
+    and their columns, each once. Staff can insert trash rows by hand; the restore then
+    still inserts only as them, but never names a table or column the schema lacks."""
+    try:
+        tables = payload["tables"]
+        names = [t["table"] for t in tables]
+        if len(set(names)) != len(names):
+            return False
+        for t in tables:
+            columns = set(graph.columns.get(t["table"], ()))
+            if (
+                not columns
+                or t["table"] in NOT_CAPTURED
+                or t["table"] not in graph.primary_keys
+                or not isinstance(t["rows"], list)
+            ):
+                return False
+            if any(not isinstance(r, dict) or not set(r) <= columns for r in t["rows"]):
+                return False
+        for link in payload.get("relinks", []):
+            columns = set(graph.columns.get(link["table"], ()))
+            if (
+                link["table"] in NOT_CAPTURED
+                or link["table"] not in graph.primary_keys
+                or link["column"] not in columns
+            ):
+                return False
+            if any(not isinstance(r, dict) or not set(r) <= columns for r in link["rows"]):
+                return False
+    except (KeyError, TypeError):
+        return False
+    return True
 
 
 def _set_links(session: Session, graph: Schema, table: str, column: str, rows: list) -> None:
