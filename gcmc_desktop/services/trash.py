@@ -23,7 +23,6 @@ items older than 30 days; until then `trashed_storage_keys` keeps their files fr
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterable
@@ -470,24 +469,6 @@ def find_item(ctx: Context, entity_type: str, entity_id: int) -> DeletedItem | N
     return None if row is None else _item(row)
 
 
-def deleted_items_of_client(ctx: Context, client_id: int) -> list[DeletedItem]:
-    """What was deleted in one client (for "Restore…" in its audit trail), newest first."""
-    entities = deletable_entities(ctx)
-    rows = ctx.session.execute(
-        select(TRASH)
-        .where(
-            TRASH.c.tenant_id == ctx.tenant_id,
-            TRASH.c.client_id == client_id,
-            TRASH.c.restored_at.is_(None),
-            TRASH.c.deleted_at >= utcnow() - RETENTION,
-            TRASH.c.entity_type.in_(entities),
-        )
-        .order_by(TRASH.c.deleted_at.desc(), TRASH.c.id.desc())
-        .limit(200)
-    ).all()
-    return [_item(r) for r in rows]
-
-
 # --------------------------------------------------------------------------------------------
 # Restore
 
@@ -742,16 +723,11 @@ def trashed_storage_keys(session: Session) -> list[tuple[int, str, str]]:
     return [(t, k, p) for t, k, p in session.execute(_KEYS_SQL) if k]
 
 
-def payload_json(payload: Any) -> str:
-    return json.dumps(payload, sort_keys=True, default=str)
-
-
 __all__ = [
     "KEEP_DAYS",
     "TRASH",
     "DeletedItem",
     "deletable_entities",
-    "deleted_items_of_client",
     "find_item",
     "get_item",
     "is_trashable",
