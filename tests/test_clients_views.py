@@ -464,7 +464,10 @@ def test_delete_declined_keeps_the_client(qtbot, contexts, firms, admin_session)
     page.confirm = lambda _p, _t, text: asked.append(text) or False
     page.delete_selected()
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT)
-    assert asked == ["Delete client Alpha Client? Nothing else is attached to it."]
+    assert asked == [
+        "Delete client Alpha Client? Nothing else is attached to it. "
+        "It can be restored for 30 days from Deleted items."
+    ]
     drain()
     assert admin_session.get(Client, firms.alpha_client) is not None
 

@@ -16,7 +16,7 @@ client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messag
 service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
-compliance.png, client_compliance.png, dashboard.png.
+compliance.png, client_compliance.png, dashboard.png, deleted_items.png.
 """
 
 from __future__ import annotations
@@ -649,6 +649,35 @@ def render_client_compliance(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_deleted_items(ctx: Context, keep_client: int, path: Path) -> Path:
+    """Audit → Deleted items after a filing, a document and a client were deleted (not the
+    client the other screens show)."""
+    from gcmc_desktop.models import Document, Filing
+    from gcmc_desktop.services import documents, filings
+    from gcmc_desktop.views.trash import DeletedItemsPage
+
+    session = ctx.session
+    filing = session.scalar(select(Filing.id).where(Filing.client_id != keep_client).limit(1))
+    if filing is not None:
+        filings.delete_filing(ctx, filing)
+    document = session.scalar(select(Document.id).where(Document.client_id != keep_client).limit(1))
+    if document is not None:
+        documents.delete_document(ctx, document)
+    client = session.scalar(
+        select(Client.id).where(Client.id != keep_client).order_by(Client.id.desc()).limit(1)
+    )
+    if client is not None:
+        clients.delete_client(ctx, client)
+    page = DeletedItemsPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    page.table.selectRow(0)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def demo_client(ctx: Context) -> int:
     """The demo client with the most businesses, after a few recorded edits (for the Audit
     tab): the client itself, a new business, a change to it."""
@@ -769,6 +798,8 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_compliance(ctx, out / "compliance.png"),
         render_client_compliance(ctx, out / "client_compliance.png"),
         render_dashboard(ctx, out / "dashboard.png"),
+        # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
+        render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

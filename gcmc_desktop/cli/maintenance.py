@@ -24,7 +24,9 @@ def register(groups: argparse._SubParsersAction) -> None:
         "documents", help="mark valid documents whose latest version has expired as expired"
     ).set_defaults(handler=cmd_documents)
     orphans = commands.add_parser(
-        "orphans", help="remove stored files that no document version refers to"
+        "orphans",
+        help="purge deleted items older than 30 days, then remove stored files that no document "
+        "version (live or in Deleted items) refers to",
     )
     orphans.add_argument(
         "--older-than-hours",
@@ -52,6 +54,42 @@ def register(groups: argparse._SubParsersAction) -> None:
     commands.add_parser(
         "vacuum", help="VACUUM ANALYZE every table (reclaims dead rows, refreshes statistics)"
     ).set_defaults(handler=cmd_vacuum)
+    purge = commands.add_parser(
+        "purge-trash",
+        help="remove deleted items older than 30 days for good (their files go with `orphans`)",
+    )
+    purge.add_argument(
+        "--older-than",
+        type=_days,
+        default=timedelta(days=30),
+        metavar="30d",
+        help="age of the deleted items to purge, in days (e.g. 30d; default 30d)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, do not delete")
+    purge.set_defaults(handler=cmd_purge_trash)
+
+
+def _days(value: str) -> timedelta:
+    text = value.strip().lower().removesuffix("d")
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days like 30d") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError("the age cannot be negative")
+    return timedelta(days=days)
+
+
+def cmd_purge_trash(args: argparse.Namespace) -> int:
+    from ..services.maintenance import purge_trash
+
+    with engine_for(args) as engine:
+        n = purge_trash(engine, older_than=args.older_than, dry_run=args.dry_run)
+    verb = "Would purge" if args.dry_run else "Purged"
+    print(f"{verb} {n} deleted item(s) older than {args.older_than.days} day(s).")
+    if not args.dry_run and n:
+        print("Their files are removed by the next `gcmc maintenance orphans`.")
+    return 0
 
 
 def _storage(args: argparse.Namespace):

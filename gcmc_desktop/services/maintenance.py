@@ -15,7 +15,12 @@ from .documents import refresh_document_statuses
 
 log = logging.getLogger(__name__)
 
-__all__ = ["delete_expired_sessions", "refresh_statuses", "remove_orphaned_files"]
+__all__ = [
+    "delete_expired_sessions",
+    "purge_trash",
+    "refresh_statuses",
+    "remove_orphaned_files",
+]
 
 
 def refresh_statuses(engine: Engine) -> int:
@@ -30,9 +35,16 @@ def refresh_statuses(engine: Engine) -> int:
 
 
 def remove_orphaned_files(
-    engine: Engine, provider, *, older_than: timedelta, dry_run: bool = False
+    engine: Engine,
+    provider,
+    *,
+    older_than: timedelta,
+    dry_run: bool = False,
+    trash_older_than: timedelta | None = None,
 ) -> dict[int, list[str]]:
-    """Objects in the store that no document version refers to, per firm, older than
+    """Deleted items older than `trash_older_than` (default 30 days) purged first, then:
+    objects in the store that no document version refers to — neither a live one nor one kept
+    in Deleted items — per firm, older than
     `older_than` (younger ones may be uploads whose row is about to be written), and the temp
     files of writes killed mid-way, older than a day (issue 9 #28). Removes them unless
     `dry_run`; returns what was (or would be) removed by tenant id."""
@@ -44,7 +56,10 @@ def remove_orphaned_files(
         remove_partial_writes,
         tenant_prefix,
     )
+    from .trash import RETENTION, purge, trashed_storage_keys
 
+    if not dry_run:
+        purge(engine, older_than=trash_older_than or RETENTION)
     with session_factory(engine)() as session:
         tenants = list(session.scalars(select(Tenant.id)))
         rows = session.execute(
@@ -52,10 +67,11 @@ def remove_orphaned_files(
                 Document.tenant_id, DocumentVersion.file_url, DocumentVersion.storage_provider
             ).join(Document, Document.id == DocumentVersion.document_id)
         ).all()
+        rows = [*rows, *trashed_storage_keys(session)]
     known: dict[int, set[str]] = {t: set() for t in tenants}
     wanted = canonical_provider_name(provider.name)
     for tenant_id, key, provider_name in rows:
-        if canonical_provider_name(provider_name) == wanted:
+        if tenant_id in known and canonical_provider_name(provider_name) == wanted:
             known[tenant_id].add(key)
     act = find_orphans if dry_run else remove_orphans
     partial = find_partial_writes if dry_run else remove_partial_writes
@@ -68,3 +84,11 @@ def remove_orphaned_files(
         "Orphaned files %s: %d", "found" if dry_run else "removed", sum(map(len, found.values()))
     )
     return {t: keys for t, keys in found.items() if keys}
+
+
+def purge_trash(engine: Engine, *, older_than: timedelta, dry_run: bool = False) -> int:
+    """Deleted items older than `older_than` are removed for good (their files go with the
+    next orphans sweep); returns how many were (or would be) purged."""
+    from .trash import purge
+
+    return purge(engine, older_than=older_than, dry_run=dry_run)

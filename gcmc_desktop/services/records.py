@@ -336,8 +336,15 @@ def create(ctx: Context, obj: M) -> M:
 
 
 def delete(ctx: Context, model: type[M], ident: Any) -> None:
+    """Delete the row (and what its foreign keys cascade to); a client, document, filing or
+    service request is first kept in Deleted items, in the same transaction (`trash`)."""
+    from . import trash
+
     with guarded(ctx.session):
         obj = get(ctx, model, ident, for_update=True)
+        table = model.__table__.name  # type: ignore[attr-defined]
+        if trash.is_trashable(table):
+            trash.keep(ctx, table, obj.id)  # type: ignore[attr-defined]
         ctx.session.delete(obj)
         ctx.session.commit()
 

@@ -35,6 +35,7 @@ from ..services.clients import get_client
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
+from ..services.trash import ENTITY_MODULES, DeletedItem, deletable_entities, find_item, restore
 from .businesses import BUSINESSES, status_label
 from .client_tasks import ClientTasksTab
 from .clients import CLIENT_RECORD
@@ -44,10 +45,12 @@ from .kit.bus import change_bus
 from .kit.list_page import ListPage, list_table
 from .kit.messages import banner, code_label, show_in
 from .kit.operations import run_operation
+from .kit.questions import ask_yes_no
 from .kit.record_dialog import RecordDialog
 from .messages import MessagesPage
 from .recurring import RECURRING
 from .table_model import PagedTableModel
+from .trash import restore_question
 
 OVERVIEW_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -320,7 +323,19 @@ class AuditTab(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.message = banner()
+        # A "delete" entry of a record kept in Deleted items can be restored from here.
+        self.restore_button = QPushButton("Restore…")
+        self.restore_button.setToolTip("Restore the deleted record this entry names")
+        self.restore_button.setVisible(bool(deletable_entities(ctx)))
+        self.restore_button.setEnabled(False)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.question = ask_yes_no  # injectable for tests
+        self.restore_status = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(self.restore_button)
+        bar.addWidget(self.restore_status, 1)
         layout = QVBoxLayout(self)
+        layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         self.table.selectionModel().currentRowChanged.connect(
@@ -333,6 +348,63 @@ class AuditTab(QWidget):
         show_in(self.message, "")
         self.model.refresh()
 
+    def _restorable(self, values: dict[str, Any]) -> bool:
+        entity = values.get("entity_type")
+        return (
+            values.get("action") == "delete"
+            and entity in ENTITY_MODULES
+            and self.ctx.can(ENTITY_MODULES[entity], "delete")
+        )
+
+    def restore_selected(self) -> None:
+        """Find the selected delete entry's record in Deleted items, ask, restore it."""
+        row = self.table.currentIndex().row()
+        if row < 0 or row >= self.model.rowCount():
+            return
+        values = self.model.row_values(row)
+        if not self._restorable(values):
+            return
+        entity, ident = values["entity_type"], values["entity_id"]
+        self.restore_button.setEnabled(False)
+        show_in(self.message, "")
+
+        def found(item: DeletedItem | None) -> None:
+            if item is None:
+                self.restore_button.setEnabled(True)
+                show_in(
+                    self.message,
+                    "This record is no longer in Deleted items: it was restored, or removed "
+                    "for good 30 days after it was deleted.",
+                )
+                return
+            if not self.question(self, "Restore deleted item", restore_question(item.describe())):
+                self.restore_button.setEnabled(True)
+                return
+            run_operation(
+                self.ctx,
+                lambda wctx: restore(wctx, item.id),
+                owner=self,
+                on_done=restored,
+                on_error=failed,
+                description=f"Restoring the {item.describe()}…",
+            )
+
+        def restored(item: DeletedItem) -> None:
+            self.restore_button.setEnabled(True)
+            self.restore_status.setText(f"Restored the {item.describe()}.")
+
+        def failed(error: ServiceError) -> None:
+            self.restore_button.setEnabled(True)
+            show_in(self.message, error.message)
+
+        run_operation(
+            self.ctx,
+            lambda wctx: find_item(wctx, entity, ident),
+            owner=self,
+            on_done=found,
+            on_error=failed,
+        )
+
     def _clear_detail(self) -> None:
         self.show_row(-1)
 
@@ -342,10 +414,12 @@ class AuditTab(QWidget):
     def show_row(self, row: int) -> None:
         """Fill the before/after pane from loaded row `row` (-1 clears it)."""
         if row < 0 or row >= self.model.rowCount():
+            self.restore_button.setEnabled(False)
             self.detail.setRowCount(0)
             self.detail_title.setText("Select an entry to see what changed.")
             return
         values = self.model.row_values(row)
+        self.restore_button.setEnabled(self._restorable(values))
         changes = change_rows(values.get("changes"))
         who = values.get("actor") or "unknown user"
         when = format_value(values.get("created"))

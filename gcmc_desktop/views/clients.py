@@ -74,7 +74,7 @@ CLIENTS = ListSpec(
     query=lambda ctx, _scope: client_list_query(ctx),
     listens_to=frozenset({"client"}),
     record=CLIENT_RECORD,
-    delete=DeleteSpec(delete_client, impact=also_deleted),
+    delete=DeleteSpec(delete_client, impact=also_deleted, restorable=True),
     search_hint="Search name, e-mail, TIN or NIS number  (Ctrl+F)",
     filters=(
         FilterSpec("type", "All types", "Type filter", choices(CLIENT_TYPES)),

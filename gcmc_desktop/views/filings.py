@@ -149,7 +149,7 @@ FILINGS = ListSpec(
     query=lambda ctx, scope: filing_list_query(ctx, client_id=scope.get("client_id")),
     listens_to=frozenset({"filing", "filing_type", "client", "client_business"}),
     record=FILING_RECORD,
-    delete=DeleteSpec(delete_filing),
+    delete=DeleteSpec(delete_filing, restorable=True),
     search_hint="Search client, reference number or period  (Ctrl+F)",
     filters=(
         FilterSpec("status", "Any status", "Status filter", choices(FILING_STATUSES)),

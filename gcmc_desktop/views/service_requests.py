@@ -104,7 +104,7 @@ REQUESTS = ListSpec(
     query=lambda ctx, scope: request_list_query(ctx, client_id=scope.get("client_id")),
     listens_to=frozenset({"service_request", "service_step", "client", "service"}),
     record=REQUEST_RECORD,
-    delete=DeleteSpec(delete_request, impact=deletion_impact),
+    delete=DeleteSpec(delete_request, impact=deletion_impact, restorable=True),
     search_hint="Search client, service or request number  (Ctrl+F)",
     filters=(
         FilterSpec("status", "Any status", "Status filter", STATUS_FILTER),

@@ -50,7 +50,7 @@ from ..table_model import PagedTableModel, fit_columns_on_load
 from .bus import change_bus
 from .messages import banner, show_in, shown_text
 from .operations import run_operation
-from .questions import Confirm, ask_yes_no, confirm_delete
+from .questions import RESTORABLE, Confirm, ask_yes_no, confirm_delete
 from .record_dialog import RecordDialog, RecordSpec
 from .selection import keep_selection
 
@@ -82,6 +82,8 @@ class DeleteSpec:
 
     delete: Callable[[Context, int], None]
     impact: Callable[[Context, int], str] | None = None
+    # The record goes to Deleted items (services/trash.py): the question says it can be restored.
+    restorable: bool = False
 
 
 @dataclass(frozen=True)
@@ -591,6 +593,8 @@ class ListPage(QWidget):
         question = f"Delete {self.spec.noun} {name}?"
         if impact:
             question += f" {impact}"
+        if self.spec.delete is not None and self.spec.delete.restorable:
+            question += f" {RESTORABLE}"
         if not self.confirm(self, f"Delete {self.spec.noun}", question):
             return
         spec = self.spec.delete

@@ -27,8 +27,16 @@ def ask_to_proceed(parent: QWidget | None, title: str, text: str, detail: str, a
     return box.clickedButton() is proceed
 
 
+# What a delete question says when the record goes to Deleted items (services/trash.py).
+RESTORABLE = "It can be restored for 30 days from Deleted items."
+
+
 def confirm_delete(parent: QWidget, title: str, text: str) -> bool:
-    """Deleting takes a deliberate click: Enter and Esc mean Cancel."""
+    """Deleting takes a deliberate click: Enter and Esc mean Cancel. A question that says the
+    record can be restored shows that instead of "This cannot be undone."."""
+    if RESTORABLE in text:
+        question = text.replace(RESTORABLE, "").strip()
+        return ask_to_proceed(parent, title, question, RESTORABLE, "Delete")
     return ask_to_proceed(parent, title, text, "This cannot be undone.", "Delete")
 
 
