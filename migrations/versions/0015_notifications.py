@@ -1,0 +1,320 @@
+"""Reminders (issue 15): the generator, its once-only keys, and read state. Additive only.
+
+- `desktop_notification_keys`: one row per (firm, subject type, subject id, threshold,
+  recipient) a reminder was ever made for. Its primary key is what makes generation idempotent
+  across workstations: two concurrent runs both `INSERT ... ON CONFLICT DO NOTHING`, one wins,
+  the other makes nothing. The row stays when the notification is deleted (`notificationId`
+  set NULL), so a deleted reminder is not made again. Staff may read their firm's rows only;
+  only the generator writes.
+- `desktop_notification_reads`: who has read which notification, and when (the platform has
+  no read flag; its `channelStatus` is the delivery state pending/sent/failed). Guarded
+  through the parent notification: a staff member reads, inserts and deletes only their own
+  rows of notifications addressed to them in the signed-in firm.
+- `desktop_generate_reminders(tenant)`: SECURITY DEFINER, so that every reminder is made
+  whoever runs it (a filing clerk's workstation may not read documents, but their expiry
+  reminders go to the managers all the same). It answers only for the session's chosen firm
+  (`gcmc_tenant()`: a member of it) — administrators (no RLS) for any firm — and returns
+  nothing for NULL, another firm or an unknown id. What it writes is derived from the firm's
+  own rows only; the caller chooses nothing but the firm. Set-based: one statement for the
+  whole firm. Returns (notification id, kind) of the reminders it made.
+
+  Reminders (the firm's local day, `tenants.settings.timezone`, default America/Guyana):
+  open filings (draft, prepared, rejected, overdue) by their real due date
+  (`desktop_filing_due_dates`): due in 7 days (2–7 days left), in 1 day (today or tomorrow),
+  overdue; documents by their latest version's expiry (`desktop_latest_versions`, not
+  rejected): in 60 (31–60 days), 30 (8–30) and 7 days (0–7), expired; staff tasks open or in
+  progress: due (today or tomorrow), overdue; service requests `awaiting_client` untouched
+  (`updatedAt`) for 7 days — the schema keeps no time of the status change, so the last change
+  stands for it, and a request that is changed and then waits 7 days again is reminded again.
+  Overdue and expired look back 30 days: a first run on an old database does not flood anyone
+  with years-old items. Only the most urgent threshold met is made per subject and run.
+
+  Recipients: the assignee (a task's; a request's `metadata.assignedToId`; a filing's = the
+  assignees of its tasks not completed, as the deadlines calendar counts them), else the firm's
+  compliance managers and admins (roles ComplianceManager, FirmAdmin, Admin) — always members
+  of the firm at the time of the run.
+
+Revision ID: 0015_notifications
+Revises: 0014_scoring (the lead re-chains)
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0015_notifications"
+down_revision = "0014_scoring"
+branch_labels = None
+depends_on = None
+
+UPGRADE = r"""
+CREATE TABLE desktop_notification_keys (
+    "tenantId" integer NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    "subjectType" text NOT NULL,
+    "subjectId" integer NOT NULL,
+    "threshold" text NOT NULL,
+    "recipientUserId" text NOT NULL REFERENCES "user" (_id) ON DELETE CASCADE,
+    "notificationId" integer REFERENCES notifications (id) ON DELETE SET NULL,
+    "createdAt" timestamp(3) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    PRIMARY KEY ("tenantId", "subjectType", "subjectId", "threshold", "recipientUserId")
+);
+CREATE INDEX desktop_notification_keys_notification_idx
+    ON desktop_notification_keys ("notificationId");
+ALTER TABLE desktop_notification_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY staff_select ON desktop_notification_keys FOR SELECT TO gcmc_staff
+    USING ("tenantId" = (SELECT gcmc_tenant()));
+REVOKE ALL ON desktop_notification_keys FROM PUBLIC;
+GRANT SELECT ON desktop_notification_keys TO gcmc_staff;
+
+CREATE TABLE desktop_notification_reads (
+    "notificationId" integer NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    "userId" text NOT NULL REFERENCES "user" (_id) ON DELETE CASCADE,
+    "readAt" timestamp(3) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    PRIMARY KEY ("notificationId", "userId")
+);
+ALTER TABLE desktop_notification_reads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY staff_all ON desktop_notification_reads FOR ALL TO gcmc_staff
+    USING ("userId" = gcmc_current_user_id()
+           AND EXISTS (SELECT 1 FROM notifications p
+                       WHERE p.id = "notificationId"
+                         AND p."recipientUserId" = gcmc_current_user_id()))
+    WITH CHECK ("userId" = gcmc_current_user_id()
+                AND EXISTS (SELECT 1 FROM notifications p
+                            WHERE p.id = "notificationId"
+                              AND p."recipientUserId" = gcmc_current_user_id()));
+REVOKE ALL ON desktop_notification_reads FROM PUBLIC;
+GRANT SELECT, INSERT, DELETE ON desktop_notification_reads TO gcmc_staff;
+
+-- A recipient's inbox, newest first, as one keyset range scan.
+CREATE INDEX desktop_notifications_inbox_idx
+    ON notifications ("tenantId", "recipientUserId", "createdAt", id);
+
+-- "today", "tomorrow", "in 5 days"; "yesterday", "5 days ago".
+CREATE FUNCTION desktop__days_phrase(p_days integer) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
+    SELECT CASE WHEN p_days = 0 THEN 'today' WHEN p_days = 1 THEN 'tomorrow'
+                WHEN p_days = -1 THEN 'yesterday'
+                WHEN p_days > 1 THEN 'in ' || p_days || ' days'
+                ELSE (-p_days) || ' days ago' END
+$$;
+
+CREATE FUNCTION desktop_generate_reminders(p_tenant integer)
+RETURNS TABLE (id integer, kind text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_tenant integer;
+    v_tz text;
+    v_now timestamp := (now() AT TIME ZONE 'UTC');
+    v_today date;
+    v_lookback constant integer := 30;
+BEGIN
+    IF p_tenant IS NULL THEN
+        RETURN;
+    END IF;
+    IF gcmc_is_admin() OR p_tenant IS NOT DISTINCT FROM gcmc_tenant() THEN
+        v_tenant := p_tenant;
+    ELSE
+        RETURN;
+    END IF;
+    SELECT coalesce(nullif(t.settings ->> 'timezone', ''), 'America/Guyana') INTO v_tz
+    FROM tenants t WHERE t.id = v_tenant;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = v_tz) THEN
+        v_tz := 'America/Guyana';
+    END IF;
+    v_today := (now() AT TIME ZONE v_tz)::date;
+
+    RETURN QUERY
+    WITH members AS (
+        SELECT tu."userId" AS user_id, r.name AS role_name
+        FROM tenant_users tu JOIN roles r ON r.id = tu."roleId"
+        WHERE tu."tenantId" = v_tenant
+    ),
+    managers AS (
+        SELECT user_id FROM members
+        WHERE role_name IN ('ComplianceManager', 'FirmAdmin', 'Admin')
+    ),
+    filing_rows AS (
+        SELECT f.id, f."clientId" AS client_id, d."dueDate" AS day,
+               d."dueDate" - v_today AS days_left,
+               coalesce(ft.name, 'Filing') || coalesce(' – ' || nullif(f."periodLabel", ''), '')
+                   AS title,
+               c.name AS client_name
+        FROM desktop_filing_due_dates d
+        JOIN filings f ON f.id = d."filingId"
+        JOIN clients c ON c.id = f."clientId"
+        LEFT JOIN filing_types ft ON ft.id = f."filingTypeId"
+        WHERE d."tenantId" = v_tenant AND d."open"
+          AND d."dueDate" BETWEEN v_today - v_lookback AND v_today + 7
+          AND f."tenantId" = v_tenant
+          AND f.status IN ('draft', 'prepared', 'rejected', 'overdue')
+    ),
+    document_rows AS (
+        SELECT doc.id, doc."clientId" AS client_id, x.day, x.day - v_today AS days_left,
+               coalesce(nullif(doc.title, ''), dt.name, 'Document') AS title,
+               c.name AS client_name
+        FROM desktop_latest_versions lv
+        JOIN documents doc ON doc.id = lv."documentId"
+        JOIN clients c ON c.id = doc."clientId"
+        LEFT JOIN document_types dt ON dt.id = doc."documentTypeId"
+        CROSS JOIN LATERAL (
+            SELECT ((lv."expiryDate" AT TIME ZONE 'UTC') AT TIME ZONE v_tz)::date AS day
+        ) x
+        WHERE lv."tenantId" = v_tenant
+          AND lv."expiryDate" >= (v_today - v_lookback - 1)::timestamp
+          AND lv."expiryDate" < (v_today + 62)::timestamp
+          AND doc."tenantId" = v_tenant
+          AND doc.status IS DISTINCT FROM 'rejected'
+    ),
+    task_rows AS (
+        SELECT t.id, t."clientId" AS client_id, x.day, x.day - v_today AS days_left,
+               t."dueDate" < v_now AS late, t.title, c.name AS client_name,
+               t."assignedToId" AS assignee
+        FROM tasks t
+        LEFT JOIN clients c ON c.id = t."clientId"
+        CROSS JOIN LATERAL (
+            SELECT ((t."dueDate" AT TIME ZONE 'UTC') AT TIME ZONE v_tz)::date AS day
+        ) x
+        WHERE t."tenantId" = v_tenant AND t.status IN ('open', 'in_progress')
+          AND t."dueDate" >= v_now - make_interval(days => v_lookback)
+          AND t."dueDate" < (v_today + 3)::timestamp
+    ),
+    request_rows AS (
+        SELECT r.id, r."clientId" AS client_id, r."updatedAt" AS since,
+               ((r."updatedAt" AT TIME ZONE 'UTC') AT TIME ZONE v_tz)::date AS day,
+               coalesce(s.name, 'Service request') AS title, c.name AS client_name,
+               r.metadata ->> 'assignedToId' AS assignee
+        FROM service_requests r
+        JOIN clients c ON c.id = r."clientId"
+        LEFT JOIN services s ON s.id = r."serviceId"
+        WHERE r."tenantId" = v_tenant AND r.status = 'awaiting_client'
+          AND r."updatedAt" <= v_now - interval '7 days'
+    ),
+    subjects AS (
+        SELECT 'filing'::text AS subject_type, f.id AS subject_id, f.client_id, f.day,
+               CASE WHEN f.days_left < 0 THEN 'overdue' WHEN f.days_left <= 1 THEN '1d'
+                    ELSE '7d' END AS threshold,
+               CASE WHEN f.days_left < 0 THEN 'filing_overdue' ELSE 'filing_due' END AS kind,
+               CASE WHEN f.days_left < 0
+                    THEN format('%s for %s was due on %s and is not filed yet.', f.title,
+                                f.client_name, to_char(f.day, 'FMDD Mon YYYY'))
+                    ELSE format('%s for %s is due %s (%s).', f.title, f.client_name,
+                                desktop__days_phrase(f.days_left),
+                                to_char(f.day, 'FMDD Mon YYYY')) END AS message,
+               NULL::text AS assignee
+        FROM filing_rows f
+        UNION ALL
+        SELECT 'document', d.id, d.client_id, d.day,
+               CASE WHEN d.days_left < 0 THEN 'expired' WHEN d.days_left <= 7 THEN '7d'
+                    WHEN d.days_left <= 30 THEN '30d' ELSE '60d' END,
+               CASE WHEN d.days_left < 0 THEN 'document_expired' ELSE 'document_expiring' END,
+               CASE WHEN d.days_left < 0
+                    THEN format('%s of %s expired on %s.', d.title, d.client_name,
+                                to_char(d.day, 'FMDD Mon YYYY'))
+                    ELSE format('%s of %s expires %s (%s).', d.title, d.client_name,
+                                desktop__days_phrase(d.days_left),
+                                to_char(d.day, 'FMDD Mon YYYY')) END,
+               NULL::text
+        FROM document_rows d
+        WHERE d.days_left BETWEEN -v_lookback AND 60
+        UNION ALL
+        SELECT 'task', t.id, t.client_id, t.day,
+               CASE WHEN t.late THEN 'overdue' ELSE 'due' END,
+               CASE WHEN t.late THEN 'task_overdue' ELSE 'task_due' END,
+               CASE WHEN t.late
+                    THEN format('Task "%s"%s was due on %s and is not completed.', t.title,
+                                coalesce(' for ' || t.client_name, ''),
+                                to_char(t.day, 'FMDD Mon YYYY'))
+                    ELSE format('Task "%s"%s is due %s (%s).', t.title,
+                                coalesce(' for ' || t.client_name, ''),
+                                desktop__days_phrase(t.days_left),
+                                to_char(t.day, 'FMDD Mon YYYY')) END,
+               t.assignee
+        FROM task_rows t
+        WHERE t.late OR t.days_left <= 1
+        UNION ALL
+        SELECT 'service_request', r.id, r.client_id, r.day,
+               'waiting_7d:' || to_char(r.since, 'YYYY-MM-DD"T"HH24:MI:SS.MS'),
+               'request_waiting',
+               format('%s for %s has been waiting on the client since %s.', r.title,
+                      r.client_name, to_char(r.day, 'FMDD Mon YYYY')),
+               r.assignee
+        FROM request_rows r
+    ),
+    -- A filing's assignees: the people on its tasks not yet completed.
+    filing_assignees AS (
+        SELECT DISTINCT t."filingId" AS filing_id, t."assignedToId" AS user_id
+        FROM tasks t
+        WHERE t."tenantId" = v_tenant AND t."assignedToId" IS NOT NULL
+          AND t.status IN ('open', 'in_progress', 'blocked')
+          AND t."filingId" IN (SELECT s.subject_id FROM subjects s
+                               WHERE s.subject_type = 'filing')
+    ),
+    assigned AS (
+        SELECT s.subject_type, s.subject_id, m.user_id
+        FROM subjects s JOIN members m ON m.user_id = s.assignee
+        UNION
+        SELECT 'filing', fa.filing_id, m.user_id
+        FROM filing_assignees fa JOIN members m ON m.user_id = fa.user_id
+    ),
+    addressed AS (
+        SELECT s.*, a.user_id AS recipient
+        FROM subjects s
+        JOIN assigned a ON a.subject_type = s.subject_type AND a.subject_id = s.subject_id
+        UNION ALL
+        SELECT s.*, m.user_id
+        FROM subjects s CROSS JOIN managers m
+        WHERE NOT EXISTS (SELECT 1 FROM assigned a WHERE a.subject_type = s.subject_type
+                                                     AND a.subject_id = s.subject_id)
+    ),
+    candidates AS (
+        SELECT a.*, nextval('notifications_id_seq')::integer AS new_id FROM addressed a
+    ),
+    keyed AS (
+        INSERT INTO desktop_notification_keys AS k
+            ("tenantId", "subjectType", "subjectId", "threshold", "recipientUserId",
+             "notificationId", "createdAt")
+        SELECT v_tenant, c.subject_type, c.subject_id, c.threshold, c.recipient, c.new_id, v_now
+        FROM candidates c
+        ON CONFLICT DO NOTHING
+        RETURNING k."notificationId"
+    ),
+    made AS (
+        INSERT INTO notifications AS n
+            (id, "tenantId", "recipientUserId", type, "channelStatus", message, metadata,
+             "createdAt")
+        SELECT c.new_id, v_tenant, c.recipient, 'in_app', 'sent', c.message,
+               jsonb_build_object('source', 'gcmc-desktop', 'kind', c.kind,
+                                  'threshold', c.threshold, 'subjectType', c.subject_type,
+                                  'subjectId', c.subject_id, 'clientId', c.client_id,
+                                  'date', c.day::text),
+               v_now
+        FROM candidates c JOIN keyed k ON k."notificationId" = c.new_id
+        RETURNING n.id, n.metadata ->> 'kind' AS kind
+    )
+    SELECT made.id, made.kind FROM made ORDER BY made.id;
+END $$;
+REVOKE ALL ON FUNCTION desktop__days_phrase(integer), desktop_generate_reminders(integer)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION desktop__days_phrase(integer) TO gcmc_staff;
+GRANT EXECUTE ON FUNCTION desktop_generate_reminders(integer) TO gcmc_staff;
+"""
+
+DOWNGRADE = r"""
+DROP FUNCTION IF EXISTS desktop_generate_reminders(integer);
+DROP FUNCTION IF EXISTS desktop__days_phrase(integer);
+DROP INDEX IF EXISTS desktop_notifications_inbox_idx;
+DROP TABLE IF EXISTS desktop_notification_reads;
+DROP TABLE IF EXISTS desktop_notification_keys;
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE)
+
+
+def downgrade() -> None:
+    op.execute(DOWNGRADE)
