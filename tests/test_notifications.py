@@ -74,10 +74,12 @@ class World:
         self.engine = engine
         self.firms = firms
         self.users = user_ids(engine)
-        self.officer = self.users[firms.emails["ComplianceOfficer"]]
+        officer = firms.emails.get("ComplianceOfficer")
+        self.officer = self.users[officer] if officer else None
         self.managers = {
-            self.users[firms.emails["FirmAdmin"]],
-            self.users[firms.emails["ComplianceManager"]],
+            self.users[firms.emails[role]]
+            for role in ("FirmAdmin", "ComplianceManager")
+            if role in firms.emails
         }
         self.ids: dict[str, int] = {}
         with session_factory(engine)() as s:
