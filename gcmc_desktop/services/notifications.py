@@ -180,9 +180,9 @@ def inbox_query(ctx: Context) -> PagedQuery:
     columns = (
         ColumnSpec("created_at", "When", Notification.created_at),
         ColumnSpec("kind", "Kind", KIND_EXPR, sortable=False, formatter=kind_label),
-        ColumnSpec("message", "Notification", Notification.message, sortable=False),
         ColumnSpec("client", "Client", Client.name, sortable=False, nullable=True),
         ColumnSpec("read_at", "Read", reads.c.readAt, sortable=False, nullable=True),
+        ColumnSpec("message", "Notification", Notification.message, sortable=False),
     )
 
     def unread(value: Any) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon, QWidget
 
 from .. import settings as app_settings
@@ -40,7 +40,7 @@ from ..services.notifications import (
 )
 from .filings import FILING_TINTS
 from .kit.bus import change_bus
-from .kit.list_page import ActionSpec, FilterSpec, ListPage, ListSpec
+from .kit.list_page import ActionSpec, FilterSpec, LabelledTableModel, ListPage, ListSpec
 from .kit.operations import run_operation
 
 ENTITY = "notification"
@@ -87,6 +87,23 @@ def _mark_all(page: ListPage) -> None:
     )
 
 
+class NotificationTableModel(LabelledTableModel):
+    """The list's model: the whole message as the tooltip of its (often elided) cell."""
+
+    def __init__(self, query: Any, ctx: Context) -> None:
+        super().__init__(query, ctx.reading, labels=NOTIFICATIONS.labels, spec=NOTIFICATIONS)
+        self._message = query.column_index("message")
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole.value) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole.value
+            and index.isValid()
+            and index.column() == self._message
+        ):
+            return super().data(index, Qt.ItemDataRole.DisplayRole.value)
+        return super().data(index, role)
+
+
 NOTIFICATIONS = ListSpec(
     noun="notification",
     plural="notifications",
@@ -104,7 +121,7 @@ NOTIFICATIONS = ListSpec(
         FilterSpec("kind", "Any kind", "Kind filter", tuple(kind_choices())),
     ),
     labels={"kind": kind_label},
-    widths={"created_at": 130, "kind": 140, "message": 500, "client": 170},
+    widths={"created_at": 130, "kind": 140, "client": 180, "read_at": 130},
     sort="created_at",
     descending=True,
     open_label="Open",
@@ -115,6 +132,7 @@ NOTIFICATIONS = ListSpec(
     tints={LATE_TINT: FILING_TINTS["overdue"]},
     tint_labels={LATE_TINT: "Overdue or expired"},
     name_key="message",
+    model=NotificationTableModel,
     state_key="notifications/header",
     actions=(
         ActionSpec(

@@ -99,6 +99,15 @@ LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
                 ELSE (-p_days) || ' days ago' END
 $$;
 
+-- A subject and its client in words: "Trade licence of Acme Ltd"; the title alone when it names
+-- the client already ("Trade licence - Acme Ltd"), or when there is no client.
+CREATE FUNCTION desktop__subject_words(p_title text, p_joiner text, p_client text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
+    SELECT CASE WHEN p_client IS NULL OR p_client = ''
+                     OR strpos(lower(p_title), lower(p_client)) > 0 THEN p_title
+                ELSE p_title || ' ' || p_joiner || ' ' || p_client END
+$$;
+
 CREATE FUNCTION desktop_generate_reminders(p_tenant integer)
 RETURNS TABLE (id integer, kind text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -199,9 +208,11 @@ BEGIN
                     ELSE '7d' END AS threshold,
                CASE WHEN f.days_left < 0 THEN 'filing_overdue' ELSE 'filing_due' END AS kind,
                CASE WHEN f.days_left < 0
-                    THEN format('%s for %s was due on %s and is not filed yet.', f.title,
-                                f.client_name, to_char(f.day, 'FMDD Mon YYYY'))
-                    ELSE format('%s for %s is due %s (%s).', f.title, f.client_name,
+                    THEN format('%s was due on %s.',
+                                desktop__subject_words(f.title, 'for', f.client_name),
+                                to_char(f.day, 'FMDD Mon YYYY'))
+                    ELSE format('%s is due %s (%s).',
+                                desktop__subject_words(f.title, 'for', f.client_name),
                                 desktop__days_phrase(f.days_left),
                                 to_char(f.day, 'FMDD Mon YYYY')) END AS message,
                NULL::text AS assignee
@@ -212,9 +223,11 @@ BEGIN
                     WHEN d.days_left <= 30 THEN '30d' ELSE '60d' END,
                CASE WHEN d.days_left < 0 THEN 'document_expired' ELSE 'document_expiring' END,
                CASE WHEN d.days_left < 0
-                    THEN format('%s of %s expired on %s.', d.title, d.client_name,
+                    THEN format('%s expired on %s.',
+                                desktop__subject_words(d.title, 'of', d.client_name),
                                 to_char(d.day, 'FMDD Mon YYYY'))
-                    ELSE format('%s of %s expires %s (%s).', d.title, d.client_name,
+                    ELSE format('%s expires %s (%s).',
+                                desktop__subject_words(d.title, 'of', d.client_name),
                                 desktop__days_phrase(d.days_left),
                                 to_char(d.day, 'FMDD Mon YYYY')) END,
                NULL::text
@@ -225,11 +238,13 @@ BEGIN
                CASE WHEN t.late THEN 'overdue' ELSE 'due' END,
                CASE WHEN t.late THEN 'task_overdue' ELSE 'task_due' END,
                CASE WHEN t.late
-                    THEN format('Task "%s"%s was due on %s and is not completed.', t.title,
-                                coalesce(' for ' || t.client_name, ''),
+                    THEN format('%s was due on %s.',
+                                desktop__subject_words('Task "' || t.title || '"', 'for',
+                                                       t.client_name),
                                 to_char(t.day, 'FMDD Mon YYYY'))
-                    ELSE format('Task "%s"%s is due %s (%s).', t.title,
-                                coalesce(' for ' || t.client_name, ''),
+                    ELSE format('%s is due %s (%s).',
+                                desktop__subject_words('Task "' || t.title || '"', 'for',
+                                                       t.client_name),
                                 desktop__days_phrase(t.days_left),
                                 to_char(t.day, 'FMDD Mon YYYY')) END,
                t.assignee
@@ -239,8 +254,9 @@ BEGIN
         SELECT 'service_request', r.id, r.client_id, r.day,
                'waiting_7d:' || to_char(r.since, 'YYYY-MM-DD"T"HH24:MI:SS.MS'),
                'request_waiting',
-               format('%s for %s has been waiting on the client since %s.', r.title,
-                      r.client_name, to_char(r.day, 'FMDD Mon YYYY')),
+               format('%s: waiting on the client since %s.',
+                      desktop__subject_words(r.title, 'for', r.client_name),
+                      to_char(r.day, 'FMDD Mon YYYY')),
                r.assignee
         FROM request_rows r
     ),
@@ -297,14 +313,14 @@ BEGIN
     )
     SELECT made.id, made.kind FROM made ORDER BY made.id;
 END $$;
-REVOKE ALL ON FUNCTION desktop__days_phrase(integer), desktop_generate_reminders(integer)
-    FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION desktop__days_phrase(integer) TO gcmc_staff;
+REVOKE ALL ON FUNCTION desktop__days_phrase(integer), desktop__subject_words(text, text, text),
+    desktop_generate_reminders(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION desktop_generate_reminders(integer) TO gcmc_staff;
 """
 
 DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS desktop_generate_reminders(integer);
+DROP FUNCTION IF EXISTS desktop__subject_words(text, text, text);
 DROP FUNCTION IF EXISTS desktop__days_phrase(integer);
 DROP INDEX IF EXISTS desktop_notifications_inbox_idx;
 DROP TABLE IF EXISTS desktop_notification_reads;
