@@ -506,3 +506,33 @@ def test_cli_generate(engine: Engine, firms: Firms, database_url, capsys) -> Non
     assert capsys.readouterr().out.startswith("No new reminders.")
     assert run(database_url, "notifications", "generate", "--tenant", "nope") == 1
     assert 'no tenant with code "nope"' in capsys.readouterr().err
+
+
+def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
+    from gcmc_desktop.db import migrate
+
+    def objects() -> set[str]:
+        with engine.connect() as conn:
+            return set(
+                conn.scalars(
+                    text(
+                        "SELECT proname FROM pg_proc WHERE proname IN ("
+                        "'desktop_generate_reminders', 'desktop__days_phrase', "
+                        "'desktop__subject_words') UNION SELECT relname FROM pg_class WHERE "
+                        "relname LIKE 'desktop_notification%' "
+                        "OR relname = 'desktop_notifications_inbox_idx'"
+                    )
+                )
+            )
+
+    names = {
+        "desktop_generate_reminders", "desktop__days_phrase", "desktop__subject_words",
+        "desktop_notification_keys", "desktop_notification_keys_pkey",
+        "desktop_notification_keys_notification_idx", "desktop_notification_reads",
+        "desktop_notification_reads_pkey", "desktop_notifications_inbox_idx",
+    }  # fmt: skip
+    assert objects() == names
+    migrate.downgrade(engine, "0014_scoring")
+    assert objects() == set()
+    migrate.upgrade(engine)
+    assert objects() == names

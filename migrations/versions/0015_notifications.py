@@ -7,9 +7,9 @@
   set NULL), so a deleted reminder is not made again. Staff may read their firm's rows only;
   only the generator writes.
 - `desktop_notification_reads`: who has read which notification, and when (the platform has
-  no read flag; its `channelStatus` is the delivery state pending/sent/failed). Guarded
-  through the parent notification: a staff member reads, inserts and deletes only their own
-  rows of notifications addressed to them in the signed-in firm.
+  no read flag; its `channelStatus` is the delivery state pending/sent/failed). A staff
+  member reads and deletes only their own rows, and inserts them only for notifications
+  addressed to them in the signed-in firm (guarded through the parent notification).
 - `desktop_generate_reminders(tenant)`: SECURITY DEFINER, so that every reminder is made
   whoever runs it (a filing clerk's workstation may not read documents, but their expiry
   reminders go to the managers all the same). It answers only for the session's chosen firm
@@ -74,11 +74,14 @@ CREATE TABLE desktop_notification_reads (
     PRIMARY KEY ("notificationId", "userId")
 );
 ALTER TABLE desktop_notification_reads ENABLE ROW LEVEL SECURITY;
-CREATE POLICY staff_all ON desktop_notification_reads FOR ALL TO gcmc_staff
-    USING ("userId" = gcmc_current_user_id()
-           AND EXISTS (SELECT 1 FROM notifications p
-                       WHERE p.id = "notificationId"
-                         AND p."recipientUserId" = gcmc_current_user_id()))
+-- Reading and deleting: one's own rows (a plain index condition, so the inbox's unread test
+-- stays an index probe). Marking read: only a notification addressed to oneself in the
+-- signed-in firm (the parent row under its own policy).
+CREATE POLICY staff_select ON desktop_notification_reads FOR SELECT TO gcmc_staff
+    USING ("userId" = gcmc_current_user_id());
+CREATE POLICY staff_delete ON desktop_notification_reads FOR DELETE TO gcmc_staff
+    USING ("userId" = gcmc_current_user_id());
+CREATE POLICY staff_insert ON desktop_notification_reads FOR INSERT TO gcmc_staff
     WITH CHECK ("userId" = gcmc_current_user_id()
                 AND EXISTS (SELECT 1 FROM notifications p
                             WHERE p.id = "notificationId"
