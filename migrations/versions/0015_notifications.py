@@ -289,8 +289,15 @@ BEGIN
         WHERE NOT EXISTS (SELECT 1 FROM assigned a WHERE a.subject_type = s.subject_type
                                                      AND a.subject_id = s.subject_id)
     ),
+    -- Made already: skipped before an id is drawn (a later run costs one probe per subject);
+    -- the conflict clause below still settles two runs at once.
     candidates AS (
         SELECT a.*, nextval('notifications_id_seq')::integer AS new_id FROM addressed a
+        WHERE NOT EXISTS (
+            SELECT 1 FROM desktop_notification_keys k
+            WHERE k."tenantId" = v_tenant AND k."subjectType" = a.subject_type
+              AND k."subjectId" = a.subject_id AND k."threshold" = a.threshold
+              AND k."recipientUserId" = a.recipient)
     ),
     keyed AS (
         INSERT INTO desktop_notification_keys AS k
