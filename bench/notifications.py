@@ -133,6 +133,14 @@ def fill_inbox(url, tenant_id: int, user_id: str, n: int) -> None:
     engine.dispose()
 
 
+class Lines(list):
+    """The report's lines, printed as they come too (a failure later loses none)."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=10_000)
@@ -143,7 +151,7 @@ def main() -> None:
     from gcmc_desktop.services import notifications
 
     pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata"
-    lines: list[str] = []
+    lines = Lines()
     try:
         server = start_server(pgdata)
         url, tenant_id = prepare_database(server_url(server), args.clients)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    literal,
     select,
     text,
 )
@@ -264,18 +265,20 @@ def mark_read(ctx: Context, ids: Iterable[Any] | None = None) -> list[int]:
     wanted = None if ids is None else _clean_ids(ids)
     if wanted == []:
         return []
-    now = utcnow()
+    mine = _mine(ctx, wanted).subquery()
+    # One INSERT … SELECT however many (a whole inbox marked read at once).
+    stmt = (
+        pg_insert(READS)
+        .from_select(
+            ["notificationId", "userId", "readAt"],
+            select(mine.c.id, literal(ctx.user_id, Text), literal(utcnow(), Timestamp)),
+        )
+        .on_conflict_do_nothing()
+        .returning(READS.c.notificationId)
+    )
     with guarded(ctx.session):
-        found = list(ctx.session.scalars(_mine(ctx, wanted)))
-        if found:
-            ctx.session.execute(
-                pg_insert(READS)
-                .values(
-                    [{"notificationId": i, "userId": ctx.user_id, "readAt": now} for i in found]
-                )
-                .on_conflict_do_nothing()
-            )
-            note_changes(ctx.session, ENTITY, "updated", found)
+        found = sorted(ctx.session.scalars(stmt))
+        note_changes(ctx.session, ENTITY, "updated", found)
         ctx.session.commit()
     return found
 
