@@ -130,6 +130,27 @@ def test_badge_list_mark_read_and_open_the_subject(qtbot, engine: Engine, firms:
     expected = "Notifications (1)" if not was_read else "Notifications (2)"
     qtbot.waitUntil(lambda: nav_text(window) == expected, timeout=WAIT)
 
+    # The other subjects: a filing and a request in the workspace, a task without a client in
+    # Tasks → Team; a notification without a subject only says its words.
+    from gcmc_desktop.services.notifications import Subject
+
+    filing = world.ids["January 2026"]
+    request = world.request("r_wait", 9)
+    task = world.ids["Call the GRA office"]
+    shown = window.open_subject(Subject(0, "filing", filing, firms.alpha_client, "x"))
+    assert shown is workspace and workspace.currentWidget() is workspace.filings
+    qtbot.waitUntil(lambda: workspace.filings.selected_id() == filing, timeout=WAIT)
+    window.open_subject(Subject(0, "service_request", request, firms.alpha_client, "x"))
+    assert workspace.currentWidget() is workspace.requests
+    qtbot.waitUntil(lambda: workspace.requests.selected_id() == request, timeout=WAIT)
+    tasks_page = window.open_subject(Subject(0, "task", task, None, "x"))
+    assert window.tabs.currentWidget() is tasks_page and tasks_page.currentWidget() is (
+        tasks_page.team
+    )
+    qtbot.waitUntil(lambda: tasks_page.team.selected_id() == task, timeout=WAIT)
+    assert window.open_subject(Subject(0, None, None, None, "A platform message.")) is None
+    assert window.statusBar().currentMessage() == "A platform message."
+
     # Mark all read.
     window.open_section("notifications")
     page.extra_buttons["Mark all read"].click()

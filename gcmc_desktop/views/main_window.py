@@ -142,15 +142,20 @@ TAB_TITLE_WIDTH = 220  # pixels; longer tab titles are elided (full title in the
 
 
 def _select_when_loaded(page: Any, record_id: int) -> None:
-    """Select `record_id` in a list page now, or when a page of rows holding it arrives."""
-    if page.select_id(record_id) or page.model.all_loaded:
+    """Select `record_id` in a list page now, or when a page of rows holding it arrives (a
+    list read before the record existed is read again once)."""
+    if page.select_id(record_id):
         return
+    tries = [3]
 
     def on_page(_rows: int) -> None:
-        if page.select_id(record_id) or page.model.all_loaded:
+        tries[0] -= 1
+        if page.select_id(record_id) or tries[0] <= 0:
             page.model.pageLoaded.disconnect(on_page)
 
     page.model.pageLoaded.connect(on_page)
+    if page.model.all_loaded:
+        page.refresh()
 
 
 def _open_storage():  # -> tuple[StorageProvider | None, str | None]
