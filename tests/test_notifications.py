@@ -430,6 +430,14 @@ def test_inbox_read_state_and_unread_count(engine: Engine, firms: Firms) -> None
                     )
             seen = conn.execute('SELECT "userId" FROM desktop_notification_reads').fetchall()
             assert {u for (u,) in seen} <= {w.officer}
+            # Others' notifications (they name clients and documents) are not theirs to read.
+            recipients = conn.execute('SELECT DISTINCT "recipientUserId" FROM notifications')
+            assert {u for (u,) in recipients} == {w.officer}
+        # A FirmAdmin (notifications:send) sees the firm's.
+        with connect(firms.user_url(firms.emails["FirmAdmin"])) as conn:
+            conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.alpha),))
+            recipients = conn.execute('SELECT DISTINCT "recipientUserId" FROM notifications')
+            assert {u for (u,) in recipients} == {w.officer, *w.managers}
     finally:
         officer.session.close()
         manager.session.close()

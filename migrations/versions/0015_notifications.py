@@ -10,6 +10,9 @@
   no read flag; its `channelStatus` is the delivery state pending/sent/failed). A staff
   member reads and deletes only their own rows, and inserts them only for notifications
   addressed to them in the signed-in firm (guarded through the parent notification).
+- `notifications` SELECT for staff: the rows addressed to oneself, everyone's only with
+  notifications:send or :edit (the policy of 0006 let every member read all of the firm's,
+  and reminders name clients and documents a member may not be allowed to see).
 - `desktop_generate_reminders(tenant)`: SECURITY DEFINER, so that every reminder is made
   whoever runs it (a filing clerk's workstation may not read documents, but their expiry
   reminders go to the managers all the same). It answers only for the session's chosen firm
@@ -88,6 +91,16 @@ CREATE POLICY staff_insert ON desktop_notification_reads FOR INSERT TO gcmc_staf
                               AND p."recipientUserId" = gcmc_current_user_id()));
 REVOKE ALL ON desktop_notification_reads FROM PUBLIC;
 GRANT SELECT, INSERT, DELETE ON desktop_notification_reads TO gcmc_staff;
+
+-- Reminders name clients, documents and filings: a member reads the notifications addressed
+-- to them; everyone's only with the notifications send or edit permission (FirmAdmin,
+-- Admin), as writing everyone's needs edit (migration 0006). Was: every member read all.
+DROP POLICY IF EXISTS staff_select ON notifications;
+CREATE POLICY staff_select ON notifications FOR SELECT TO gcmc_staff
+    USING ("tenantId" = gcmc_tenant()
+           AND ("recipientUserId" = gcmc_current_user_id()
+                OR (SELECT gcmc_has_permission('notifications', 'send')
+                           OR gcmc_has_permission('notifications', 'edit'))));
 
 -- A recipient's inbox, newest first, as one keyset range scan.
 CREATE INDEX desktop_notifications_inbox_idx
@@ -333,6 +346,9 @@ DROP FUNCTION IF EXISTS desktop_generate_reminders(integer);
 DROP FUNCTION IF EXISTS desktop__subject_words(text, text, text);
 DROP FUNCTION IF EXISTS desktop__days_phrase(integer);
 DROP INDEX IF EXISTS desktop_notifications_inbox_idx;
+DROP POLICY IF EXISTS staff_select ON notifications;
+CREATE POLICY staff_select ON notifications FOR SELECT TO gcmc_staff
+    USING ("tenantId" = gcmc_tenant());
 DROP TABLE IF EXISTS desktop_notification_reads;
 DROP TABLE IF EXISTS desktop_notification_keys;
 """
