@@ -526,7 +526,7 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                     text(
                         "SELECT proname FROM pg_proc WHERE proname IN ("
                         "'desktop_generate_reminders', 'desktop__days_phrase', "
-                        "'desktop__subject_words') UNION SELECT relname FROM pg_class WHERE "
+                        "'desktop__subject_words', 'desktop__reminder_message') UNION SELECT relname FROM pg_class WHERE "
                         "relname LIKE 'desktop_notification%' "
                         "OR relname = 'desktop_notifications_inbox_idx'"
                     )
@@ -535,6 +535,7 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
 
     names = {
         "desktop_generate_reminders", "desktop__days_phrase", "desktop__subject_words",
+        "desktop__reminder_message",
         "desktop_notification_keys", "desktop_notification_keys_pkey",
         "desktop_notification_keys_notification_idx", "desktop_notification_reads",
         "desktop_notification_reads_pkey", "desktop_notifications_inbox_idx",

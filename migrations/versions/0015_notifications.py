@@ -106,9 +106,12 @@ CREATE POLICY staff_select ON notifications FOR SELECT TO gcmc_staff
 CREATE INDEX desktop_notifications_inbox_idx
     ON notifications ("tenantId", "recipientUserId", "createdAt", id);
 
--- "today", "tomorrow", "in 5 days"; "yesterday", "5 days ago".
+-- "today", "tomorrow", "in 5 days"; "yesterday", "5 days ago". The two word helpers have no
+-- SET clause so that the planner inlines them (a SET makes every call a function call with
+-- its own settings, which was most of a later run's time); they use built-ins only, and
+-- only the generator (their owner) may call them.
 CREATE FUNCTION desktop__days_phrase(p_days integer) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_days = 0 THEN 'today' WHEN p_days = 1 THEN 'tomorrow'
                 WHEN p_days = -1 THEN 'yesterday'
                 WHEN p_days > 1 THEN 'in ' || p_days || ' days'
@@ -118,10 +121,35 @@ $$;
 -- A subject and its client in words: "Trade licence of Acme Ltd"; the title alone when it names
 -- the client already ("Trade licence - Acme Ltd"), or when there is no client.
 CREATE FUNCTION desktop__subject_words(p_title text, p_joiner text, p_client text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_client IS NULL OR p_client = ''
-                     OR strpos(lower(p_title), lower(p_client)) > 0 THEN p_title
+                     OR pg_catalog.strpos(pg_catalog.lower(p_title),
+                                          pg_catalog.lower(p_client)) > 0 THEN p_title
                 ELSE p_title || ' ' || p_joiner || ' ' || p_client END
+$$;
+
+-- A reminder's message: "VAT return – March 2026 for Acme Ltd is due tomorrow (4 Dec 2026)."
+CREATE FUNCTION desktop__reminder_message(p_kind text, p_subject text, p_day date,
+                                          p_days_left integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN p_kind IN ('filing_overdue', 'task_overdue')
+            THEN pg_catalog.format('%s was due on %s.', p_subject,
+                                   pg_catalog.to_char(p_day, 'FMDD Mon YYYY'))
+        WHEN p_kind IN ('filing_due', 'task_due')
+            THEN pg_catalog.format('%s is due %s (%s).', p_subject,
+                                   desktop__days_phrase(p_days_left),
+                                   pg_catalog.to_char(p_day, 'FMDD Mon YYYY'))
+        WHEN p_kind = 'document_expired'
+            THEN pg_catalog.format('%s expired on %s.', p_subject,
+                                   pg_catalog.to_char(p_day, 'FMDD Mon YYYY'))
+        WHEN p_kind = 'document_expiring'
+            THEN pg_catalog.format('%s expires %s (%s).', p_subject,
+                                   desktop__days_phrase(p_days_left),
+                                   pg_catalog.to_char(p_day, 'FMDD Mon YYYY'))
+        ELSE pg_catalog.format('%s: waiting on the client since %s.', p_subject,
+                               pg_catalog.to_char(p_day, 'FMDD Mon YYYY'))
+    END
 $$;
 
 CREATE FUNCTION desktop_generate_reminders(p_tenant integer)
@@ -218,62 +246,36 @@ BEGIN
         WHERE r."tenantId" = v_tenant AND r.status = 'awaiting_client'
           AND r."updatedAt" <= v_now - interval '7 days'
     ),
+    -- What each subject is and which threshold it has reached; its words (`title`, already
+    -- with its client where the title does not name it) become the message only for the
+    -- reminders actually made.
     subjects AS (
         SELECT 'filing'::text AS subject_type, f.id AS subject_id, f.client_id, f.day,
+               f.days_left,
                CASE WHEN f.days_left < 0 THEN 'overdue' WHEN f.days_left <= 1 THEN '1d'
                     ELSE '7d' END AS threshold,
                CASE WHEN f.days_left < 0 THEN 'filing_overdue' ELSE 'filing_due' END AS kind,
-               CASE WHEN f.days_left < 0
-                    THEN format('%s was due on %s.',
-                                desktop__subject_words(f.title, 'for', f.client_name),
-                                to_char(f.day, 'FMDD Mon YYYY'))
-                    ELSE format('%s is due %s (%s).',
-                                desktop__subject_words(f.title, 'for', f.client_name),
-                                desktop__days_phrase(f.days_left),
-                                to_char(f.day, 'FMDD Mon YYYY')) END AS message,
-               NULL::text AS assignee
+               f.title, 'for'::text AS joiner, f.client_name, NULL::text AS assignee
         FROM filing_rows f
         UNION ALL
-        SELECT 'document', d.id, d.client_id, d.day,
+        SELECT 'document', d.id, d.client_id, d.day, d.days_left,
                CASE WHEN d.days_left < 0 THEN 'expired' WHEN d.days_left <= 7 THEN '7d'
                     WHEN d.days_left <= 30 THEN '30d' ELSE '60d' END,
                CASE WHEN d.days_left < 0 THEN 'document_expired' ELSE 'document_expiring' END,
-               CASE WHEN d.days_left < 0
-                    THEN format('%s expired on %s.',
-                                desktop__subject_words(d.title, 'of', d.client_name),
-                                to_char(d.day, 'FMDD Mon YYYY'))
-                    ELSE format('%s expires %s (%s).',
-                                desktop__subject_words(d.title, 'of', d.client_name),
-                                desktop__days_phrase(d.days_left),
-                                to_char(d.day, 'FMDD Mon YYYY')) END,
-               NULL::text
+               d.title, 'of', d.client_name, NULL::text
         FROM document_rows d
         WHERE d.days_left BETWEEN -v_lookback AND 60
         UNION ALL
-        SELECT 'task', t.id, t.client_id, t.day,
+        SELECT 'task', t.id, t.client_id, t.day, t.days_left,
                CASE WHEN t.late THEN 'overdue' ELSE 'due' END,
                CASE WHEN t.late THEN 'task_overdue' ELSE 'task_due' END,
-               CASE WHEN t.late
-                    THEN format('%s was due on %s.',
-                                desktop__subject_words('Task "' || t.title || '"', 'for',
-                                                       t.client_name),
-                                to_char(t.day, 'FMDD Mon YYYY'))
-                    ELSE format('%s is due %s (%s).',
-                                desktop__subject_words('Task "' || t.title || '"', 'for',
-                                                       t.client_name),
-                                desktop__days_phrase(t.days_left),
-                                to_char(t.day, 'FMDD Mon YYYY')) END,
-               t.assignee
+               'Task "' || t.title || '"', 'for', t.client_name, t.assignee
         FROM task_rows t
         WHERE t.late OR t.days_left <= 1
         UNION ALL
-        SELECT 'service_request', r.id, r.client_id, r.day,
+        SELECT 'service_request', r.id, r.client_id, r.day, NULL::integer,
                'waiting_7d:' || to_char(r.since, 'YYYY-MM-DD"T"HH24:MI:SS.MS'),
-               'request_waiting',
-               format('%s: waiting on the client since %s.',
-                      desktop__subject_words(r.title, 'for', r.client_name),
-                      to_char(r.day, 'FMDD Mon YYYY')),
-               r.assignee
+               'request_waiting', r.title, 'for', r.client_name, r.assignee
         FROM request_rows r
     ),
     -- A filing's assignees: the people on its tasks not yet completed.
@@ -325,7 +327,10 @@ BEGIN
         INSERT INTO notifications AS n
             (id, "tenantId", "recipientUserId", type, "channelStatus", message, metadata,
              "createdAt")
-        SELECT c.new_id, v_tenant, c.recipient, 'in_app', 'sent', c.message,
+        SELECT c.new_id, v_tenant, c.recipient, 'in_app', 'sent',
+               desktop__reminder_message(c.kind, desktop__subject_words(c.title, c.joiner,
+                                                                        c.client_name),
+                                         c.day, c.days_left),
                jsonb_build_object('source', 'gcmc-desktop', 'kind', c.kind,
                                   'threshold', c.threshold, 'subjectType', c.subject_type,
                                   'subjectId', c.subject_id, 'clientId', c.client_id,
@@ -337,12 +342,14 @@ BEGIN
     SELECT made.id, made.kind FROM made ORDER BY made.id;
 END $$;
 REVOKE ALL ON FUNCTION desktop__days_phrase(integer), desktop__subject_words(text, text, text),
-    desktop_generate_reminders(integer) FROM PUBLIC;
+    desktop__reminder_message(text, text, date, integer), desktop_generate_reminders(integer)
+    FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION desktop_generate_reminders(integer) TO gcmc_staff;
 """
 
 DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS desktop_generate_reminders(integer);
+DROP FUNCTION IF EXISTS desktop__reminder_message(text, text, date, integer);
 DROP FUNCTION IF EXISTS desktop__subject_words(text, text, text);
 DROP FUNCTION IF EXISTS desktop__days_phrase(integer);
 DROP INDEX IF EXISTS desktop_notifications_inbox_idx;
