@@ -526,7 +526,8 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                     text(
                         "SELECT proname FROM pg_proc WHERE proname IN ("
                         "'desktop_generate_reminders', 'desktop__days_phrase', "
-                        "'desktop__subject_words', 'desktop__reminder_message') UNION SELECT relname FROM pg_class WHERE "
+                        "'desktop__subject_words', 'desktop__reminder_message') "
+                        "UNION SELECT relname FROM pg_class WHERE "
                         "relname LIKE 'desktop_notification%' "
                         "OR relname = 'desktop_notifications_inbox_idx'"
                     )
