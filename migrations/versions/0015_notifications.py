@@ -313,6 +313,10 @@ BEGIN
             WHERE k."tenantId" = v_tenant AND k."subjectType" = a.subject_type
               AND k."subjectId" = a.subject_id AND k."threshold" = a.threshold
               AND k."recipientUserId" = a.recipient)
+        -- Ids in this order (drawn after the sort), so that the inbox, newest first, shows a
+        -- run's overdue and expired ones first, then the soonest due, most overdue first.
+        ORDER BY a.kind IN ('filing_overdue', 'document_expired', 'task_overdue'),
+                 a.day DESC, a.subject_type, a.subject_id, a.recipient
     ),
     keyed AS (
         INSERT INTO desktop_notification_keys AS k
