@@ -165,3 +165,22 @@ def apply_connection_limits() -> dict[str, str]:
             continue  # a typo in the settings file must not stop the app
         os.environ[variable] = exported[variable] = f"{seconds:g}"
     return exported
+
+
+# -- notifications (issue 15) ----------------------------------------------------------------
+
+TRAY_NOTIFICATIONS_KEY = "notifications/tray"
+
+
+def tray_notifications_enabled() -> bool:
+    """Whether new notifications pop up in the system tray (on unless turned off)."""
+    value = settings().value(TRAY_NOTIFICATIONS_KEY, True)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "off")
+    return bool(value)
+
+
+def set_tray_notifications(enabled: bool) -> None:
+    store = settings()
+    store.setValue(TRAY_NOTIFICATIONS_KEY, bool(enabled))
+    store.sync()

@@ -57,11 +57,14 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
-    page = window.open_section("notifications")
+    page = window.open_section("admin")
     assert isinstance(page, ComingSoonPage)
     texts = " ".join(label.text() for label in page.findChildren(QLabel))
     assert "coming soon" in texts
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Notifications"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Admin"
+    from gcmc_desktop.views.notifications import NotificationsPage
+
+    assert isinstance(window.open_section("notifications"), NotificationsPage)
     from gcmc_desktop.views.compliance import CompliancePage
     from gcmc_desktop.views.dashboard import DashboardPage
 

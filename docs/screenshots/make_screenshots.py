@@ -16,7 +16,7 @@ client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messag
 service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
-compliance.png, client_compliance.png, dashboard.png, deleted_items.png.
+compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png.
 """
 
 from __future__ import annotations
@@ -627,6 +627,28 @@ def render_dashboard(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_notifications(ctx: Context, path: Path) -> Path:
+    """The Notifications section at 1280x800, after a reminder run over the demo data: the
+    signed-in user's notifications, unread in bold, overdue and expired ones tinted; the
+    first one read."""
+    from gcmc_desktop.services.notifications import generate_reminders, mark_read
+    from gcmc_desktop.views.notifications import NotificationsPage
+
+    generate_reminders(ctx)
+    page = NotificationsPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    model = page.model
+    wait_for(lambda: model.total is not None and not model.loading and model.rowCount() > 0)
+    mark_read(ctx, [model.row_id(0)])
+    page.refresh()  # the change bus would tell it in the application
+    wait_for(lambda: model.row_values(0).get("read_at") is not None)
+    page.table.selectRow(1 if model.rowCount() > 1 else 0)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def render_client_compliance(ctx: Context, path: Path) -> Path:
     """A client workspace's Compliance tab: score, level, breakdown and what to do next, for the
     client with the lowest score."""
@@ -798,6 +820,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_compliance(ctx, out / "compliance.png"),
         render_client_compliance(ctx, out / "client_compliance.png"),
         render_dashboard(ctx, out / "dashboard.png"),
+        render_notifications(ctx, out / "notifications.png"),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from . import backup, db, filings, maintenance, roles, scores, seed, tenants, users
+from . import backup, db, filings, maintenance, notifications, roles, scores, seed, tenants, users
 from .common import CommandError
 
-GROUPS = (db, seed, tenants, users, roles, maintenance, backup, filings, scores)
+GROUPS = (db, seed, tenants, users, roles, maintenance, backup, filings, scores, notifications)
 
 
 def build_parser() -> argparse.ArgumentParser:

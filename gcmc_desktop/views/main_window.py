@@ -62,7 +62,7 @@ SECTIONS = (
     Section("tasks", "Tasks", "tasks"),
     Section("messages", "Messages", "messages"),
     Section("compliance", "Compliance", "compliance"),
-    Section("notifications", "Notifications", None, "Reminders and alerts."),
+    Section("notifications", "Notifications", None),
     Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
             "already in its workspace)."),
     Section("admin", "Admin", "users", "Users, roles and permissions, firm settings."),
@@ -140,6 +140,23 @@ GENERATE_AFTER_START_MS = 15_000  # the first recurring-filings run, once the wi
 GENERATE_EVERY_MS = 60 * 60 * 1000
 RECALCULATE_AFTER_GENERATE_MS = 5_000  # the stale-scores check, once the drafts are made
 TAB_TITLE_WIDTH = 220  # pixels; longer tab titles are elided (full title in the tooltip)
+
+
+def _select_when_loaded(page: Any, record_id: int) -> None:
+    """Select `record_id` in a list page now, or when a page of rows holding it arrives (a
+    list read before the record existed is read again once)."""
+    if page.select_id(record_id):
+        return
+    tries = [3]
+
+    def on_page(_rows: int) -> None:
+        tries[0] -= 1
+        if page.select_id(record_id) or tries[0] <= 0:
+            page.model.pageLoaded.disconnect(on_page)
+
+    page.model.pageLoaded.connect(on_page)
+    if page.model.all_loaded:
+        page.refresh()
 
 
 def _open_storage():  # -> tuple[StorageProvider | None, str | None]
@@ -258,6 +275,9 @@ class MainWindow(QMainWindow):
         )
         # A window left open overnight: the hourly check finds the day-old scores too.
         self.generation_timer.timeout.connect(lambda: self.compliance_jobs.recalculate_if_stale())
+        # Reminders: a run soon after start and every hour; the unread badge; tray messages.
+        self.notifications = self._notification_center(ctx)
+        self.generation_timer.timeout.connect(lambda: self.notifications.generate())
         self.storage, self.storage_error = _open_storage()
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
@@ -394,7 +414,7 @@ class MainWindow(QMainWindow):
     def _populate_navigation(self) -> None:
         self.nav.clear()
         for section in visible_sections(self.ctx):
-            item = QListWidgetItem(section.title)
+            item = QListWidgetItem(self._section_title(section))
             item.setData(Qt.ItemDataRole.UserRole, section)
             item.setSizeHint(QSize(0, 30))
             self.nav.addItem(item)
@@ -439,7 +459,7 @@ class MainWindow(QMainWindow):
             section = next(s for s in SECTIONS if s.key == key)
             page = self._make_page(section)
             self._section_tabs[key] = page
-            self._set_tab_title(self.tabs.addTab(page, ""), section.title)
+            self._set_tab_title(self.tabs.addTab(page, ""), self._section_title(section))
         self.tabs.setCurrentWidget(page)
         return page
 
@@ -515,6 +535,7 @@ class MainWindow(QMainWindow):
             "compliance": self._compliance_page,
             "dashboard": self._dashboard_page,
             "admin": self._database_page,
+            "notifications": self._notifications_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -569,6 +590,89 @@ class MainWindow(QMainWindow):
             )
         )
         return page
+
+    def _notification_center(self, ctx: Context) -> Any:
+        from .notifications import NotificationCenter
+
+        center = NotificationCenter(ctx, self)
+        center.unreadChanged.connect(self._show_unread)
+        center.trayClicked.connect(self._tray_clicked)
+        QTimer.singleShot(GENERATE_AFTER_START_MS, center, center.generate)
+        center.count_unread()
+        return center
+
+    def _section_title(self, section: Section) -> str:
+        """A section's name; the Notifications section's with its unread count."""
+        center = getattr(self, "notifications", None)
+        if section.key == "notifications" and center is not None:
+            from .notifications import notifications_title
+
+            return notifications_title(center.unread)
+        return section.title
+
+    def _show_unread(self, _unread: int) -> None:
+        """The unread badge in the navigation and on the section's tab."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            section = item.data(Qt.ItemDataRole.UserRole)
+            if section.key == "notifications":
+                item.setText(self._section_title(section))
+                page = self._section_tabs.get("notifications")
+                if page is not None and self.tabs.indexOf(page) >= 0:
+                    self._set_tab_title(self.tabs.indexOf(page), item.text())
+
+    def _tray_clicked(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.open_section("notifications")
+
+    def _notifications_page(self) -> QWidget:
+        from .notifications import NotificationsPage
+
+        page = NotificationsPage(self.ctx)
+        page.subjectRequested.connect(self.open_subject)
+        return page
+
+    def open_subject(self, subject: Any) -> QWidget | None:
+        """What a notification is about: the client's document, filing, request or task in
+        its workspace (a task without a client: the Tasks section), selected once its row is
+        loaded; only the client when the role may not see that list."""
+        kind, ident, client_id = subject.subject_type, subject.subject_id, subject.client_id
+        if kind == "task" and client_id is None:
+            if "tasks" not in self.section_keys():
+                return None
+            page = self.open_section("tasks")
+            team = getattr(page, "team", None)
+            if team is not None and ident is not None:
+                page.setCurrentWidget(team)
+                _select_when_loaded(team, ident)
+            return page
+        if client_id is None or not self.ctx.can("clients", "view"):
+            self.statusBar().showMessage(subject.message, 10_000)
+            return None
+        workspace = self.open_client(client_id)
+        target = None
+        if kind == "document":
+            from .documents import ClientDocumentsTab
+
+            target = next(iter(workspace.findChildren(ClientDocumentsTab)), None)
+        elif kind == "filing":
+            target = workspace.filings
+        elif kind == "service_request":
+            target = workspace.requests
+        elif kind == "task" and workspace.tasks is not None:
+            target = workspace.tasks
+            list_page = workspace.tasks.staff
+            if ident is not None:
+                _select_when_loaded(list_page, ident)
+            workspace.setCurrentWidget(target)
+            return workspace
+        if target is not None and workspace.indexOf(target) >= 0:
+            workspace.setCurrentWidget(target)
+            if ident is not None:
+                _select_when_loaded(target, ident)
+        return workspace
 
     def _dashboard_page(self) -> QWidget:
         from .dashboard import DashboardPage
@@ -740,6 +844,7 @@ class MainWindow(QMainWindow):
 
         dialog = PreferencesDialog(self)
         dialog.storageSaved.connect(self.apply_storage)
+        dialog.notificationsSaved.connect(self.notifications.apply_settings)
         return dialog
 
     def apply_storage(self) -> None:
@@ -818,6 +923,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(
             GENERATE_AFTER_START_MS, self, lambda: self.compliance_jobs.recalculate_if_stale()
         )
+        self.notifications.shutdown()
+        self.notifications.deleteLater()
+        self.notifications = self._notification_center(ctx)
         self._start_uploads()
         read_only = " (read-only)" if ctx.read_only else ""
         self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}{read_only}")
@@ -928,6 +1036,7 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         self._stop_listening()
         self._stop_uploads()
+        self.notifications.shutdown()
         signing_out = getattr(self, "_signing_out", False)
         super().closeEvent(event)
         if signing_out:

@@ -1,9 +1,11 @@
-"""Preferences of this workstation: where document files are stored (folder or S3).
+"""Preferences of this workstation: where document files are stored (folder or S3), and
+whether new notifications pop up in the system tray.
 
 Save tests the storage first (the same probe as "Test connection", in the background): settings
 that work are saved at once; settings that do not are saved only when the user says "Save
 anyway" after reading why they fail. `storageSaved` tells the main window to switch to the new
-storage right away — no sign-out needed.
+storage right away — no sign-out needed. The tray setting needs no test: Save keeps it at once
+(`notificationsSaved`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -39,6 +42,7 @@ def ask_save_anyway(parent: QWidget, message: str) -> bool:
 
 class PreferencesDialog(QDialog):
     storageSaved = Signal()  # new storage settings are saved: use them now
+    notificationsSaved = Signal()  # the tray setting is saved
 
     def __init__(
         self,
@@ -57,6 +61,12 @@ class PreferencesDialog(QDialog):
         values, secret = app_settings.load_storage()
         self.storage_page.set_values(values, secret)
         self.storage_page.tested.connect(self._tested)
+        self.tray_box = QCheckBox("Show new notifications in the system tray")
+        self.tray_box.setChecked(app_settings.tray_notifications_enabled())
+        self.tray_box.setToolTip(
+            "A short message next to the clock when a reminder or notification arrives "
+            "for you while GCMC Desktop is open."
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -68,6 +78,8 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Document storage</b>"))
         layout.addWidget(self.storage_page)
+        layout.addWidget(QLabel("<b>Notifications</b>"))
+        layout.addWidget(self.tray_box)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
@@ -75,6 +87,9 @@ class PreferencesDialog(QDialog):
         """Test what is typed, then save it (see `_tested`)."""
         if self.saving:
             return
+        if self.tray_box.isChecked() != app_settings.tray_notifications_enabled():
+            app_settings.set_tray_notifications(self.tray_box.isChecked())
+            self.notificationsSaved.emit()
         self.saving = True
         self.save_button.setEnabled(False)
         self.message.setStyleSheet("")
