@@ -20,12 +20,24 @@ from gcmc_desktop.services.compliance_scores import client_score, score_list_que
 from gcmc_desktop.services.compliance_scoring import recalculate, stale_client_count
 from gcmc_desktop.services.context import Context
 
-from .security_fixtures import Firms
+from .security_fixtures import Firms, build_firms
 from .security_fixtures import raw as connect
-from .test_compliance_scoring import Builder, admin_ctx, firms, scores, sign_in  # noqa: F401
+from .test_compliance_scoring import ROLES, Builder, scores, sign_in
 
 PER_ROW_LIMIT = 50  # migration 0015
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def firms(engine: Engine, database_url) -> Firms:
+    return build_firms(engine, database_url, ROLES)
+
+
+@pytest.fixture
+def admin_ctx(firms: Firms):
+    ctx = sign_in(firms, "FirmAdmin")
+    yield ctx
+    ctx.session.close()
 
 
 def score_audit(engine: Engine, tenant: int) -> list[dict]:
