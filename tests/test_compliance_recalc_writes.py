@@ -247,3 +247,36 @@ def test_migration_0015_downgrades_and_upgrades(engine: Engine) -> None:
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT to_regclass('desktop_score_runs')")) is not None
+
+
+@pytest.mark.gui
+def test_the_client_audit_tab_shows_its_part_of_a_summary(
+    firms: Firms, admin_ctx: Context, engine: Engine, qtbot
+) -> None:
+    from gcmc_desktop.views.client_workspace import AuditTab
+
+    with Session(engine) as s:
+        b = Builder(s, firms.alpha)
+        dt = b.doc_type("TIN certificate")
+        clients = [b.client(f"C{n:03}") for n in range(PER_ROW_LIMIT + 1)]
+        for c in clients:
+            b.document(c, dt, "valid")
+        s.commit()
+    recalculate(admin_ctx)
+    reject_first_document(engine, clients)
+    recalculate(admin_ctx)
+    tab = AuditTab(admin_ctx, clients[0])
+    qtbot.addWidget(tab)
+    tab.resize(1000, 500)
+    tab.show()
+    tab.refresh()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=10_000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail.rowCount() == 2)
+    assert tab.detail_title.text().startswith("Recalculation of compliance scores by FirmAdmin")
+    cells = {
+        tab.detail.item(r, 0).text(): (tab.detail.item(r, 1).text(), tab.detail.item(r, 2).text())
+        for r in range(2)
+    }
+    tab.grab().save("/tmp/score_trail.png")
+    assert cells["Score value"] == ("100", "90")

@@ -44,6 +44,15 @@ What a client's score is (all "now" is one instant of the run, UTC naive as the 
 per point deducted or added (see compliance_contract: points, kind, text, rule_id, bundle_id,
 document_type_id, filing_type_id, document_id, filing_id), ordered by kind then text.
 
+`breakdown.digest` is an order-free fingerprint of the items (the sum of their 64-bit hashes):
+a run compares score, level, counts and digest with the stored row first and builds the
+breakdown's JSON and writes only the rows that differ (`RecalculationReport.changed`), so a
+second run over unchanged data writes nothing — no index updates, no audit rows. A row's
+`lastCalculatedAt` is therefore when its score last changed; a whole-firm run also stamps
+`desktop_score_runs.lastFullRunAt` (migration 0015), and a score counts as computed at the
+later of the two (the "older than a day" check, the list's *Last calculated*). Statements that
+write more than 50 rows are audited by one summary row (see migration 0015).
+
 A run is one transaction: cancelled or failed, it leaves every row as it was.
 """
 
