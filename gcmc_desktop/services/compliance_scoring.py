@@ -399,7 +399,11 @@ agg AS (
                'document_id', i.doc, 'filing_id', i.fil)
              ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0), COALESCE(i.dt, 0),
                       COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) AS items,
-           COALESCE(jsonb_agg(DISTINCT i.rule_id) FILTER (WHERE i.rule_id IS NOT NULL),
+           -- One item per failed rule and client, and the rows arrive sorted by rule id
+           -- within the rules' group: no DISTINCT (a sort per client).
+           COALESCE(jsonb_agg(i.rule_id ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0),
+                              COALESCE(i.dt, 0), COALESCE(i.ft, 0), COALESCE(i.doc, 0),
+                              COALESCE(i.fil, 0)) FILTER (WHERE i.rule_id IS NOT NULL),
                     '[]'::jsonb) AS rules
     FROM items i JOIN changed x ON x.client_id = i.client_id GROUP BY i.client_id
 )
