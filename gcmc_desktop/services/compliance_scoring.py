@@ -401,9 +401,10 @@ agg AS (
                       COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) AS items,
            -- One item per failed rule and client, and the rows arrive sorted by rule id
            -- within the rules' group: no DISTINCT (a sort per client).
-           COALESCE(jsonb_agg(i.rule_id ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0),
-                              COALESCE(i.dt, 0), COALESCE(i.ft, 0), COALESCE(i.doc, 0),
-                              COALESCE(i.fil, 0)) FILTER (WHERE i.rule_id IS NOT NULL),
+           COALESCE(jsonb_agg(i.rule_id ORDER BY i.k, COALESCE(i.rule_id, 0),
+                              COALESCE(i.bundle_id, 0), COALESCE(i.dt, 0), COALESCE(i.ft, 0),
+                              COALESCE(i.doc, 0), COALESCE(i.fil, 0))
+                        FILTER (WHERE i.rule_id IS NOT NULL),
                     '[]'::jsonb) AS rules
     FROM items i JOIN changed x ON x.client_id = i.client_id GROUP BY i.client_id
 )
