@@ -15,8 +15,11 @@ only) with 20 rules of the four kinds, and two requirement bundles (GRA: 4 items
 VACUUM ANALYZE.
 
 A FirmAdmin signs in through the real sign-in service (own PostgreSQL login, RLS on) and runs
-`compliance_scoring.recalculate(ctx)` (a first run inserting every score, then a second
-updating them, then a run in batches with progress as the GUI runs it). The reference loop
+`compliance_scoring.recalculate(ctx)`: a first run inserting every score; a second over
+unchanged data (which writes nothing); one after 5 % of the clients changed (one document of
+every 20th client flips between valid and rejected, written as the owner); the same in
+batches with progress as the GUI runs it; batched over unchanged data; and one client. Each
+prints the rows it wrote and the audit rows it added. The reference loop
 (`recalculate_reference`, one client at a time through the ORM, as the platform's worker does)
 runs on `--sample` clients and is extrapolated to N: the full loop would take minutes. The
 sample's rows from both are compared (they must agree). Last, the batched run on a QThreadPool
