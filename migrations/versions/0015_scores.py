@@ -24,7 +24,7 @@ the scores list's keyset index (issue 14, performance). Additive only.
   `desktop_client_score_audit(tenant, client)` (SECURITY DEFINER: under row-level security
   PostgreSQL will not use an index for the non-leakproof jsonb `?`) and a partial GIN index
   over the summary rows' `changes -> 'scores'` only.
-- `compliance_scores_desktop_tenant_score_idx` ("tenantId", "scoreValue", "clientId"): the
+- `desktop_compliance_scores_tenant_score_idx` ("tenantId", "scoreValue", "clientId"): the
   scores list sorted by score (and its level filter, a score band) reads its first page by a
   keyset range scan.
 
@@ -180,12 +180,12 @@ END $$;
 REVOKE ALL ON FUNCTION desktop_client_score_audit(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION desktop_client_score_audit(integer, integer) TO gcmc_staff;
 
-CREATE INDEX compliance_scores_desktop_tenant_score_idx
+CREATE INDEX desktop_compliance_scores_tenant_score_idx
     ON compliance_scores ("tenantId", "scoreValue", "clientId");
 """
 
 DOWNGRADE = rf"""
-DROP INDEX IF EXISTS compliance_scores_desktop_tenant_score_idx;
+DROP INDEX IF EXISTS desktop_compliance_scores_tenant_score_idx;
 DROP FUNCTION IF EXISTS desktop_client_score_audit(integer, integer);
 DROP INDEX IF EXISTS desktop_audit_logs_score_clients_idx;
 DROP TRIGGER IF EXISTS desktop_audit_i ON compliance_scores;
