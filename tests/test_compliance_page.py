@@ -441,6 +441,7 @@ def test_recalculate_all_from_the_page_rewrites_the_scores(qtbot, scored, engine
         qtbot.waitUntil(lambda: not jobs.busy, timeout=WAIT)
         qtbot.waitUntil(lambda: page.recalculate_button.isEnabled(), timeout=WAIT)
         assert page.run_label.text().startswith("Recalculated the scores of")
+        assert page.run_label.text().endswith("changed.")
         with engine.connect() as conn:
             versions = conn.scalars(
                 text(

@@ -47,6 +47,6 @@ def cmd_recalculate(args: argparse.Namespace) -> int:
         report = recalculate(session, tenant_id=tenant_id, client_ids=client_ids)
     print(
         f"Recalculated {report.clients} client score(s) in {report.tenants} firm(s) "
-        f"in {report.seconds * 1000:.0f} ms."
+        f"in {report.seconds * 1000:.0f} ms; {report.changed} changed."
     )
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from ..models import AuditLog, User
 from .context import Context, require
@@ -79,17 +79,54 @@ AUDIT_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 
 
+# A compliance recalculation that changed many scores writes one summary row (migration 0015):
+# {"rows": n, "scores": {client id: [before, after]}, "levels": {client id: [before, after]}}.
+SCORE_SUMMARY = and_(AuditLog.entity_type == "compliance_score", AuditLog.action == "recalculate")
+
+
+def _own_changes(client_id: int) -> Any:
+    """The row's changes, a score summary narrowed to this client's score and level."""
+    key = str(int(client_id))
+    return case(
+        (
+            SCORE_SUMMARY,
+            func.jsonb_build_object(
+                literal("score_value"),
+                AuditLog.changes["scores"][key],
+                literal("level"),
+                AuditLog.changes["levels"][key],
+            ),
+        ),
+        else_=AuditLog.changes,
+    )
+
+
 def client_audit_query(ctx: Context, client_id: int) -> PagedQuery:
-    """The audit rows of one client (the client itself and everything that belongs to it),
-    newest first. Reading a client's trail shows its field values, so it takes `clients:view`
-    as well as tenant membership."""
+    """The audit rows of one client (the client itself and everything that belongs to it,
+    and the recalculation summaries that name it — with just its own score change), newest
+    first. Reading a client's trail shows its field values, so it takes `clients:view` as well
+    as tenant membership."""
     require_audit_view(ctx)
     require(ctx, "clients", "view")
+    ids = union_all(
+        select(AuditLog.id).where(
+            AuditLog.tenant_id == ctx.tenant_id, AuditLog.client_id == client_id
+        ),
+        # Through a function: under row-level security the jsonb lookup cannot use its index.
+        select(func.desktop_client_score_audit(ctx.tenant_id, client_id)),
+    )
     base = (
         select(AuditLog)
         .outerjoin(User, User.id == AuditLog.actor_user_id)
-        .where(AuditLog.tenant_id == ctx.tenant_id, AuditLog.client_id == client_id)
+        .where(AuditLog.tenant_id == ctx.tenant_id, AuditLog.id.in_(ids))
     )
-    return PagedQuery(
-        base, AUDIT_COLUMNS, id_column=AuditLog.id, sort_key="created", descending=True
-    )
+    columns = tuple(
+        ColumnSpec(
+            c.key, c.title, _own_changes(client_id), sortable=False, formatter=c.formatter,
+            nullable=True,
+        )
+        if c.key == "changes"
+        else c
+        for c in AUDIT_COLUMNS
+    )  # fmt: skip
+    return PagedQuery(base, columns, id_column=AuditLog.id, sort_key="created", descending=True)

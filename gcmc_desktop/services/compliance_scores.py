@@ -4,7 +4,11 @@ level for the chart, and one client's score with its breakdown lines. The engine
 
 Levels are always taken from the scoreValue band (compliance_breakdown.level_for), never from
 the stored `level`: rows the web platform wrote say high/medium/low, meaning compliance in one
-writer and risk in another (DOMAIN.md §3)."""
+writer and risk in another (DOMAIN.md §3).
+
+*Last calculated* is the later of the row's lastCalculatedAt (when the engine last changed the
+row: it leaves a score that came out the same alone) and the firm's last whole-firm run
+(`desktop_score_runs`, migration 0015), which computed every score."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from .compliance_breakdown import (
     level_range,
     next_steps,
 )
+from .compliance_scoring import SCORE_RUNS
 from .context import Context, require
 from .paging import ColumnSpec, PagedQuery, format_value, search_function
 
@@ -39,6 +44,9 @@ def _band_label(value: Any) -> str:
     return "" if value is None else LEVEL_LABELS[level_for(value)]
 
 
+# When the score was last computed: the row's own time, or the firm's last full run if later.
+CALCULATED_AT = func.greatest(ComplianceScore.last_calculated_at, SCORE_RUNS.c.lastFullRunAt)
+
 SCORE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("client", "Client", Client.name, tie_breaker=Client.id),
     ColumnSpec("score", "Score", ComplianceScore.score_value, formatter=_score_text),
@@ -53,8 +61,9 @@ SCORE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "calculated",
         "Last calculated",
-        ComplianceScore.last_calculated_at,
+        CALCULATED_AT,
         formatter=format_value,
+        nullable=False,
     ),
 )
 SCORE_FILTERS = {"sector": Client.sector, "client_id": ComplianceScore.client_id}
@@ -99,6 +108,7 @@ def score_list_query(ctx: Context) -> PagedQuery:
     base = (
         select(ComplianceScore)
         .join(Client, Client.id == ComplianceScore.client_id)
+        .outerjoin(SCORE_RUNS, SCORE_RUNS.c.tenantId == ComplianceScore.tenant_id)
         .where(ComplianceScore.tenant_id == ctx.tenant_id)
     )
     return PagedQuery(
@@ -150,13 +160,14 @@ def client_score(ctx: Context, client_id: int) -> dict[str, Any] | None:
     the client has no score yet."""
     require(ctx, "compliance", "view")
     row = ctx.session.execute(
-        select(ComplianceScore, Client.name)
+        select(ComplianceScore, Client.name, CALCULATED_AT)
         .join(Client, Client.id == ComplianceScore.client_id)
+        .outerjoin(SCORE_RUNS, SCORE_RUNS.c.tenantId == ComplianceScore.tenant_id)
         .where(ComplianceScore.tenant_id == ctx.tenant_id, ComplianceScore.client_id == client_id)
     ).first()
     if row is None:
         return None
-    score, name = row
+    score, name, calculated_at = row
     values = {
         "scoreValue": score.score_value,
         "level": score.level,
@@ -176,7 +187,7 @@ def client_score(ctx: Context, client_id: int) -> dict[str, Any] | None:
         "missing": score.missing_count,
         "expiring": score.expiring_count,
         "overdue": score.overdue_filings_count,
-        "calculated_at": score.last_calculated_at,
+        "calculated_at": calculated_at,
         "lines": lines,
         "to_do": next_steps(score.breakdown, values),
     }

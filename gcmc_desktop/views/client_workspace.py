@@ -424,10 +424,13 @@ class AuditTab(QWidget):
         who = values.get("actor") or "unknown user"
         when = format_value(values.get("created"))
         what = str(values.get("entity_type") or "").replace("_", " ")
-        self.detail_title.setText(
-            f"{values.get('action', '').capitalize()} of {what} #{values.get('entity_id')} "
-            f"by {who}, {when}"
-        )
+        if values.get("action") == "recalculate":  # one summary row of a firm-wide run
+            self.detail_title.setText(f"Recalculation of compliance scores by {who}, {when}")
+        else:
+            self.detail_title.setText(
+                f"{values.get('action', '').capitalize()} of {what} #{values.get('entity_id')} "
+                f"by {who}, {when}"
+            )
         self.detail.setRowCount(len(changes))
         changed = QBrush(QColor("#fff3c4"))
         for i, (field, before, after) in enumerate(changes):

@@ -373,7 +373,10 @@ class CompliancePage(QWidget):
         was_mine = self.progress is not None
         self._close_progress()
         if was_mine and report is not None:
-            self.run_label.setText(f"Recalculated the scores of {report.clients:,} client(s).")
+            self.run_label.setText(
+                f"Recalculated the scores of {report.clients:,} client(s); "
+                f"{report.changed:,} changed."
+            )
         self.refresh()
 
     def _run_failed(self, error: Any) -> None:
