@@ -29,11 +29,14 @@ N_CLIENTS = 1_200
 N_DOCUMENTS = 900
 PAGE = 40
 # (search_sample, search_scan, search_cap): the walk that fills pages (small first chunk, so
-# that it doubles), a walk that gives up midway to the function's ids (small budget), the
-# probe of a rare term's ids, and the plain path (walk and probe off) the others must equal.
+# that it doubles), a walk that gives up midway to the function's ids (small budget), all the
+# function's ids after the walk, and the plain path (walk and probe off) the others must equal.
 WALK = (20, 100_000, 2_000)
 GIVE_UP = (20, 150, 2_000)
 PROBE_ALL = (20, 150, 1)
+# The probe always says "frequent": the walk goes on past a sample with few or no matches
+# (matches clustered further down the list).
+WALK_ON = (20, 100_000, 1)
 PLAIN = (None, None, None)
 
 CLIENTS_SQL = """
@@ -155,7 +158,7 @@ def check_every_order(
         for key in keys:
             for descending in (False, True):
                 lists = {}
-                for config in (PLAIN, WALK, GIVE_UP, PROBE_ALL):
+                for config in (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON):
                     query = configured(make(), config)
                     query.set_sort(key, descending)
                     query.set_search(term)
@@ -204,7 +207,7 @@ def test_document_search_walk_equals_the_plain_search_in_every_order(
     checked = check_every_order(engine, officer, make, "documents", firms.alpha, terms)
     assert checked == 4 * (sortable + 1) * 2
     # With a filter too (the walk keeps the list's filters).
-    for config in (WALK, GIVE_UP):
+    for config in (WALK, GIVE_UP, WALK_ON):
         lists = []
         for c in (PLAIN, config):
             query = configured(make(), c)

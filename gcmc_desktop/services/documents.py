@@ -726,7 +726,7 @@ def _expiring_within(days: Any) -> Any:
 # A search first walks the list in its order (see PagedQuery): while the term is frequent enough
 # to fill a page within SEARCH_SCAN rows. Otherwise a term with at most SEARCH_CAP matches pages
 # over the search function's ids, a more frequent one over all of them.
-SEARCH_CAP = 2_000
+SEARCH_CAP = 1_000
 SEARCH_SCAN = 20_000
 
 

@@ -435,7 +435,11 @@ class PagedQuery:
         )
 
     def _scan_for_matches(
-        self, session: Session, after: Cursor | None, limit: int
+        self,
+        session: Session,
+        after: Cursor | None,
+        limit: int,
+        frequent: Callable[[], bool] = lambda: False,
     ) -> list[tuple[Any, ...]] | None:
         """A page of a search walked in list order, or None when the walk would not find a
         whole page soon (then the search function's ids are the way: a rare term, or matches
@@ -444,7 +448,10 @@ class PagedQuery:
         The walk reads chunks of the list in its order (the sort key's index, within the
         tenant), `search_sample` rows first, and tests them against the term. The matches of
         the first chunks say how frequent the term is here: the walk goes on (in doubling
-        chunks) only while that frequency promises a full page within `search_scan` rows."""
+        chunks) while that frequency promises a full page within `search_scan` rows. When it
+        does not (matches may be clustered: "Persaud" names start a few thousand rows into a
+        list by first name), `frequent()` decides — the search function's capped probe: a
+        frequent term is walked on up to `search_scan` rows all the same."""
         if not (self._search and self._search_scan):
             return None
         if self._search_matches is None and not self._search_columns:
@@ -469,6 +476,7 @@ class PagedQuery:
         size = min(self._search_sample or WALK_SAMPLE, self._search_scan)
         fetched: list[tuple[Any, ...]] = []
         scanned = 0
+        known_frequent = False
         segments = self._segments(after)
         while segments and len(fetched) < need:
             condition = segments[0]
@@ -486,8 +494,14 @@ class PagedQuery:
             segments = self._segments(self._cursor_of(last[:width], last[width]))
             # Rows a page would take at the frequency seen so far: too many, or no match
             # yet, and the search function's ids are quicker.
-            if not fetched or scanned * need / len(fetched) > self._search_scan:
+            if scanned >= self._search_scan:
                 return None
+            if not known_frequent and (
+                not fetched or scanned * need / len(fetched) > self._search_scan
+            ):
+                if not frequent():
+                    return None
+                known_frequent = True
             size = min(size * 2, WALK_CHUNK_MAX, max(self._search_scan - scanned, 1))
         return fetched[:need]
 
@@ -686,12 +700,18 @@ class PagedQuery:
         # Ask for one row more than the page: its presence says whether another page exists.
         # A search walks the list first (a frequent term fills a page within a few thousand
         # rows in list order); only what that walk cannot serve asks the search function.
+        probed: list[Any] = []
+
+        def frequent() -> bool:
+            probed.append(self._probe(session))
+            return probed[0] is _FREQUENT
+
+        fetched = self._scan_for_matches(session, after, limit + skip, frequent)
         found = None
-        fetched = self._scan_for_matches(session, after, limit + skip)
         if fetched is not None:
             fetched, skip = fetched[skip:], 0
         else:
-            found = self._probe(session)
+            found = probed[0] if probed else self._probe(session)
             if found is _FREQUENT:
                 found = None
         if fetched is None:
