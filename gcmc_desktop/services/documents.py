@@ -728,6 +728,9 @@ def _expiring_within(days: Any) -> Any:
 # over the search function's ids, a more frequent one over all of them.
 SEARCH_CAP = 1_000
 SEARCH_SCAN = 20_000
+# The walk's first chunk: small, as each document row read costs its joins (a rare term pays it
+# before the probe); a term on a third of the documents still fills a page in two chunks.
+SEARCH_SAMPLE = 250
 
 
 # What the Client column says to a role that may view documents but not clients.
@@ -786,6 +789,7 @@ def document_list_query(
         # A frequent term's walk in list order tests each chunk's ids in one call: title, tags
         # and the latest version's text, without a policy check of the parent per version.
         search_matches=matches_function("desktop_document_matches", ctx.tenant_id),
+        search_sample=SEARCH_SAMPLE,
         search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=DOCUMENT_FILTERS,
