@@ -29,8 +29,8 @@ SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # Filter keys by attribute name, as the services and reference data spell them.
 # A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
 # one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
-SEARCH_CAP = 2_000
-SEARCH_SCAN = 100_000
+SEARCH_CAP = 1_000
+SEARCH_SCAN = 20_000
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 

@@ -41,7 +41,7 @@ from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from .integrity import register_constraint_message
-from .paging import ColumnSpec, PagedQuery, format_date, search_function
+from .paging import ColumnSpec, PagedQuery, format_date, matches_function, search_function
 from .records import guarded
 
 log = logging.getLogger(__name__)
@@ -723,19 +723,14 @@ def _expiring_within(days: Any) -> Any:
     )
 
 
-# A term with at most SEARCH_CAP matches pages over the search function's ids; a more frequent
-# one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
-SEARCH_CAP = 2_000
+# A search first walks the list in its order (see PagedQuery): while the term is frequent enough
+# to fill a page within SEARCH_SCAN rows. Otherwise a term with at most SEARCH_CAP matches pages
+# over the search function's ids, a more frequent one over all of them.
+SEARCH_CAP = 1_000
 SEARCH_SCAN = 20_000
-
-
-def _latest_text() -> Any:
-    """The latest version's text, read only for the rows a frequent-term search scans."""
-    return (
-        select(DocumentVersion.ocr_text)
-        .where(DocumentVersion.id == Document.latest_version_id)
-        .scalar_subquery()
-    )
+# The walk's first chunk: small, as each document row read costs its joins (a rare term pays it
+# before the probe); a term on a third of the documents still fills a page in two chunks.
+SEARCH_SAMPLE = 250
 
 
 # What the Client column says to a role that may view documents but not clients.
@@ -790,9 +785,11 @@ def document_list_query(
     return PagedQuery(
         base,
         columns,
-        # What desktop_document_search searches, for frequent terms (see PagedQuery).
-        search_columns=(Document.title, tags_text(Document.tags), _latest_text()),
         search_ids=search_function("desktop_document_search", ctx.tenant_id),
+        # A frequent term's walk in list order tests each chunk's ids in one call: title, tags
+        # and the latest version's text, without a policy check of the parent per version.
+        search_matches=matches_function("desktop_document_matches", ctx.tenant_id),
+        search_sample=SEARCH_SAMPLE,
         search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=DOCUMENT_FILTERS,

@@ -177,6 +177,8 @@ FilterPredicate = Callable[[Any], ColumnElement[bool]]
 # (search term, at most this many or None for all) -> a selectable of the matching ids (e.g. a
 # SECURITY DEFINER search function).
 SearchIds = Callable[[str, int | None], Any]
+# (search term, an array of candidate ids) -> a selectable of those ids that match the term.
+SearchMatches = Callable[[str, Any], Any]
 
 
 def search_function(name: str, tenant_id: int) -> SearchIds:
@@ -193,8 +195,26 @@ def search_function(name: str, tenant_id: int) -> SearchIds:
     return ids
 
 
+def matches_function(name: str, tenant_id: int) -> SearchMatches:
+    """`search_matches` through a database function `name(tenant, term, ids integer[])`
+    returning those of the ids that match (desktop_document_matches): it applies the policies'
+    firm and permission checks once per call and tests each row without them (e.g. the latest
+    version's text, whose row-level security would cost a check of the parent per row)."""
+    function = getattr(func, name)
+
+    def matching(term: str, candidates: Any) -> Any:
+        found = function(tenant_id, term, candidates).table_valued("id").render_derived()
+        return select(found.c.id)
+
+    return matching
+
+
 # A probe's verdict: more matches than the cap.
 _FREQUENT = object()
+# A search's walk in list order: the first chunk (it tells how frequent the term is) and the
+# largest chunk (doubling from the first).
+WALK_SAMPLE = 1_000
+WALK_CHUNK_MAX = 16_000
 
 
 class PagedQuery:
@@ -232,6 +252,8 @@ class PagedQuery:
         search_ids: SearchIds | None = None,
         search_cap: int | None = None,
         search_scan: int | None = None,
+        search_sample: int | None = None,
+        search_matches: SearchMatches | None = None,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -247,6 +269,8 @@ class PagedQuery:
         self._search_ids = search_ids
         self._search_cap = search_cap
         self._search_scan = search_scan
+        self._search_sample = search_sample
+        self._search_matches = search_matches
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -379,15 +403,65 @@ class PagedQuery:
             .order_by(None)
         )
 
+    def _walk_statement(self, stmt: Select[Any], rows: int) -> Select[Any]:
+        """The next `rows` rows of `stmt` in list order (an index range scan of a plain page)
+        tested against the term: the matching ones, and the last row scanned (where the walk
+        goes on), each with its position in the chunk and the number of rows scanned. The term
+        is tested by `search_matches` over the chunk's ids (one call per chunk) or by the
+        `ILIKE` over `search_columns`."""
+        width = len(self._columns)
+        chunk = self._ordered(stmt).limit(rows).cte("walked")
+        cols = list(chunk.c)
+        keys = [cols[width]]
+        if self._sort_key is not None:
+            keys.insert(0, cols[self._index[self._sort_key]])
+        order = [k.desc() if self._descending else k.asc() for k in keys]
+        if self._search_matches is not None:
+            candidates = select(func.array_agg(cols[width])).scalar_subquery()
+            matched = cols[width].in_(self._search_matches(self._search, candidates))
+        else:
+            matched = self._matches(cols[width + 1 :])
+        numbered = select(
+            *cols[: width + 1],
+            matched.label("matched"),
+            func.row_number().over(order_by=order).label("position"),
+            func.count().over().label("scanned"),
+        ).subquery()
+        n = numbered.c
+        return (
+            select(*list(n)[: width + 1], n.matched, n.position, n.scanned)
+            .where(or_(n.matched, n.position == n.scanned))
+            .order_by(n.position)
+        )
+
     def _scan_for_matches(
-        self, session: Session, after: Cursor | None, limit: int
+        self,
+        session: Session,
+        after: Cursor | None,
+        limit: int,
+        frequent: Callable[[], bool] = lambda: False,
     ) -> list[tuple[Any, ...]] | None:
-        """A page of a search from the next `search_scan` rows in list order, or None when
-        they do not hold a whole page (then only the search function's ids can tell)."""
-        if not (self._search and self._search_scan and self._search_columns):
+        """A page of a search walked in list order, or None when the walk would not find a
+        whole page soon (then the search function's ids are the way: a rare term, or matches
+        clustered far down the list).
+
+        The walk reads chunks of the list in its order (the sort key's index, within the
+        tenant), `search_sample` rows first, and tests them against the term. The matches of
+        the first chunks say how frequent the term is here: the walk goes on (in doubling
+        chunks) while that frequency promises a full page within `search_scan` rows. When it
+        does not (matches may be clustered: "Persaud" names start a few thousand rows into a
+        list by first name), `frequent()` decides — the search function's capped probe: a
+        frequent term is walked on up to `search_scan` rows all the same."""
+        if not (self._search and self._search_scan):
+            return None
+        if self._search_matches is None and not self._search_columns:
             return None
         width = len(self._columns)
-        searched = [column.label(f"searched_{i}") for i, column in enumerate(self._search_columns)]
+        searched = (
+            []
+            if self._search_matches is not None
+            else [column.label(f"searched_{i}") for i, column in enumerate(self._search_columns)]
+        )
         plain = (
             self._base.with_only_columns(
                 *(spec.expr for spec in self._columns),
@@ -398,29 +472,38 @@ class PagedQuery:
             .where(*self._criteria(search=False))
             .order_by(None)
         )
+        need = limit + 1
+        size = min(self._search_sample or WALK_SAMPLE, self._search_scan)
         fetched: list[tuple[Any, ...]] = []
-        for condition in self._segments(after):
-            want = limit + 1 - len(fetched)
-            if want <= 0:
-                break
+        scanned = 0
+        known_frequent = False
+        segments = self._segments(after)
+        while segments and len(fetched) < need:
+            condition = segments[0]
             stmt = plain if condition is None else plain.where(condition)
-            # LIMIT inside: PostgreSQL does not push the ILIKE below it, so the scan is the
-            # index range scan of a plain page, and the filter sees only those rows.
-            scanned = self._ordered(stmt).limit(self._search_scan).subquery()
-            cols = list(scanned.c)
-            keys = [cols[width]]
-            if self._sort_key is not None:
-                keys.insert(0, cols[self._index[self._sort_key]])
-            rows = session.execute(
-                select(*cols[: width + 1])
-                .where(self._matches(cols[width + 1 :]))
-                .order_by(*(k.desc() if self._descending else k.asc() for k in keys))
-                .limit(want)
-            ).all()
-            fetched.extend(tuple(r) for r in rows)
-            if len(rows) < want:
+            rows = session.execute(self._walk_statement(stmt, size)).all()
+            fetched.extend(tuple(r[: width + 1]) for r in rows if r[width + 1])
+            count = int(rows[-1][-1]) if rows else 0
+            scanned += count
+            if count < size:  # this part of the list is walked to its end
+                segments = segments[1:]
+                continue
+            if len(fetched) >= need:
+                break
+            last = rows[-1]
+            segments = self._segments(self._cursor_of(last[:width], last[width]))
+            # Rows a page would take at the frequency seen so far: too many, or no match
+            # yet, and the search function's ids are quicker.
+            if scanned >= self._search_scan:
                 return None
-        return fetched
+            if not known_frequent and (
+                not fetched or scanned * need / len(fetched) > self._search_scan
+            ):
+                if not frequent():
+                    return None
+                known_frequent = True
+            size = min(size * 2, WALK_CHUNK_MAX, max(self._search_scan - scanned, 1))
+        return fetched[:need]
 
     def _tie_breaker(self) -> ColumnElement[Any]:
         if self._sort_key is not None:
@@ -615,13 +698,22 @@ class PagedQuery:
             raise ValueError("limit must be at least 1")
         width = len(self._columns)
         # Ask for one row more than the page: its presence says whether another page exists.
-        found = self._probe(session)
-        fetched = None
-        if found is _FREQUENT:
-            fetched = self._scan_for_matches(session, after, limit + skip)
-            if fetched is not None:
-                fetched, skip = fetched[skip:], 0
-            found = None
+        # A search walks the list first (a frequent term fills a page within a few thousand
+        # rows in list order); only what that walk cannot serve asks the search function.
+        probed: list[Any] = []
+
+        def frequent() -> bool:
+            probed.append(self._probe(session))
+            return probed[0] is _FREQUENT
+
+        fetched = self._scan_for_matches(session, after, limit + skip, frequent)
+        found = None
+        if fetched is not None:
+            fetched, skip = fetched[skip:], 0
+        else:
+            found = probed[0] if probed else self._probe(session)
+            if found is _FREQUENT:
+                found = None
         if fetched is None:
             if skip:
                 after = self._skip(session, after, skip, found)

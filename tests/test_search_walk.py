@@ -1,0 +1,326 @@
+"""Issue 11: a frequent term's search walks the list in its order and tests each row (services/
+paging.py, migration 0015) — and returns exactly the rows, in exactly the order, of the plain
+search (every match through the search function, then sorted), for every sort column in both
+directions, page by page and by position, and never another firm's rows.
+
+Signed in as staff through the real sign-in service (row-level security on); the function
+attacks are raw SQL on the user's own PostgreSQL login."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from gcmc_desktop.db import migrate
+from gcmc_desktop.services import documents
+from gcmc_desktop.services.client_list import client_list_query
+from gcmc_desktop.services.context import Context
+from gcmc_desktop.services.paging import PagedQuery
+
+from .security_fixtures import Firms, build_firms
+from .test_documents import sign_in
+from .test_list_performance import found, staff
+
+ROLES = ("DocumentOfficer", "FilingClerk", "Viewer")
+N_CLIENTS = 1_200
+N_DOCUMENTS = 900
+PAGE = 40
+# (search_sample, search_scan, search_cap): the walk that fills pages (small first chunk, so
+# that it doubles), a walk that gives up midway to the function's ids (small budget), all the
+# function's ids after the walk, and the plain path (walk and probe off) the others must equal.
+WALK = (20, 100_000, 2_000)
+GIVE_UP = (20, 150, 2_000)
+PROBE_ALL = (20, 150, 1)
+# The probe always says "frequent": the walk goes on past a sample with few or no matches
+# (matches clustered further down the list).
+WALK_ON = (20, 100_000, 1)
+PLAIN = (None, None, None)
+
+CLIENTS_SQL = """
+INSERT INTO clients ("tenantId", name, type, email, tin, "nisNumber", sector, "riskLevel",
+                     "createdAt", "updatedAt")
+SELECT :t,
+       (ARRAY['Devon', 'Asha', 'Ravi', 'Omar', 'Lena'])[1 + g % 5] || ' '
+       || CASE WHEN g % 7 = 0 THEN 'Persaud' WHEN g % 11 = 0 THEN 'Seepersaud' ELSE 'Singh' END
+       || CASE WHEN g % 13 = 0 THEN ' O''Brien 100%_x' ELSE '' END,
+       CASE WHEN g % 2 = 0 THEN 'company' ELSE 'individual' END,
+       CASE WHEN g % 5 <> 0 THEN 'c' || g || '@example.gy' END,
+       CASE WHEN g % 3 <> 0 THEN lpad((g * 7919 % 100000)::text, 9, '0') END,
+       CASE WHEN g % 4 <> 0 THEN 'A' || g END,
+       (ARRAY['retail', NULL, 'mining', 'tourism'])[1 + g % 4],
+       (ARRAY['low', 'medium', 'high', NULL])[1 + g % 4],
+       timestamp '2024-01-01' + (g % 97) * interval '1 day',
+       now()
+FROM generate_series(1, :n) g
+"""
+
+DOCUMENTS_SQL = """
+WITH k AS (
+    INSERT INTO document_types ("tenantId", name, category, "updatedAt")
+    SELECT :t, n, 'identification', now()
+    FROM unnest(ARRAY['Walk TIN', 'Walk return', 'Walk NIS']) n
+    RETURNING id
+), c AS (
+    SELECT array_agg(id ORDER BY id) AS ids FROM clients WHERE "tenantId" = :t
+)
+INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, authority, tags,
+                       "updatedAt")
+SELECT :t, c.ids[1 + g % array_length(c.ids, 1)],
+       (SELECT min(id) FROM k) + g % 3,
+       (ARRAY['Annual return', 'TIN certificate', 'Payroll ledger', 'Scan'])[1 + g % 4]
+       || ' ' || (2015 + g % 9) || ' #' || g,
+       (ARRAY['valid', 'expired', 'pending_review'])[1 + g % 3],
+       (ARRAY['GRA', 'NIS', NULL])[1 + g % 3],
+       CASE WHEN g % 3 = 0 THEN ARRAY['payroll', 'q' || g % 4] WHEN g % 3 = 1 THEN ARRAY['scan']
+       END,
+       now()
+FROM c, generate_series(1, :n) g
+"""
+
+VERSIONS_SQL = """
+INSERT INTO document_versions ("documentId", "fileUrl", "storageProvider", "fileSize",
+                               "mimeType", "expiryDate", "ocrText", "isLatest", "uploadedAt")
+SELECT d.id, 'k/' || d.id || '/' || n, 'local', 1000, 'application/pdf',
+       CASE WHEN (d.id + n) % 4 <> 0
+            THEN timestamp '2026-01-01' + ((d.id * 37 + n) % 50) * interval '1 day' END,
+       CASE WHEN d.id % 5 = 0 THEN 'issued at Kaieteur ' || d.id
+            WHEN d.id % 5 = 1 THEN 'old payroll ' || n END,
+       n = 1 + d.id % 2,
+       timestamp '2025-01-01' + (d.id % 40) * interval '1 day' + n * interval '1 hour'
+FROM documents d
+JOIN LATERAL generate_series(1, 1 + d.id % 2) n ON true
+WHERE d."tenantId" = :t AND d.id % 17 <> 0  -- some documents have no version at all
+"""
+
+
+@pytest.fixture
+def firms(engine: Engine, database_url) -> Firms:
+    built = build_firms(engine, database_url, ROLES)
+    with engine.begin() as conn:
+        for tenant in (built.alpha, built.beta):  # Beta has the same rows: they must not show
+            conn.execute(text(CLIENTS_SQL), {"t": tenant, "n": N_CLIENTS})
+            conn.execute(text(DOCUMENTS_SQL), {"t": tenant, "n": N_DOCUMENTS})
+            conn.execute(text(VERSIONS_SQL), {"t": tenant})
+            conn.execute(
+                text(
+                    'UPDATE documents d SET "latestVersionId" = v.id FROM document_versions v '
+                    'WHERE v."documentId" = d.id AND v."isLatest" AND d."tenantId" = :t'
+                ),
+                {"t": tenant},
+            )
+        for table in ("clients", "documents", "document_versions"):
+            conn.execute(text(f"ANALYZE {table}"))
+    return built
+
+
+@pytest.fixture
+def officer(firms: Firms) -> Iterator[Context]:
+    ctx = sign_in(firms, "DocumentOfficer")
+    yield ctx
+    ctx.session.close()
+
+
+def configured(query: PagedQuery, config: tuple[int | None, ...]) -> PagedQuery:
+    query._search_sample, query._search_scan, query._search_cap = config
+    return query
+
+
+def every_page(ctx: Context, query: PagedQuery, size: int = PAGE) -> list[int]:
+    ids: list[int] = []
+    with ctx.reading() as s:
+        page = query.first_page(s, size)
+        ids += page.ids
+        while not page.done:
+            page = query.next_page(s, page.cursor, size)
+            ids += page.ids
+    return ids
+
+
+def firm_ids(engine: Engine, table: str, tenant: int) -> set[int]:
+    with engine.connect() as conn:
+        return set(
+            conn.scalars(text(f'SELECT id FROM {table} WHERE "tenantId" = :t'), {"t": tenant})
+        )
+
+
+def check_every_order(
+    engine: Engine, ctx: Context, make, table: str, tenant: int, terms: tuple[str, ...]
+) -> int:
+    """Every sortable column (and none), both directions, every term: the walk, the walk that
+    gives up, and the probe give the plain path's ids in its order; returns the pages read."""
+    mine = firm_ids(engine, table, tenant)
+    keys = [None, *(spec.key for spec in make().columns if spec.sortable)]
+    checked = 0
+    for term in terms:
+        for key in keys:
+            for descending in (False, True):
+                lists = {}
+                for config in (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON):
+                    query = configured(make(), config)
+                    query.set_sort(key, descending)
+                    query.set_search(term)
+                    lists[config] = every_page(ctx, query)
+                expected = lists[PLAIN]
+                assert set(expected) <= mine, "another firm's rows"
+                assert len(set(expected)) == len(expected)
+                for config, ids in lists.items():
+                    assert ids == expected, (term, key, descending, config)
+                checked += 1
+    return checked
+
+
+def test_client_search_walk_equals_the_plain_search_in_every_order(
+    engine: Engine, firms: Firms, officer: Context
+) -> None:
+    make = lambda: client_list_query(officer)  # noqa: E731
+    # "persaud" is frequent (a quarter of the firm), "o'brien 100%_x" less so (quotes and
+    # wildcards literal), "devon" a fifth; "qqzz" matches nothing.
+    terms = ("persaud", "o'brien 100%_x", "devon", "qqzz")
+    assert check_every_order(engine, officer, make, "clients", firms.alpha, terms) == 4 * 9 * 2
+    # The walk really served the frequent term: a page of it without the search function.
+    query = configured(make(), WALK)
+    query.set_search("persaud")
+    calls: list[str] = []
+    with officer.reading() as s:
+        from sqlalchemy import event
+
+        @event.listens_for(s.connection(), "before_cursor_execute")
+        def seen(conn, cursor, statement, *args) -> None:
+            calls.append(statement)
+
+        page = query.first_page(s, PAGE)
+    assert len(page) == PAGE
+    assert not any("desktop_client_search" in c for c in calls)
+    assert any("walked" in c for c in calls)
+
+
+def test_document_search_walk_equals_the_plain_search_in_every_order(
+    engine: Engine, firms: Firms, officer: Context
+) -> None:
+    make = lambda: documents.document_list_query(officer)  # noqa: E731
+    # A tag on a third (and in some texts), a title word, text only, and nothing.
+    terms = ("payroll", "annual return 2019", "kaieteur", "qqzz")
+    sortable = sum(1 for spec in make().columns if spec.sortable)
+    checked = check_every_order(engine, officer, make, "documents", firms.alpha, terms)
+    assert checked == 4 * (sortable + 1) * 2
+    # With a filter too (the walk keeps the list's filters).
+    for config in (WALK, GIVE_UP, WALK_ON):
+        lists = []
+        for c in (PLAIN, config):
+            query = configured(make(), c)
+            query.set_filter("status", "valid")
+            query.set_sort("expiry", True)
+            query.set_search("payroll")
+            lists.append(every_page(officer, query))
+        assert lists[0] == lists[1] and lists[0]
+
+
+def test_search_walk_reads_by_position_like_offset(
+    engine: Engine, firms: Firms, officer: Context
+) -> None:
+    """Jumping into a searched list (read_range skips rows) through the walk: the rows of the
+    plain list at those positions."""
+    for make, term in (
+        (lambda: client_list_query(officer), "persaud"),
+        (lambda: documents.document_list_query(officer), "payroll"),
+    ):
+        plain = configured(make(), PLAIN)
+        plain.set_search(term)
+        expected = every_page(officer, plain)
+        walk = configured(make(), WALK)
+        walk.set_search(term)
+        with officer.reading() as s:
+            for start in (0, 1, 39, 40, 77, len(expected) - 10):
+                page = walk.read_range(s, start, 25)
+                assert page.ids == expected[start : start + 25], (term, start)
+
+
+def test_document_matches_function_answers_only_for_the_own_firm(
+    engine: Engine, firms: Firms
+) -> None:
+    alpha_docs = sorted(firm_ids(engine, "documents", firms.alpha))
+    beta_docs = sorted(firm_ids(engine, "documents", firms.beta))
+    with engine.connect() as conn:
+        payroll_alpha = set(
+            conn.scalars(
+                text(
+                    "SELECT d.id FROM documents d LEFT JOIN document_versions v ON v.id = "
+                    'd."latestVersionId" WHERE d."tenantId" = :t AND (d.title ILIKE :p OR '
+                    'desktop_tags_text(d.tags) ILIKE :p OR v."ocrText" ILIKE :p)'
+                ),
+                {"t": firms.alpha, "p": "%payroll%"},
+            )
+        )
+    assert payroll_alpha
+    call = "SELECT * FROM desktop_document_matches(%s, %s, %s)"
+
+    def matches(conn: psycopg.Connection, tenant, term, ids) -> set:
+        return {row[0] for row in conn.execute(call, (tenant, term, ids)).fetchall()}
+
+    with staff(firms, "DocumentOfficer") as conn:
+        assert matches(conn, firms.alpha, "payroll", alpha_docs) == payroll_alpha
+        assert matches(conn, firms.alpha, "PAYROLL", alpha_docs[:50]) == payroll_alpha & set(
+            alpha_docs[:50]
+        )
+        # Another firm's ids: not with the own tenant, not by asking for the other tenant.
+        assert matches(conn, firms.alpha, "payroll", beta_docs) == set()
+        assert matches(conn, firms.beta, "payroll", beta_docs) == set()
+        assert matches(conn, None, "payroll", alpha_docs) == set()
+        # Empty, NULL, wildcards, quotes and injection attempts match nothing (or literally).
+        for term in (None, "", "   ", "%", "_", "%%", "\\", "' OR true --", "x" * 5000):
+            assert matches(conn, firms.alpha, term, alpha_docs) == set(), term
+        assert matches(conn, firms.alpha, "payroll", None) == set()
+        assert matches(conn, firms.alpha, "payroll", []) == set()
+        assert matches(conn, firms.alpha, "payroll", [None, -1, 0]) == set()
+        # The session's firm switched to Beta (not a member): nothing, for either tenant.
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        assert matches(conn, firms.beta, "payroll", beta_docs) == set()
+        assert matches(conn, firms.alpha, "payroll", alpha_docs) == set()
+    with staff(firms, "FilingClerk") as conn:  # no documents:view
+        assert matches(conn, firms.alpha, "payroll", alpha_docs) == set()
+    # The probe with a limit: at most that many of the own firm's matches, none of Beta's.
+    with staff(firms, "DocumentOfficer") as conn:
+        everything = found(conn, "desktop_document_search", firms.alpha, "payroll")
+        assert everything == payroll_alpha
+        for limit in (0, 1, 7, len(everything), len(everything) + 5):
+            rows = conn.execute(
+                "SELECT * FROM desktop_document_search(%s, %s, %s)",
+                (firms.alpha, "payroll", limit),
+            ).fetchall()
+            ids = [row[0] for row in rows]
+            assert len(ids) == len(set(ids)) == min(limit, len(everything)), limit
+            assert set(ids) <= everything
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM desktop_document_search(%s, %s, %s)",
+                (firms.beta, "payroll", 5),
+            ).fetchone()[0]
+            == 0
+        )
+
+
+def test_migration_0015_downgrades_and_upgrades(engine: Engine) -> None:
+    def body() -> str:
+        with engine.connect() as conn:
+            return conn.scalar(
+                text("SELECT prosrc FROM pg_proc WHERE proname = 'desktop_document_search'")
+            )
+
+    def matches_exists() -> bool:
+        with engine.connect() as conn:
+            return bool(
+                conn.scalar(
+                    text("SELECT count(*) FROM pg_proc WHERE proname = 'desktop_document_matches'")
+                )
+            )
+
+    assert matches_exists() and "LIMIT %3$s) LIMIT" in body()
+    migrate.downgrade(engine, "0014_scoring")
+    assert not matches_exists() and "LIMIT %3$s) LIMIT" not in body()
+    with engine.connect() as conn:  # the restored function still works
+        conn.scalar(text("SELECT count(*) FROM desktop_document_search(NULL, 'x', 5)"))
+    migrate.upgrade(engine)
+    assert matches_exists() and "LIMIT %3$s) LIMIT" in body()
