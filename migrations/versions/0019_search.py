@@ -20,8 +20,8 @@ tenant must be the session's chosen firm and the user must hold `documents:view`
 
 The downgrade restores 0008's body of `desktop_document_search` and drops the new function.
 
-Revision ID: 0015_search
-Revises: 0014_scoring
+Revision ID: 0019_search
+Revises: 0018_scores
 Create Date: 2026-12-03
 """
 
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0015_search"
-down_revision = "0014_scoring"
+revision = "0019_search"
+down_revision = "0018_scores"
 branch_labels = None
 depends_on = None
 
