@@ -93,8 +93,9 @@ class ExportBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bar = QProgressBar()
+        self.bar.setMinimumWidth(160)
         self.bar.setMaximumWidth(220)
-        self.bar.setFormat("Exporting… %p%")
+        self.bar.setFormat("%p%")
         self.bar.setAccessibleName("Export progress")
         self.cancel_button = QPushButton("Cancel export")
         self.cancel_button.setAutoDefault(False)

@@ -382,7 +382,7 @@ class ListPage(QWidget):
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_selected)
-        self.export_button.clicked.connect(self.export)
+        self.export_button.clicked.connect(lambda _checked=False: self.export())
         self.export_bar.cancel_button.clicked.connect(self.cancel_export)
         # Ctrl+E while the focus is anywhere in this page (one page of several in tabs each
         # answer only for themselves).
