@@ -102,6 +102,15 @@ def display_text(spec_format: Callable[[Any], str], label: Label | None, value: 
     return "" if text is None else str(text)
 
 
+def _shower(spec_format: Callable[[Any], str], label: Label | None) -> Callable[[Any], str]:
+    """`display_text` for one column, as one quick call per cell (a million rows of it)."""
+    if label is not None:
+        return lambda v: display_text(spec_format, label, v)
+    if spec_format is format_value:  # the default: most cells are plain text
+        return lambda v: v if type(v) is str else format_value(v)
+    return lambda v: display_text(spec_format, None, v)
+
+
 def csv_safe(text: str) -> str:
     """`text` for a CSV cell: NULs dropped (no spreadsheet keeps them), a would-be formula
     neutralised with a leading apostrophe (OWASP)."""
@@ -138,6 +147,13 @@ def typed_value(raw: Any, text: str, labelled: bool) -> Any:
 # -- writers -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Column:
+    index: int  # in the list's row
+    show: Callable[[Any], str]
+    labelled: bool
+
+
 class _CsvWriter:
     def __init__(self, path: Path, titles: Sequence[str]) -> None:
         # newline="": the csv module writes the RFC 4180 CRLF itself.
@@ -145,8 +161,9 @@ class _CsvWriter:
         self._csv = csv.writer(self._file, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         self._csv.writerow([csv_safe(t) for t in titles])
 
-    def rows(self, rows: Sequence[Sequence[tuple[Any, str]]], _labelled: Sequence[bool]) -> None:
-        self._csv.writerows([[csv_safe(text) for _raw, text in row] for row in rows])
+    def rows(self, rows: Sequence[Sequence[Any]], columns: Sequence[_Column]) -> None:
+        safe = csv_safe
+        self._csv.writerows([[safe(c.show(row[c.index])) for c in columns] for row in rows])
 
     def close(self) -> None:
         self._file.close()
@@ -198,11 +215,12 @@ class _XlsxWriter:
         for column, width in enumerate(self._widths):
             self._sheet.set_column(column, column, width)
 
-    def rows(self, rows: Sequence[Sequence[tuple[Any, str]]], labelled: Sequence[bool]) -> None:
+    def rows(self, rows: Sequence[Sequence[Any]], columns: Sequence[_Column]) -> None:
         if not self._sized:  # widths from the first batch: later rows are never held
             for row in rows:
-                for column, (_raw, text) in enumerate(row):
-                    self._widths[column] = min(max(self._widths[column], len(text) + 2), 60)
+                for n, c in enumerate(columns):
+                    width = len(c.show(row[c.index])) + 2
+                    self._widths[n] = min(max(self._widths[n], width), 60)
             self._sized = True
             self._size_columns()
         sheet = self._sheet
@@ -211,8 +229,9 @@ class _XlsxWriter:
                 self._new_sheet()
                 sheet = self._sheet
             r = self._row
-            for column, (raw, text) in enumerate(row):
-                value = typed_value(raw, text, labelled[column])
+            for column, c in enumerate(columns):
+                raw = row[c.index]
+                value = typed_value(raw, c.show(raw), c.labelled)
                 if value is None:
                     continue
                 if isinstance(value, datetime):
@@ -250,15 +269,12 @@ def _sheet_name(name: str) -> str:
 # -- the export --------------------------------------------------------------------------------
 
 
-def _rows(
-    ctx: Context, query: PagedQuery, indexes: Sequence[int], batch: int
-) -> Iterator[list[tuple[Any, ...]]]:
+def _rows(ctx: Context, query: PagedQuery, batch: int) -> Iterator[Sequence[Any]]:
     """The list's rows in its order, `batch` at a time, through one server-side cursor."""
     stmt = query.all_rows_statement().execution_options(yield_per=batch)
     result = ctx.session.execute(stmt)
     try:
-        for partition in result.partitions(batch):
-            yield [tuple(row[i] for i in indexes) for row in partition]
+        yield from result.partitions(batch)
     finally:
         result.close()
 
@@ -295,9 +311,10 @@ def export_list(
         indexes = [query.column_index(c.key) for c in columns]
     except KeyError as exc:
         raise ServiceError(f"The list has no column {exc.args[0]!r}.") from None
-    formats = [specs[i].format for i in indexes]
-    labels = [c.label for c in columns]
-    labelled = [c.label is not None for c in columns]
+    cells = [
+        _Column(i, _shower(specs[i].formatter or format_value, c.label), c.label is not None)
+        for i, c in zip(indexes, columns, strict=True)
+    ]
     target = Path(path)
     partial = partial_path(target)
     if total is None:
@@ -314,17 +331,10 @@ def export_list(
     try:
         if progress is not None:
             progress(0, total)
-        for rows in _rows(ctx, query, indexes, batch):
+        for rows in _rows(ctx, query, batch):
             if is_cancelled():
                 raise ExportCancelled()
-            shown = [
-                [
-                    (raw, display_text(fmt_, label, raw))
-                    for raw, fmt_, label in zip(row, formats, labels, strict=True)
-                ]
-                for row in rows
-            ]
-            writer.rows(shown, labelled)
+            writer.rows(rows, cells)
             done += len(rows)
             if progress is not None:
                 progress(done, max(total, done))
