@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -254,7 +255,10 @@ def test_only_the_firms_own_rows(staff, firms, tmp_path) -> None:
     assert result.rows == len(ALPHA)
 
 
-def test_cancel_leaves_no_file_and_keeps_an_older_one(staff, tmp_path) -> None:
+def test_cancel_leaves_no_file_and_keeps_an_older_one(staff, tmp_path, monkeypatch) -> None:
+    scratch = tmp_path / "scratch"  # where xlsxwriter keeps a sheet's rows while writing
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     for name in ("old.csv", "old.xlsx"):
         target = tmp_path / name
         target.write_text("the previous export")
@@ -273,8 +277,9 @@ def test_cancel_leaves_no_file_and_keeps_an_older_one(staff, tmp_path) -> None:
         assert target.read_text() == "the previous export"  # untouched
         assert not partial_path(target).exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-            [n for n in ("old.csv", "old.xlsx") if (tmp_path / n).exists()]
+            ["scratch", *(n for n in ("old.csv", "old.xlsx") if (tmp_path / n).exists())]
         )
+        assert list(scratch.iterdir()) == []  # no row file left behind
 
 
 def test_progress_counts_to_the_total(staff, tmp_path) -> None:
