@@ -316,3 +316,26 @@ def test_the_permission_gate(staff, tmp_path) -> None:
         export_list(staff, query, [], tmp_path / "x.csv")
     with pytest.raises(ServiceError):
         export_list(staff, query, [ExportColumn("nope", "Nope")], tmp_path / "x.csv")
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_rows_come_in_the_pages_order_with_nulls_where_the_list_has_them(
+    staff, engine, firms, tmp_path, descending
+) -> None:
+    with session_factory(engine)() as session:  # a nullable sort column, NULLs and ties
+        for client in session.scalars(select(Client).where(Client.tenant_id == firms.alpha)):
+            client.tin = None if client.id % 3 == 0 else f"T{client.id % 2}"
+        session.commit()
+    query = client_list_query(staff)
+    query.set_sort("tin", descending)
+    paged: list[str] = []
+    with staff.reading() as session:
+        page = query.first_page(session, 2)
+        paged += [row[0] for row in page.rows]
+        while not page.done:
+            page = query.next_page(session, page.cursor, 2)
+            paged += [row[0] for row in page.rows]
+    target = tmp_path / "by-tin.csv"
+    export_list(staff, query, [ExportColumn("name", "Name")], target, batch=3)
+    _raw, rows = read_csv(target)
+    assert [r[0] for r in rows[1:]] == [csv_safe(n) for n in paged]
