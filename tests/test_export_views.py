@@ -178,3 +178,26 @@ def test_cancel_stops_the_export_and_leaves_no_file(qtbot, admin, tmp_path, monk
     assert not target.exists() and not partial_path(target).exists()
     assert page.export_button.isEnabled() and not page.export_bar.isVisible()
     assert page.message_text() == ""
+
+
+def test_quitting_during_an_export_removes_its_partial_file(qtbot, admin, tmp_path, monkeypatch):
+    real = kit_export.export_list
+
+    def slow(*args, **kwargs):
+        progress = kwargs["progress"]
+
+        def slowly(done: int, total: int) -> None:
+            progress(done, total)
+            time.sleep(0.05)
+
+        return real(*args, **{**kwargs, "batch": 1, "progress": slowly})
+
+    monkeypatch.setattr(kit_export, "export_list", slow)
+    page = make_page(qtbot, admin)
+    target = tmp_path / "clients.xlsx"
+    job = page.export(str(target))
+    assert job is not None
+    qtbot.waitUntil(lambda: page.export_bar.bar.value() >= 2, timeout=WAIT)
+    with qtbot.waitSignal(job.signals.cancelled, timeout=WAIT):
+        kit_export.end_exports()  # what the application's aboutToQuit runs
+    assert not target.exists() and not partial_path(target).exists()

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt, QThreadPool
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -36,6 +36,33 @@ if TYPE_CHECKING:
 ExportPath = Callable[[QWidget, str], str | None]
 FOLDER_KEY = "export/folder"
 FORMAT_KEY = "export/format"
+_pool: QThreadPool | None = None
+
+
+def export_pool() -> QThreadPool:
+    """Exports run on threads of their own: a minutes-long export must not take a thread of
+    the global pool from the saves and deletes people are waiting for."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(2)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(end_exports)
+    return _pool
+
+
+_running: set[Job] = set()
+
+
+def end_exports() -> None:
+    """On quit: running exports stop at their next batch and remove their partial files."""
+    for job in list(_running):
+        job.control.cancel()
+    if _pool is not None:
+        _pool.waitForDone(10_000)
+
+
 _FILTERS = {"csv": "CSV, comma-separated (*.csv)", "xlsx": "Excel workbook (*.xlsx)"}
 
 
@@ -191,9 +218,13 @@ def start_export(page: ListPage, path: str | None = None) -> Job | None:
         on_error=failed,
         on_progress=lambda d, t, _m: page.export_bar.progressed(d, t),
         on_cancelled=cancelled,
+        pool=export_pool(),
         description=f"Exporting {plural}…",
     )
     page.export_job = job
+    _running.add(job)
+    for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
+        signal.connect(lambda *_: _running.discard(job))
     return job
 
 

@@ -42,12 +42,14 @@ def run_operation(
     with_progress: bool = False,
     on_progress: Callable[[int, int, str], None] | None = None,
     on_cancelled: Callable[[], None] | None = None,
+    pool: QThreadPool | None = None,
 ) -> Job:
     """Run `fn(worker context)` — or `fn(worker context, control)` with `with_progress` — in the
     background. A `description` shows the job in the main window's progress area.
     `on_progress(done, total, message)` gets what `fn` reports through its control;
     `on_cancelled()` runs when `fn` stops on `control.check()` after the job's
-    `control.cancel()`."""
+    `control.cancel()`. A long job (an export) may run on a `pool` of its own, so that it never
+    holds up the short operations of the global pool."""
 
     def work(control: JobControl) -> tuple[bool, Any, ChangeSet]:
         with ctx.worker() as wctx:
@@ -81,6 +83,7 @@ def run_operation(
         on_done=done,
         on_error=failed,
         on_progress=progressed if on_progress is not None else None,
+        pool=pool,
         description=description,
     )
     if on_cancelled is not None:
