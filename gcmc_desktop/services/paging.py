@@ -550,6 +550,12 @@ class PagedQuery:
             stmt = stmt.where(condition)
         return self._ordered(stmt).limit(limit + 1)
 
+    def all_rows_statement(self) -> Select[Any]:
+        """Every row of the list (filters and search applied) in its order, ids last: one
+        statement for a server-side cursor (an export), where paging would re-run the search
+        for every page. The natural NULL placement makes it the pages' order exactly."""
+        return self._ordered(self._select_rows())
+
     def count_statement(self) -> Select[Any]:
         inner = self._base.with_only_columns(self._id, maintain_column_froms=True).where(
             *self._criteria()

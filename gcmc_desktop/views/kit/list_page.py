@@ -47,7 +47,9 @@ from ...services.context import Context
 from ...services.errors import ServiceError
 from ...services.paging import PagedQuery
 from ..table_model import PagedTableModel, fit_columns_on_load
+from ..workers import Job
 from .bus import change_bus
+from .export import ExportBar, ExportPath, ask_export_path, cancel_export, start_export
 from .messages import banner, show_in, shown_text
 from .operations import run_operation
 from .questions import RESTORABLE, Confirm, ask_yes_no, confirm_delete
@@ -231,6 +233,7 @@ class ListPage(QWidget):
 
     opened = Signal(int)
     loaded = Signal()  # a page of rows is shown (the first, or one more)
+    exported = Signal(str)  # an export finished: the file's path
 
     def __init__(
         self,
@@ -248,6 +251,8 @@ class ListPage(QWidget):
         # Injectable, so tests and scripted use never block on a modal box.
         self.confirm: Confirm = confirm_delete
         self.question: Confirm = ask_yes_no  # questions that are not about deleting
+        self.export_path: ExportPath = ask_export_path  # (page, suggested) -> path or None
+        self.export_job: Job | None = None
         self.dialog: RecordDialog | None = None
         self.detail = detail
 
@@ -288,6 +293,12 @@ class ListPage(QWidget):
         self.open_button = QPushButton(spec.open_label or "Open")
         self.new_button.setToolTip(f"New {spec.noun} (Ctrl+N)")
         self.open_button.setToolTip(f"Open the {spec.noun} (Enter)")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setAutoDefault(False)
+        self.export_button.setToolTip(
+            f"Save the {spec.plural} this list shows as a CSV or Excel file (Ctrl+E)"
+        )
+        self.export_bar = ExportBar()
         self.count_label = QLabel("Loading…")
         self.message = banner()
         self.status = QLabel()
@@ -301,6 +312,7 @@ class ListPage(QWidget):
         self.actions_bar = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.delete_button, self.open_button):
             self.actions_bar.addWidget(button)
+        self.actions_bar.addWidget(self.export_button)
         self.extra_buttons: dict[str, QPushButton] = {}
         for action_spec in spec.actions:
             button = QPushButton(action_spec.label)
@@ -331,6 +343,7 @@ class ListPage(QWidget):
         if spec.search_hint:
             self.footer.addWidget(self.count_label)
         self.footer.addWidget(self.status, 1)
+        self.footer.addWidget(self.export_bar)
         self.main_layout = QVBoxLayout(self)
         if self.two_rows:
             self.main_layout.addLayout(self.actions_bar)
@@ -371,6 +384,15 @@ class ListPage(QWidget):
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_selected)
+        self.export_button.clicked.connect(lambda _checked=False: self.export())
+        self.export_bar.cancel_button.clicked.connect(self.cancel_export)
+        # Ctrl+E while the focus is anywhere in this page (one page of several in tabs each
+        # answer only for themselves).
+        export_key = QAction(self)
+        export_key.setShortcut(QKeySequence("Ctrl+E"))
+        export_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        export_key.triggered.connect(lambda _c=False: self.export())
+        self.addAction(export_key)
         # `activated` is Enter/Return on a row and the platform's activating click (a double
         # click by default): listening to doubleClicked too would act twice.
         self.table.activated.connect(self._activated)
@@ -501,6 +523,14 @@ class ListPage(QWidget):
             box.setCurrentIndex(index)
             box.blockSignals(False)
         self._apply_filters()
+
+    def export(self, path: str | None = None) -> Job | None:
+        """Export what the list shows (filters, search, sort, visible columns) to a file the
+        user picks — or `path` — in the background; None if one is running or none was picked."""
+        return start_export(self, path)
+
+    def cancel_export(self) -> None:
+        cancel_export(self)
 
     def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()

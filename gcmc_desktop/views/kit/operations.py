@@ -40,9 +40,16 @@ def run_operation(
     on_error: Callable[[ServiceError], None] | None = None,
     description: str | None = None,
     with_progress: bool = False,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    on_cancelled: Callable[[], None] | None = None,
+    pool: QThreadPool | None = None,
 ) -> Job:
     """Run `fn(worker context)` — or `fn(worker context, control)` with `with_progress` — in the
-    background. A `description` shows the job in the main window's progress area."""
+    background. A `description` shows the job in the main window's progress area.
+    `on_progress(done, total, message)` gets what `fn` reports through its control;
+    `on_cancelled()` runs when `fn` stops on `control.check()` after the job's
+    `control.cancel()`. A long job (an export) may run on a `pool` of its own, so that it never
+    holds up the short operations of the global pool."""
 
     def work(control: JobControl) -> tuple[bool, Any, ChangeSet]:
         with ctx.worker() as wctx:
@@ -67,7 +74,21 @@ def run_operation(
         if shiboken6.isValid(owner) and on_error is not None:
             on_error(ServiceError(message))
 
-    return run_job(work, on_done=done, on_error=failed, description=description)
+    def progressed(done_: int, total: int, message: str) -> None:
+        if on_progress is not None and shiboken6.isValid(owner):
+            on_progress(done_, total, message)
+
+    job = run_job(
+        work,
+        on_done=done,
+        on_error=failed,
+        on_progress=progressed if on_progress is not None else None,
+        pool=pool,
+        description=description,
+    )
+    if on_cancelled is not None:
+        job.signals.cancelled.connect(alive(owner, lambda *_: on_cancelled()))
+    return job
 
 
 @dataclass(frozen=True)
