@@ -455,3 +455,177 @@ def test_text_the_font_lacks_is_spelled_not_boxed() -> None:
     assert clean("\u221210 VAT \u2026 caf\u00e9\x00") == "\u221210 VAT \u2026 café"
     assert clean("\u2713 done\nnext") == "v done next"  # a look-alike where the font has none
     assert clean("名前") == "??"
+
+
+# -------------------------------------------------------------------------------- the GUI
+
+
+def _drain() -> None:
+    from PySide6.QtCore import QThreadPool
+
+    from gcmc_desktop.views.table_model import query_pool
+
+    QThreadPool.globalInstance().waitForDone()
+    query_pool().waitForDone()
+
+
+class _FakeUploads:
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[Path], object]] = []
+
+    def add_files(self, paths, target):  # the UploadManager's signature
+        self.calls.append(([Path(p) for p in paths], target))
+        return [Path(p).name for p in paths]
+
+
+@pytest.mark.gui
+def test_preview_dialog_saves_prints_and_stores(qtbot, demo, tmp_path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from gcmc_desktop.views.reports import ReportPreviewDialog
+
+    ctx = demo.sign_in("FirmAdmin")
+    client_id, name = busiest_client(demo)
+    uploads = _FakeUploads()
+    dialog = ReportPreviewDialog(ctx, client_id, "compliance", uploads=uploads)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 760)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.pdf is not None, timeout=30_000)
+    assert dialog.document.pageCount() >= 1
+    assert dialog.stack.currentWidget() is dialog.view
+    assert dialog.save_button.isEnabled() and dialog.print_button.isEnabled()
+    qtbot.wait(200)
+    keep = os.environ.get("GCMC_REPORT_PNG_DIR")
+    dialog.grab().save(str(Path(keep or tmp_path) / "report_preview_dialog.png"))
+
+    # Save…: the file chosen gets the PDF (".pdf" added when left out).
+    dialog.ask_save_path = lambda suggested: str(tmp_path / "saved")
+    assert dialog.file_name.startswith("Compliance report - ") and flat(name)[:10] in (
+        clean(dialog.file_name)
+    )
+    assert dialog.save()
+    assert (tmp_path / "saved.pdf").read_bytes() == dialog.pdf
+    dialog.ask_save_path = lambda suggested: str(tmp_path / "missing-folder" / "x.pdf")
+    assert not dialog.save()
+    assert "Not saved" in dialog.message.text() and dialog.message.isVisible()
+
+    # Print…: every page through QPdfDocument.render onto the printer (here a PDF file).
+    printed = tmp_path / "printed.pdf"
+
+    def to_file(printer: QPrinter) -> bool:
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(printed))
+        return True
+
+    dialog.ask_printer = to_file
+    assert dialog.print_report()
+    assert len(PdfReader(str(printed)).pages) == dialog.document.pageCount()
+    dialog.ask_printer = lambda _printer: False  # the print dialog cancelled
+    assert not dialog.print_report()
+
+    # Store as client document: the "Report" type, then the upload outbox with the PDF.
+    assert dialog.store_button.isVisible()
+    dialog.store()
+    qtbot.waitUntil(lambda: bool(uploads.calls), timeout=10_000)
+    (path,), target = uploads.calls[0]
+    assert path.read_bytes() == dialog.pdf
+    assert target.client_id == client_id and target.document_type_id == report_type_id(ctx)
+    assert target.title.startswith("Compliance report - ")
+    dialog.close()
+    _drain()
+    ctx.session.close()
+
+
+@pytest.mark.gui
+def test_preview_generation_cancel_and_errors(qtbot, demo, monkeypatch) -> None:
+    from gcmc_desktop.views import reports as views
+
+    ctx = demo.sign_in("FirmAdmin")
+    started = []
+
+    def slow_gather(wctx, kind, client_id):
+        started.append(kind)
+        import time
+
+        time.sleep(0.5)
+        return gather(wctx, kind, client_id)
+
+    monkeypatch.setattr(views, "gather", slow_gather)
+    dialog = views.ReportPreviewDialog(ctx, demo.big_client, "documents")
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: bool(started), timeout=10_000)
+    dialog.cancel()
+    qtbot.waitUntil(lambda: "Cancelled" in dialog.status.text(), timeout=30_000)
+    assert dialog.pdf is None and not dialog.save_button.isEnabled()
+    dialog.close()
+    # A client that no longer exists: a plain message, never a traceback.
+    monkeypatch.setattr(views, "gather", gather)
+    gone = views.ReportPreviewDialog(ctx, 987654, "client_file")
+    qtbot.addWidget(gone)
+    qtbot.waitUntil(lambda: bool(gone.message.text()), timeout=30_000)
+    assert "no longer exists" in gone.message.text() and "Traceback" not in gone.message.text()
+    gone.close()
+    _drain()
+    ctx.session.close()
+
+
+@pytest.mark.gui
+def test_workspace_reports_menu_and_compliance_batch(qtbot, demo, tmp_path) -> None:
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+    from gcmc_desktop.views.compliance import CompliancePage
+
+    ctx = demo.sign_in("FirmAdmin")
+    client_id, _ = busiest_client(demo)
+    workspace = ClientWorkspace(ctx, client_id)
+    qtbot.addWidget(workspace)
+    workspace.resize(1280, 800)
+    workspace.show()
+    button = workspace.reports_button
+    assert button is not None and button.isVisible()
+    titles = [a.text() for a in button.menu().actions()]
+    assert titles == [f"{t}…" for t in KINDS.values()]
+    qtbot.wait(300)
+    keep = os.environ.get("GCMC_REPORT_PNG_DIR")
+    workspace.grab().save(str(Path(keep or tmp_path) / "report_workspace.png"))
+    button.menu().actions()[0].trigger()
+    dialogs = [
+        w for w in workspace.findChildren(object) if type(w).__name__ == "ReportPreviewDialog"
+    ]
+    assert dialogs
+    qtbot.waitUntil(lambda: dialogs[0].pdf is not None, timeout=30_000)
+    dialogs[0].close()
+
+    page = CompliancePage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_level("poor")
+    _drain()
+    qtbot.wait(200)
+    assert page.batch_button.isVisible()
+    out = tmp_path / "poor"
+    page.batch.ask_save_path = lambda suggested: (
+        str(out) if suggested == "Compliance reports - Poor.zip" else ""
+    )
+    page.batch_reports()
+    qtbot.waitUntil(lambda: "Saved" in page.run_label.text(), timeout=60_000)
+    with zipfile.ZipFile(out.with_suffix(".zip")) as archive:
+        count = len(archive.namelist())
+    with session_factory(demo.admin)() as db:
+        poor = db.scalar(
+            select(text("count(*)"))
+            .select_from(ComplianceScore)
+            .where(ComplianceScore.tenant_id == demo.tenant_id, ComplianceScore.score_value < 50)
+        )
+    assert count == poor
+    assert f"Saved {count}" in page.run_label.text()
+    _drain()
+    ctx.session.close()
+
+    viewer = demo.sign_in("Viewer")
+    plain = ClientWorkspace(viewer, client_id)
+    qtbot.addWidget(plain)
+    assert plain.reports_button is None
+    _drain()
+    viewer.session.close()

@@ -417,7 +417,21 @@ class ClientWorkspace(QTabWidget):
         font = self.name_label.font()
         font.setBold(True)
         self.name_label.setFont(font)
-        self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
+        # Reports (issue 16): the client's PDFs, from a menu beside the name. `uploads` is
+        # given by the main window when storage is set up (for "Store as client document").
+        self.uploads: Any = None
+        from .reports import reports_button
+
+        self.reports_button = reports_button(ctx, client_id, self, lambda: self.uploads)
+        if self.reports_button is None:
+            self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
+        else:
+            corner = QWidget()
+            corner_layout = QHBoxLayout(corner)
+            corner_layout.setContentsMargins(0, 0, 4, 0)
+            corner_layout.addWidget(self.name_label)
+            corner_layout.addWidget(self.reports_button)
+            self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.overview.loaded.connect(self._loaded)
         self.overview.editRequested.connect(self.edit_client)
         change_bus().subscribe(self, self.LISTENS_TO, self._on_changes)

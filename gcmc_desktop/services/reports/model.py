@@ -86,6 +86,6 @@ class Report:
     @property
     def file_name(self) -> str:
         """A file name people recognise: "Compliance report - Acme Ltd - 2026-12-03.pdf"."""
-        safe = "".join(c if c.isalnum() or c in " .,&()-_" else "_" for c in self.client)
+        safe = "".join(c if c.isalnum() or c in " .,&()'-_" else "_" for c in self.client)
         safe = " ".join(safe.split())[:80] or f"client {self.client_id}"
         return f"{self.title} - {safe} - {self.generated_at:%Y-%m-%d}.pdf"
