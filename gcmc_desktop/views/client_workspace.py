@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -466,6 +467,12 @@ class ClientWorkspace(QTabWidget):
         title = values.get("name") or ""
         kind = str(values.get("type") or "").capitalize()
         self.name_label.setText(f"{title} · {kind}" if kind else title)
+        if self.reports_button is not None:
+            # The name and the Reports menu share the corner: re-lay it for the new name.
+            corner = self.cornerWidget(Qt.Corner.TopRightCorner)
+            corner.layout().activate()
+            corner.adjustSize()
+            QApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
         if title != self._title:
             self._title = title
             self.titleChanged.emit(title)

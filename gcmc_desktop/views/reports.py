@@ -303,6 +303,7 @@ def reports_button(
     button.setText("Reports")
     button.setToolTip("Generate a PDF report of this client")
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setStyleSheet("QToolButton { padding: 2px 14px 2px 6px; }")  # room for the arrow
     menu = QMenu(button)
     for kind, title in kinds:
         action = menu.addAction(f"{title}…")
@@ -381,11 +382,12 @@ class BatchReports:
         return self.job
 
     def _progressed(self, done: int, total: int, text: str) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(max(total, 0))
-            self.progress.setValue(min(done, total))
+        dialog = self.progress  # setValue may run the finish callback (a modal dialog)
+        if dialog is not None:
             if text:
-                self.progress.setLabelText(text)
+                dialog.setLabelText(text)
+            dialog.setMaximum(max(total, 0))
+            dialog.setValue(min(done, total))
 
     def _close(self) -> None:
         self.job = None
