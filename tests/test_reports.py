@@ -629,3 +629,24 @@ def test_workspace_reports_menu_and_compliance_batch(qtbot, demo, tmp_path) -> N
     assert plain.reports_button is None
     _drain()
     viewer.session.close()
+
+
+def test_cli_writes_a_pdf_and_a_zip(demo, tmp_path, capsys) -> None:
+    from gcmc_desktop.cli import main
+
+    url = demo.admin.url.render_as_string(hide_password=False)
+    client_id, name = busiest_client(demo)
+    out = tmp_path / "file.pdf"
+    assert main(["--database-url", url, "reports", "client-file", "--client", str(client_id),
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert "Client file" in pdf_text(out.read_bytes())[0]
+    assert flat(name) in folded(pdf_text(out.read_bytes())[0])
+    archive = tmp_path / "two.zip"
+    assert main(["--database-url", url, "reports", "compliance", "--client", str(client_id),
+                 "--client", str(demo.big_client), "--out", str(archive)]) == 0  # fmt: skip
+    with zipfile.ZipFile(archive) as zipped:
+        assert len(zipped.namelist()) == 2
+    assert main(["--database-url", url, "reports", "filings", "--client", "987654",
+                 "--out", str(tmp_path / "none.pdf")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "There is no client 987654" in err and "Traceback" not in err
