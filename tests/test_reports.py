@@ -650,3 +650,19 @@ def test_cli_writes_a_pdf_and_a_zip(demo, tmp_path, capsys) -> None:
                  "--out", str(tmp_path / "none.pdf")]) == 1  # fmt: skip
     err = capsys.readouterr().err
     assert "There is no client 987654" in err and "Traceback" not in err
+
+
+@pytest.mark.gui
+def test_screenshot_script_renders_the_report_screens(qtbot, demo, tmp_path) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "make_screenshots.py"
+    spec = importlib.util.spec_from_file_location("make_screenshots_for_reports", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ctx = demo.sign_in("FirmAdmin")
+    keep = Path(os.environ.get("GCMC_REPORT_PNG_DIR") or tmp_path)
+    paths = module.render_report_preview(ctx, keep)
+    assert all(p.exists() and p.stat().st_size > 10_000 for p in paths)
+    _drain()
+    ctx.session.close()

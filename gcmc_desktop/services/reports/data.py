@@ -286,9 +286,9 @@ def _score_facts(score: ComplianceScore | None) -> list[tuple[str, str]]:
     return [
         ("Score", f"{score.score_value:.0f} / 100"),
         ("Level", LEVEL_LABELS[level_for(score.score_value)]),
-        ("Missing documents", f"{score.missing_count:,}"),
-        ("Expiring documents", f"{score.expiring_count:,}"),
-        ("Overdue filings", f"{score.overdue_filings_count:,}"),
+        ("Missing items (score)", f"{score.missing_count:,}"),
+        ("Expiring (score)", f"{score.expiring_count:,}"),
+        ("Overdue filings (score)", f"{score.overdue_filings_count:,}"),
         ("Last calculated", day_text(score.last_calculated_at)),
     ]
 
@@ -520,6 +520,7 @@ def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> 
         ),
         Facts(_score_facts(score)[2:] if score is not None else []),
         Heading(f"Missing documents ({len(missing):,})"),
+        Text("Document types of the firm of which the client has no document.", "muted"),
         Table(
             ["Document type", "Authority"],
             [[name, AUTHORITY_NAMES.get(a or "", a or "")] for name, a in missing],

@@ -51,7 +51,12 @@ TONES: dict[str, str] = {
     "good": "#e3f3e0",
     "muted": "#f2f2f2",
 }
-TONE_TEXT: dict[str, str] = {"danger": "#b71c1c", "warning": "#8a5a00", "good": "#1b5e20"}
+TONE_TEXT: dict[str, str] = {
+    "danger": "#b71c1c",
+    "warning": "#8a5a00",
+    "good": "#1b5e20",
+    "muted": "#616e7c",
+}
 INK = colors.HexColor("#1f2933")
 ACCENT = colors.HexColor("#16476a")
 RULE = colors.HexColor("#c8d1da")
