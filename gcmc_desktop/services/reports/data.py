@@ -477,9 +477,18 @@ def _missing_types(ctx: Context, docs: list[DocumentRow]) -> list[tuple[str, str
     ]
 
 
+def _overdue(f: FilingRow, now: datetime) -> bool:
+    """Marked overdue (DOMAIN.md §10), or overdue by the platform's computed rule (§2: still
+    draft or prepared with its period ended), which is what the score counts."""
+    if f.status == "overdue":
+        return True
+    return f.status in OPEN_FILINGS and f.period_end_at is not None and f.period_end_at < now
+
+
 def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> Report:
     """The score in its colour band with a verdict, the counts, the missing document types,
-    documents expiring within 30 days, overdue filings and what to do."""
+    documents expiring within 30 days, overdue filings (marked overdue, or still open after
+    their period ended) and what to do."""
     report, client = _start(ctx, "compliance", client_id, now)
     require(ctx, "compliance", "view")
     utc_now = _utc_naive(report.generated_at)
@@ -490,7 +499,7 @@ def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> 
     missing = _missing_types(ctx, docs)
     expiring = _expiring(docs, utc_now)
     overdue = sorted(
-        (f for f in filings if f.status == "overdue"),
+        (f for f in filings if _overdue(f, utc_now)),
         key=lambda f: (f.period_end_at or datetime.max, f.id),
     )
     level = None if score is None else level_for(score.score_value)
