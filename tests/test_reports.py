@@ -220,13 +220,13 @@ def test_compliance_report_figures_match_the_database(demo, firm_admin) -> None:
             )
             if t.id not in have and t.name != "Report"
         )
-        now = datetime.now(UTC).replace(tzinfo=None)
         overdue = db.scalars(
-            select(Filing.id).where(
-                Filing.client_id == client_id,
-                (Filing.status == "overdue")
-                | (Filing.status.in_(("draft", "prepared")) & (Filing.period_end < now)),
-            )
+            text(
+                "SELECT f.id FROM filings f LEFT JOIN desktop_filing_due_dates d "
+                'ON d."filingId" = f.id WHERE f."clientId" = :c AND (f.status = \'overdue\' '
+                "OR (f.status IN ('draft', 'prepared', 'rejected') AND d.\"dueDate\" < :today))"
+            ),
+            {"c": client_id, "today": NOW.astimezone().date()},
         ).all()
     report = gather(firm_admin, "compliance", client_id, now=NOW)
     assert report.figures["score"] == score.score_value

@@ -33,6 +33,7 @@ from ..catalog import AUTHORITY_NAMES
 from ..compliance_breakdown import LEVEL_LABELS, level_for
 from ..context import Context, require
 from ..errors import NotFoundError
+from ..filings import DUE, is_overdue
 from ..transitions import status_label
 from .model import KINDS, Band, Bullets, Facts, Heading, Report, Table, Text, Tone
 
@@ -232,13 +233,15 @@ class FilingRow:
     tax: Decimal | None
     total: Decimal | None
     notes: str | None
+    due: date | None = None  # the real due date (services/filings.DUE)
 
 
 def _filings(ctx: Context, client_id: int) -> list[FilingRow]:
     require(ctx, "filings", "view")
     rows = ctx.session.execute(
-        select(Filing, FilingType.name, FilingType.authority)
+        select(Filing, FilingType.name, FilingType.authority, DUE.c.dueDate)
         .join(FilingType, FilingType.id == Filing.filing_type_id)
+        .outerjoin(DUE, DUE.c.filingId == Filing.id)
         .where(Filing.client_id == client_id)
         .order_by(Filing.period_end.desc().nulls_last(), FilingType.name, Filing.id)
     ).all()
@@ -258,8 +261,9 @@ def _filings(ctx: Context, client_id: int) -> list[FilingRow]:
             money(f.tax_amount),
             money(f.total),
             f.internal_notes,
+            _day(due),
         )
-        for f, type_name, authority in rows
+        for f, type_name, authority, due in rows
     ]
 
 
@@ -477,12 +481,15 @@ def _missing_types(ctx: Context, docs: list[DocumentRow]) -> list[tuple[str, str
     ]
 
 
-def _overdue(f: FilingRow, now: datetime) -> bool:
-    """Marked overdue (DOMAIN.md §10), or overdue by the platform's computed rule (§2: still
-    draft or prepared with its period ended), which is what the score counts."""
-    if f.status == "overdue":
-        return True
-    return f.status in OPEN_FILINGS and f.period_end_at is not None and f.period_end_at < now
+def _overdue(f: FilingRow, today: date) -> bool:
+    """Marked overdue (DOMAIN.md §10), or still open after its real due date (the desktop's
+    test, which the score and the filings list use)."""
+    return f.status == "overdue" or is_overdue(f.status, f.due, today)
+
+
+def _days_overdue(f: FilingRow, today: date) -> str:
+    since = f.due or f.period_end
+    return "" if since is None else str(max((today - since).days, 0))
 
 
 def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> Report:
@@ -499,7 +506,7 @@ def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> 
     missing = _missing_types(ctx, docs)
     expiring = _expiring(docs, utc_now)
     overdue = sorted(
-        (f for f in filings if _overdue(f, utc_now)),
+        (f for f in filings if _overdue(f, today)),
         key=lambda f: (f.period_end_at or datetime.max, f.id),
     )
     level = None if score is None else level_for(score.score_value)
@@ -553,13 +560,13 @@ def compliance(ctx: Context, client_id: int, *, now: datetime | None = None) -> 
         ),
         Heading(f"Overdue filings ({len(overdue):,})"),
         Table(
-            ["Filing", "Period", "Period end", "Days overdue"],
+            ["Filing", "Period", "Due", "Days overdue"],
             [
                 [
                     f.type_name,
                     _period_text(f),
-                    day_text(f.period_end),
-                    "" if f.period_end is None else str((today - f.period_end).days),
+                    day_text(f.due or f.period_end),
+                    _days_overdue(f, today),
                 ]
                 for f in overdue
             ],
