@@ -669,3 +669,45 @@ def test_screenshot_script_renders_the_report_screens(qtbot, demo, tmp_path) -> 
     assert all(p.exists() and p.stat().st_size > 10_000 for p in paths)
     _drain()
     ctx.session.close()
+
+
+@pytest.mark.gui
+def test_store_as_client_document_through_the_upload_outbox(qtbot, demo, tmp_path) -> None:
+    """The real path: the dialog's PDF → the outbox → the storage → documents.create_document,
+    as a document of type "Report" of the client."""
+    from gcmc_desktop.services.outbox import Outbox
+    from gcmc_desktop.services.storage.folder import LocalFolderStorage
+    from gcmc_desktop.views.reports import ReportPreviewDialog
+    from gcmc_desktop.views.uploads import UploadManager
+
+    ctx = demo.sign_in("FirmAdmin")
+    client_id, _ = busiest_client(demo)
+    (tmp_path / "store").mkdir()
+    manager = UploadManager(
+        ctx, LocalFolderStorage(tmp_path / "store"), outbox=Outbox(tmp_path / "outbox"),
+        extract_text=False,
+    )  # fmt: skip
+    ended: list[tuple[str, str, str]] = []
+    manager.fileEnded.connect(lambda *args: ended.append(args))
+    dialog = ReportPreviewDialog(ctx, client_id, "client_file", uploads=manager)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.pdf is not None, timeout=30_000)
+    dialog.store()
+    qtbot.waitUntil(lambda: bool(ended), timeout=30_000)
+    assert ended[0][1] == "done", ended
+    with demo.admin.connect() as conn:
+        row = conn.execute(
+            text(
+                'SELECT d.title, t.name, v."mimeType", v."fileSize" FROM documents d '
+                'JOIN document_types t ON t.id = d."documentTypeId" '
+                'JOIN document_versions v ON v.id = d."latestVersionId" '
+                "WHERE d.\"clientId\" = :c AND t.name = 'Report' ORDER BY d.id DESC LIMIT 1"
+            ),
+            {"c": client_id},
+        ).one()
+    assert row.title.startswith("Client file - ") and row.mimeType == "application/pdf"
+    assert row.fileSize == len(dialog.pdf)
+    dialog.close()
+    manager.shutdown()
+    _drain()
+    ctx.session.close()
