@@ -58,6 +58,7 @@ TONE_TEXT: dict[str, str] = {
     "muted": "#616e7c",
 }
 INK = colors.HexColor("#1f2933")
+CELL_SIZE, CELL_LEADING, CELL_PADDING = 8, 10, 3
 ACCENT = colors.HexColor("#16476a")
 RULE = colors.HexColor("#c8d1da")
 HEADER_FILL = colors.HexColor("#e6edf3")
@@ -115,7 +116,7 @@ class _Styles:
     def __init__(self) -> None:
         base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
         self.body = base
-        self.cell = ParagraphStyle("cell", parent=base, fontSize=8, leading=10)
+        self.cell = ParagraphStyle("cell", parent=base, fontSize=CELL_SIZE, leading=CELL_LEADING)
         self.cell_right = ParagraphStyle("cellr", parent=self.cell, alignment=TA_RIGHT)
         self.head = ParagraphStyle("head", parent=self.cell, fontName=BOLD)
         self.head_right = ParagraphStyle("headr", parent=self.head, alignment=TA_RIGHT)
@@ -242,30 +243,43 @@ def _table(block: model.Table, styles: _Styles, width: float) -> Any:
     ]
     body = []
     tones = block.tones or [""] * len(block.rows)
+    # A cell that fits on one line is drawn as a plain string in the table's own cell font
+    # (Paragraphs, which wrap, cost most of the drawing time of a long list).
+    room = [w - 2 * CELL_PADDING - 0.5 for w in col_widths]
     for cells, tone in zip(block.rows, tones, strict=True):
-        body.append(
-            [
-                _p(
-                    value,
-                    styles.toned(styles.cell_right if i in block.numeric else styles.cell, tone),
-                )
-                for i, value in enumerate(cells)
-            ]
-        )
+        row: list[Any] = []
+        for i, value in enumerate(cells):
+            text = clean(value)
+            if pdfmetrics.stringWidth(text, FONT, CELL_SIZE) <= room[i]:
+                row.append(text)
+            else:
+                style = styles.cell_right if i in block.numeric else styles.cell
+                row.append(Paragraph(escape(text), styles.toned(style, tone)))
+        body.append(row)
     table = Table([head, *body], colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 1), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 1), (-1, -1), CELL_LEADING),
+        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
+    for column in block.numeric:
+        commands.append(("ALIGN", (column, 1), (column, -1), "RIGHT"))
     for index, tone in enumerate(tones, start=1):
         if tone in TONES:
             commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor(TONES[tone])))
+        if tone in TONE_TEXT:
+            commands.append(
+                ("TEXTCOLOR", (0, index), (-1, index), colors.HexColor(TONE_TEXT[tone]))
+            )
     table.setStyle(TableStyle(commands))
     return table
 
