@@ -307,6 +307,9 @@ def test_500_documents_and_300_filings_make_correct_multipage_reports(demo, firm
     found = re.findall(r"Bulk document (\d{3})", whole)
     assert sorted(found) == [f"{i:03d}" for i in range(500)]
     assert sum("Document no." in page for page in pages) >= len(pages) - 1
+    # Each page says which type's documents it lists (the group's caption repeats).
+    type_names = list(listing.figures["types"])
+    assert all(any(f"{flat(t)} (100)" in folded(page) for t in type_names) for page in pages)
     assert len(re.findall(r"BN-\d{4}", whole)) == 500
     assert listing.figures["documents"] == 500
     assert whole.count("EXPIRED") == listing.figures["expired"] > 0

@@ -656,7 +656,6 @@ def documents_list(ctx: Context, client_id: int, *, now: datetime | None = None)
                 flags.append("")
                 tones.append("")
         report.add(
-            Heading(f"{name} ({len(rows):,})", 2),
             Table(
                 ["Title", "Document no.", "Issued", "Expires", "Status", "Authority", "Flag"],
                 [
@@ -671,8 +670,9 @@ def documents_list(ctx: Context, client_id: int, *, now: datetime | None = None)
                     ]
                     for d, flag in zip(rows, flags, strict=True)
                 ],
-                widths=[3.0, 1.9, 1.45, 1.45, 1.3, 1.3, 1.6],
+                widths=[2.8, 1.8, 1.45, 1.45, 1.3, 1.3, 2.1],
                 tones=tones,
+                caption=f"{name} ({len(rows):,})",
             ),
         )
     return report

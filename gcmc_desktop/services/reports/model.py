@@ -63,6 +63,8 @@ class Table:
     tones: list[Tone] | None = None
     empty: str = "None."
     numeric: frozenset[int] = frozenset()  # right-aligned columns
+    # Repeated above the column headers on every page the table runs over ("Passport (12)").
+    caption: str = ""
 
 
 Block = Heading | Text | Facts | Bullets | Band | Table

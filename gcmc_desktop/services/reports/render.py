@@ -256,24 +256,31 @@ def _table(block: model.Table, styles: _Styles, width: float) -> Any:
                 style = styles.cell_right if i in block.numeric else styles.cell
                 row.append(Paragraph(escape(text), styles.toned(style, tone)))
         body.append(row)
-    table = Table([head, *body], colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+    top = 1 if block.caption else 0  # rows above the column headers
+    heads: list[list[Any]] = [head]
+    if block.caption:
+        heads.insert(0, [_p(block.caption, styles.h2)] + [""] * (len(head) - 1))
+    table = Table([*heads, *body], colWidths=col_widths, repeatRows=top + 1, hAlign="LEFT")
+    first = top + 1  # the first body row
     commands: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 1), (-1, -1), CELL_LEADING),
-        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("FONTNAME", (0, first), (-1, -1), FONT),
+        ("FONTSIZE", (0, first), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, first), (-1, -1), CELL_LEADING),
+        ("TEXTCOLOR", (0, first), (-1, -1), INK),
+        ("BACKGROUND", (0, top), (-1, top), HEADER_FILL),
+        ("LINEBELOW", (0, top), (-1, top), 0.8, ACCENT),
+        ("LINEBELOW", (0, first), (-1, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
+    if block.caption:
+        commands += [("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (-1, 0), 0)]
     for column in block.numeric:
-        commands.append(("ALIGN", (column, 1), (column, -1), "RIGHT"))
-    for index, tone in enumerate(tones, start=1):
+        commands.append(("ALIGN", (column, first), (column, -1), "RIGHT"))
+    for index, tone in enumerate(tones, start=first):
         if tone in TONES:
             commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor(TONES[tone])))
         if tone in TONE_TEXT:
