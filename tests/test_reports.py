@@ -619,7 +619,9 @@ def test_workspace_reports_menu_and_compliance_batch(qtbot, demo, tmp_path) -> N
         str(out) if suggested == "Compliance reports - Poor.zip" else ""
     )
     page.batch_reports()
+    assert not page.batch_button.isEnabled()  # one run at a time
     qtbot.waitUntil(lambda: "Saved" in page.run_label.text(), timeout=60_000)
+    assert page.batch_button.isEnabled()
     with zipfile.ZipFile(out.with_suffix(".zip")) as archive:
         count = len(archive.namelist())
     with session_factory(demo.admin)() as db:
@@ -732,11 +734,12 @@ def test_markup_and_odd_text_are_drawn_literally() -> None:
         model.Facts([("Name", name), ("Empty", "")]),
         model.Table(["A", "B"], [[name, "x" * 300], ["", None]], tones=["danger", "muted"]),
         model.Table(["Empty"], [], empty="Nothing <here>."),
+        model.Table(["Empty"], [], empty="No rows.", caption="Caption <kept>"),
         model.Bullets([(name, "good")]),
         model.Band(None, None, "Not calculated yet", "No score."),
     )
     text_ = folded(pdf_text(render_pdf(report))[0])
     assert folded(name) in text_ and "Firm & Co <i>" in text_ and "Nothing <here>." in text_
-    assert "Details & <more>" in text_
+    assert "Details & <more>" in text_ and "Caption <kept>" in text_
     assert "O_Brien" not in report.file_name and report.file_name.endswith(".pdf")
     assert "/" not in report.file_name and "<" not in report.file_name

@@ -330,6 +330,7 @@ class CompliancePage(QWidget):
 
         self.batch = BatchReports(ctx, self)
         self.batch.on_message = self.run_label.setText
+        self.batch.on_running = lambda running: self.batch_button.setEnabled(not running)
         self.batch_button = QPushButton("Reports (ZIP)…")
         self.batch_button.setToolTip(
             "The compliance report of every client the list shows, one PDF each in a ZIP"

@@ -6,8 +6,10 @@ its filters show, one PDF each in one ZIP, with progress and Cancel."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -239,6 +241,7 @@ class ReportPreviewDialog(QDialog):
         if self.pdf is None or self.uploads is None:
             return
         STORE_DIR.mkdir(parents=True, exist_ok=True)
+        _forget_old_copies()
         folder = Path(tempfile.mkdtemp(prefix="report-", dir=STORE_DIR))
         path = folder / self.file_name
         path.write_bytes(self.pdf)
@@ -266,6 +269,15 @@ class ReportPreviewDialog(QDialog):
     def reject(self) -> None:
         self.cancel()
         super().reject()
+
+
+def _forget_old_copies(days: float = 2.0) -> None:
+    """Copies handed to the outbox more than `days` ago (it has long copied them)."""
+    limit = time.time() - days * 86_400
+    for folder in STORE_DIR.glob("report-*"):
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def print_document(document: QPdfDocument, printer: QPrinter) -> int:
@@ -334,6 +346,7 @@ class BatchReports:
         self.progress: QProgressDialog | None = None
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
         self.on_message: Callable[[str], None] = lambda _text: None
+        self.on_running: Callable[[bool], None] = lambda _running: None
 
     def _ask_save_path(self, suggested: str) -> str:
         path, _ = QFileDialog.getSaveFileName(
@@ -379,6 +392,7 @@ class BatchReports:
         dialog.canceled.connect(self.job.control.cancel)
         self.job.signals.progress.connect(self._progressed)
         self.progress = dialog
+        self.on_running(True)
         return self.job
 
     def _progressed(self, done: int, total: int, text: str) -> None:
@@ -391,6 +405,7 @@ class BatchReports:
 
     def _close(self) -> None:
         self.job = None
+        self.on_running(False)
         if self.progress is not None:
             self.progress.canceled.disconnect()
             self.progress.close()

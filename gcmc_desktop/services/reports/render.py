@@ -233,7 +233,8 @@ def _facts(block: model.Facts, styles: _Styles, width: float) -> Table | None:
 
 def _table(block: model.Table, styles: _Styles, width: float) -> Any:
     if not block.rows:
-        return _p(block.empty, ParagraphStyle("empty", parent=styles.body, textColor=colors.grey))
+        empty = _p(block.empty, ParagraphStyle("empty", parent=styles.body, textColor=colors.grey))
+        return [_p(block.caption, styles.h2), empty] if block.caption else empty
     weights = block.widths or [1.0] * len(block.headers)
     total = sum(weights)
     col_widths = [width * w / total for w in weights]
