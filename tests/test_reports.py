@@ -614,6 +614,7 @@ def test_workspace_reports_menu_and_compliance_batch(qtbot, demo, tmp_path) -> N
     _drain()
     qtbot.wait(200)
     assert page.batch_button.isVisible()
+    page.grab().save(str(Path(keep or tmp_path) / "report_compliance_page.png"))
     out = tmp_path / "poor"
     page.batch.ask_save_path = lambda suggested: (
         str(out) if suggested == "Compliance reports - Poor.zip" else ""
