@@ -16,7 +16,9 @@ client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messag
 service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
-compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png.
+compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png,
+report_preview.png (the compliance report's preview dialog) and report_compliance.png (page 1
+of that PDF).
 """
 
 from __future__ import annotations
@@ -700,6 +702,36 @@ def render_deleted_items(ctx: Context, keep_client: int, path: Path) -> Path:
     return out
 
 
+def render_report_preview(ctx: Context, out: Path) -> list[Path]:
+    """The compliance report of the poorest client: its preview dialog at 1280x800, and page 1
+    of the PDF itself as Qt's PDF renderer draws it."""
+    from PySide6.QtCore import QSize
+
+    from gcmc_desktop.models import ComplianceScore
+    from gcmc_desktop.views.reports import ReportPreviewDialog
+
+    client_id = ctx.session.scalar(
+        select(ComplianceScore.client_id)
+        .order_by(ComplianceScore.score_value, ComplianceScore.client_id)
+        .limit(1)
+    )
+    dialog = ReportPreviewDialog(ctx, client_id, "compliance")
+    dialog.resize(1280, 800)
+    dialog.show()
+    wait_for(lambda: dialog.pdf is not None, timeout=60)
+    settle = time.monotonic() + 1.5  # QPdfView draws its pages in the background
+    while time.monotonic() < settle:
+        QApplication.processEvents()
+        time.sleep(0.02)
+    preview = save(dialog, out / "report_preview.png")
+    size = dialog.document.pagePointSize(0)
+    page = dialog.document.render(0, QSize(int(size.width() * 1.4), int(size.height() * 1.4)))
+    page.save(str(out / "report_compliance.png"))
+    print(f"wrote {out / 'report_compliance.png'}")
+    dialog.close()
+    return [preview, out / "report_compliance.png"]
+
+
 def demo_client(ctx: Context) -> int:
     """The demo client with the most businesses, after a few recorded edits (for the Audit
     tab): the client itself, a new business, a change to it."""
@@ -821,6 +853,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_client_compliance(ctx, out / "client_compliance.png"),
         render_dashboard(ctx, out / "dashboard.png"),
         render_notifications(ctx, out / "notifications.png"),
+        *render_report_preview(ctx, out),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]

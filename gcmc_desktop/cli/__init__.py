@@ -10,10 +10,24 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from . import backup, db, filings, maintenance, notifications, roles, scores, seed, tenants, users
+from . import (
+    backup,
+    db,
+    filings,
+    maintenance,
+    notifications,
+    reports,
+    roles,
+    scores,
+    seed,
+    tenants,
+    users,
+)
 from .common import CommandError
 
-GROUPS = (db, seed, tenants, users, roles, maintenance, backup, filings, scores, notifications)
+GROUPS = (
+    db, seed, tenants, users, roles, maintenance, backup, filings, scores, notifications, reports
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -509,7 +510,21 @@ class ClientWorkspace(QTabWidget):
         font = self.name_label.font()
         font.setBold(True)
         self.name_label.setFont(font)
-        self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
+        # Reports (issue 16): the client's PDFs, from a menu beside the name. `uploads` is
+        # given by the main window when storage is set up (for "Store as client document").
+        self.uploads: Any = None
+        from .reports import reports_button
+
+        self.reports_button = reports_button(ctx, client_id, self, lambda: self.uploads)
+        if self.reports_button is None:
+            self.setCornerWidget(self.name_label, Qt.Corner.TopRightCorner)
+        else:
+            corner = QWidget()
+            corner_layout = QHBoxLayout(corner)
+            corner_layout.setContentsMargins(0, 0, 4, 0)
+            corner_layout.addWidget(self.name_label)
+            corner_layout.addWidget(self.reports_button)
+            self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.overview.loaded.connect(self._loaded)
         self.overview.editRequested.connect(self.edit_client)
         change_bus().subscribe(self, self.LISTENS_TO, self._on_changes)
@@ -544,6 +559,12 @@ class ClientWorkspace(QTabWidget):
         title = values.get("name") or ""
         kind = str(values.get("type") or "").capitalize()
         self.name_label.setText(f"{title} · {kind}" if kind else title)
+        if self.reports_button is not None:
+            # The name and the Reports menu share the corner: re-lay it for the new name.
+            corner = self.cornerWidget(Qt.Corner.TopRightCorner)
+            corner.layout().activate()
+            corner.adjustSize()
+            QApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
         if title != self._title:
             self._title = title
             self.titleChanged.emit(title)

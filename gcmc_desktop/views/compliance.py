@@ -325,12 +325,25 @@ class CompliancePage(QWidget):
         self.recalculate_button.clicked.connect(self.recalculate_all)
         self.run_label = QLabel()
         self.progress: QProgressDialog | None = None
+        # Reports (issue 16): the compliance report of every client the list shows, as a ZIP.
+        from .reports import BatchReports
+
+        self.batch = BatchReports(ctx, self)
+        self.batch.on_message = self.run_label.setText
+        self.batch.on_running = lambda running: self.batch_button.setEnabled(not running)
+        self.batch_button = QPushButton("Reports (ZIP)…")
+        self.batch_button.setToolTip(
+            "The compliance report of every client the list shows, one PDF each in a ZIP"
+        )
+        self.batch_button.setVisible(ctx.can("reports", "view"))
+        self.batch_button.clicked.connect(self.batch_reports)
         if jobs is not None:
             jobs.finished.connect(self._run_ended)
             jobs.failed.connect(self._run_failed)
         top = QHBoxLayout()
         top.setContentsMargins(8, 4, 8, 0)
         top.addWidget(self.run_label, 1)
+        top.addWidget(self.batch_button)
         top.addWidget(self.recalculate_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -354,6 +367,12 @@ class CompliancePage(QWidget):
         dialog.setMinimumDuration(400)
         dialog.canceled.connect(job.control.cancel)
         self.progress = dialog
+
+    def batch_reports(self) -> Any:
+        """Compliance reports of the clients the list shows (its filters and search)."""
+        box = self.list.filter_box(LEVEL)
+        label = box.currentText() if box.currentData() is not None else ""
+        return self.batch.start(self.list.model.query, label=label)
 
     def _progressed(self, done: int, total: int, text: str) -> None:
         if self.progress is not None:

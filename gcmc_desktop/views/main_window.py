@@ -714,6 +714,8 @@ class MainWindow(QMainWindow):
             if self.storage is not None and self.uploads is not None:
                 from .documents import ClientDocumentsTab
 
+                page.uploads = self.uploads  # reports stored as client documents
+
                 page.insertTab(
                     2,
                     ClientDocumentsTab(self.ctx, client_id, self.storage, self.uploads),
