@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Client, ClientBusiness, Document, Filing
-from . import crud, records
+from . import crud, plans, records
 from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
@@ -94,6 +94,8 @@ def get_client(ctx: Context, client_id: int) -> crud.Record:
 
 
 def create_client(ctx: Context, data: dict[str, Any]) -> crud.Record:
+    require(ctx, "clients", "create")
+    plans.check_limit(ctx, "clients")  # the firm's plan (issue 15)
     return CLIENTS.create(ctx, data)
 
 
