@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from ..models import Role, TenantUser, User
 from . import passwords, plans, records, users
 from .context import Context, require
-from .errors import NotFoundError, PermissionDenied, ValidationError
+from .errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from .paging import ColumnSpec, PagedQuery, format_value
 
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")  # as gcmc_provision_user checks
@@ -224,7 +224,10 @@ def update_member(
     if "role_id" in changes and changes["role_id"] != member.role_id:
         _not_me(ctx, member, "change the role of")
         role = _role(ctx, changes["role_id"])
-        records.update(ctx, TenantUser, member.id, {"role_id": role.id}, expected)
+        try:
+            records.update(ctx, TenantUser, member.id, {"role_id": role.id}, expected)
+        except ConflictError as exc:  # the member as the form shows it, to compare
+            raise ConflictError(current=get_member(ctx, member.id)) from exc
     if "name" in changes:
         name = _text(changes["name"], "name", "Enter the person's name.")
         user = ctx.session.get(User, member.user_id)

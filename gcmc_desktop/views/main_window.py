@@ -64,7 +64,7 @@ SECTIONS = (
     Section("notifications", "Notifications", None, "Reminders and alerts."),
     Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
             "already in its workspace)."),
-    Section("admin", "Admin", "users", "Users, roles and permissions, firm settings."),
+    Section("admin", "Admin", "users"),
 )  # fmt: skip
 
 
@@ -458,6 +458,7 @@ class MainWindow(QMainWindow):
             "messages": self._messages_page,
             "compliance": self._compliance_page,
             "dashboard": self._dashboard_page,
+            "admin": self._admin_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -489,6 +490,11 @@ class MainWindow(QMainWindow):
         from .service_requests import requests_page
 
         return requests_page(self.ctx, storage=self.storage)
+
+    def _admin_page(self) -> QWidget:
+        from .admin import AdminPage
+
+        return AdminPage(self.ctx)
 
     def _tasks_page(self) -> QWidget:
         from .tasks import TasksPage
