@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..models import Role, TenantUser, User
 from . import passwords, plans, records, users
+from .changes import note_changes
 from .context import Context, require
 from .errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from .paging import ColumnSpec, PagedQuery, format_value
@@ -197,12 +198,14 @@ def create_member(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         ctx.session.rollback()
         raise
-    ctx.session.commit()
     member_id = ctx.session.scalar(
         select(TenantUser.id).where(
             TenantUser.tenant_id == ctx.tenant_id, TenantUser.user_id == user_id
         )
     )
+    # Written by the security function, not a flush: told to the change bus by hand.
+    note_changes(ctx.session, "tenant_user", "created", [member_id])
+    ctx.session.commit()
     return get_member(ctx, member_id)
 
 
@@ -240,12 +243,14 @@ def change_role(ctx: Context, member_id: Any, role_id: Any, expected: Any = None
     return update_member(ctx, member_id, {"role_id": role_id}, expected)
 
 
-def _call(ctx: Context, fn: Any) -> None:
+def _call(ctx: Context, member: TenantUser, fn: Any) -> None:
+    """Run a security function on the member; the list hears of it through the change bus."""
     try:
         fn(ctx.session.connection())
     except BaseException:
         ctx.session.rollback()
         raise
+    note_changes(ctx.session, "tenant_user", "updated", [member.id])
     ctx.session.commit()
 
 
@@ -254,7 +259,7 @@ def disable_member(ctx: Context, member_id: Any) -> dict[str, Any]:
     require(ctx, "users", "edit")
     member = _member(ctx, member_id)
     _not_me(ctx, member, "disable")
-    _call(ctx, lambda conn: users.disable_user(conn, member.user_id))
+    _call(ctx, member, lambda conn: users.disable_user(conn, member.user_id))
     return get_member(ctx, member.id)
 
 
@@ -271,7 +276,7 @@ def enable_member(ctx: Context, member_id: Any) -> dict[str, Any]:
             users._raise_clean(exc)
             raise
 
-    _call(ctx, enable)
+    _call(ctx, member, enable)
     return get_member(ctx, member.id)
 
 
@@ -291,5 +296,5 @@ def reset_password(ctx: Context, member_id: Any, password: Any) -> dict[str, Any
         passwords.validate_password(password, email)
     except ValueError as exc:
         raise ValidationError(field_errors={"password": str(exc)}) from exc
-    _call(ctx, lambda conn: users.set_password(conn, member.user_id, password))
+    _call(ctx, member, lambda conn: users.set_password(conn, member.user_id, password))
     return get_member(ctx, member.id)

@@ -259,6 +259,7 @@ class RolesTab(QWidget):
     """The roles and the selected role's permission matrix."""
 
     saved = Signal(int)
+    roles_loaded = Signal()
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -345,16 +346,17 @@ class RolesTab(QWidget):
     # -- data ------------------------------------------------------------------------------------
 
     def refresh(self, select: int | None = None) -> None:
-        current = select if select is not None else self.current_role_id()
+        """Reload the roles; `select` one of them (else the one selected when they arrive)."""
         run_operation(
             self.ctx,
             admin_roles.list_roles,
             owner=self,
-            on_done=lambda roles: self._roles_loaded(roles, current),
+            on_done=lambda roles: self._roles_loaded(roles, select),
             on_error=self._failed,
         )
 
     def _roles_loaded(self, roles: list[Any], select: int | None) -> None:
+        target = select if select is not None else self.current_role_id()
         self.roles.blockSignals(True)
         self.roles.clear()
         for role in roles:
@@ -363,15 +365,18 @@ class RolesTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, role.id)
             item.setToolTip(role.description or role.name)
             self.roles.addItem(item)
-        self.roles.blockSignals(False)
         row = next(
-            (i for i in range(self.roles.count()) if self._id_at(i) == select),
+            (i for i in range(self.roles.count()) if self._id_at(i) == target),
             0 if self.roles.count() else -1,
         )
         if row >= 0:
-            self.roles.blockSignals(True)
             self.roles.setCurrentRow(row)
-            self.roles.blockSignals(False)
+        self.roles.blockSignals(False)
+        self.roles_loaded.emit()
+        if row < 0:
+            return
+        # The matrix shown stays as it is (with any ticks not yet saved) if it is this role's.
+        if self.matrix_role is None or self.matrix_role.id != self._id_at(row):
             self.load_matrix(self._id_at(row))
 
     def _id_at(self, row: int) -> int | None:
@@ -502,7 +507,7 @@ class RolesTab(QWidget):
             self._matrix_loaded(matrix)
             self.status.setText("Saved.")
             self.saved.emit(matrix.id)
-            self.refresh(matrix.id)
+            self.refresh()  # member counts and the list; the matrix stays
 
         run_operation(
             self.ctx,
@@ -528,10 +533,11 @@ class RolesTab(QWidget):
         return dialog
 
     def rename_role(self) -> RecordDialog | None:
-        if self.matrix_role is None:
+        if self.matrix_role is None or not self.may_discard():
             return None
+        self.revert()
         dialog = RecordDialog(self.ctx, RENAME_ROLE, self.matrix_role.id, self)
-        dialog.saved.connect(lambda role_id: self.refresh(role_id))
+        dialog.saved.connect(self._renamed)
         _open(dialog, "Rename role")
         self.dialog = dialog
         return dialog
@@ -557,6 +563,10 @@ class RolesTab(QWidget):
             on_done=lambda _none: self._deleted(),
             on_error=self._failed,
         )
+
+    def _renamed(self, role_id: int) -> None:
+        self.matrix_role = None  # shown again under its new name
+        self.refresh(role_id)
 
     def _deleted(self) -> None:
         self.matrix_role = None
