@@ -537,3 +537,29 @@ def test_new_functions_attacked_as_staff(engine: Engine, firms: Firms) -> None:
         admin.execute("SELECT value FROM desktop_secrets")
     for conn in (admin, viewer, superadmin):
         conn.close()
+
+
+def test_plan_cli(database_url, engine, capsys) -> None:
+    from gcmc_desktop.cli import main
+
+    from .test_cli_db import platform_form
+
+    def run(*args: str) -> int:
+        return main(["--database-url", platform_form(database_url), *args])
+
+    with session_factory(engine)() as s:
+        from gcmc_desktop.services.tenancy import create_tenant
+
+        create_tenant(s, "Acme Tax", "acme")
+        s.commit()
+    assert run("plan", "create", "--name", "Starter", "--users", "5", "--storage-mb", "2048") == 0
+    assert "users 5, storage 2.0 GB" in capsys.readouterr().out
+    assert run("plan", "list") == 0
+    assert "Starter" in capsys.readouterr().out
+    assert run("plan", "assign", "--tenant", "acme", "--plan", "Starter") == 0
+    assert 'acme is on the plan "Starter"' in capsys.readouterr().out
+    assert run("plan", "assign", "--tenant", "acme", "--plan", "Nope") == 1
+    assert "no plan named" in capsys.readouterr().err
+    with session_factory(engine)() as s:
+        tenant = s.scalar(select(Tenant.id).where(Tenant.code == "acme"))
+        assert plans.current_subscription(s, tenant).status == "active"

@@ -231,3 +231,21 @@ def test_viewer_has_no_admin_tabs(qtbot, firms) -> None:
     assert page.count() == 0
     drain()
     auth.sign_out(viewer)
+
+
+def test_firm_settings_form_saves(qtbot, admin, firms) -> None:
+    page = page_for(qtbot, admin)
+    firm = page.firm
+    assert firm is not None and firm.firms is None  # a FirmAdmin sees no list of firms
+    page.setCurrentWidget(firm)
+    qtbot.waitUntil(lambda: firm.values["name"].text() == "Alpha Tax", timeout=WAIT)
+    assert firm.values["timezone"].text() == "America/Guyana"
+    dialog = firm.edit()
+    qtbot.waitUntil(lambda: dialog.is_loaded and not dialog._loading_choices, timeout=WAIT)
+    zone = dialog.fields["timezone"].widget
+    assert zone.currentData() == "America/Guyana"
+    phone = dialog.fields["phone"].widget
+    QTest.keyClicks(phone, "+592 600 1234")
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        QTest.keyClick(phone, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: firm.values["phone"].text() == "+592 600 1234", timeout=WAIT)

@@ -767,6 +767,17 @@ def render_admin(ctx: Context, out: Path) -> list[Path]:
         QThreadPool.globalInstance().waitForDone()
         wait_for(lambda: True)
         paths.append(save(page, out / name))
+    dialogs = []
+    if page.users is not None:
+        page.setCurrentWidget(page.users)
+        dialogs.append((page.users.new_record(), "admin_user_dialog.png"))
+    if page.firm is not None and page.firm.values:
+        dialogs.append((page.firm.edit(), "admin_firm_dialog.png"))
+    for dialog, name in dialogs:
+        wait_for(lambda d=dialog: d.is_loaded and not d._loading_choices)
+        paths.append(save(dialog, out / name))
+        dialog.confirm = lambda *_a: True  # never a modal "discard?" box here
+        dialog.reject()
     page.close()
     return paths
 

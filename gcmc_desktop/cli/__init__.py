@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from . import db, filings, maintenance, roles, scores, seed, tenants, users
+from . import db, filings, maintenance, plans, roles, scores, seed, tenants, users
 from .common import CommandError
 
-GROUPS = (db, seed, tenants, users, roles, maintenance, filings, scores)
+GROUPS = (db, seed, tenants, users, roles, plans, maintenance, filings, scores)
 
 
 def build_parser() -> argparse.ArgumentParser:

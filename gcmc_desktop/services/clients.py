@@ -85,7 +85,11 @@ def validate_client(data: dict[str, Any], *, partial: bool = False) -> dict[str,
     return data
 
 
-CLIENTS = crud.Entity(Client, "clients", validate_client)
+def _within_plan(ctx: Context, _values: dict[str, Any]) -> None:
+    plans.check_limit(ctx, "clients")  # the firm's plan (issue 15)
+
+
+CLIENTS = crud.Entity(Client, "clients", validate_client, check_create=_within_plan)
 
 
 def get_client(ctx: Context, client_id: int) -> crud.Record:
@@ -94,8 +98,6 @@ def get_client(ctx: Context, client_id: int) -> crud.Record:
 
 
 def create_client(ctx: Context, data: dict[str, Any]) -> crud.Record:
-    require(ctx, "clients", "create")
-    plans.check_limit(ctx, "clients")  # the firm's plan (issue 15)
     return CLIENTS.create(ctx, data)
 
 

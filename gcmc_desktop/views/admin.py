@@ -85,7 +85,7 @@ MEMBER_RECORD = RecordSpec(
             create_only=True,
         ),
         FieldSpec("name", "Name", placeholder="Their full name (not needed to invite)"),
-        FieldSpec("role_id", "Role", "choice", required=True, load=_roles),
+        FieldSpec("role_id", "Role", "choice", required=True, blank="(choose a role)", load=_roles),
         FieldSpec(
             "password",
             "Password",
