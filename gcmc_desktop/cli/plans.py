@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import select
-
 from ..db import session_factory
-from ..models import Plan, Subscription, utcnow
 from ..services import plans, users
 from ..services.errors import ServiceError
 from .common import CommandError, engine_for
@@ -44,61 +41,52 @@ def _limits_text(limits: dict) -> str:
     return ", ".join(parts) or "no limits"
 
 
+def _run(fn):
+    try:
+        return fn()
+    except ServiceError as exc:
+        details = "".join(f" {m}" for m in (getattr(exc, "field_errors", {}) or {}).values())
+        raise CommandError((exc.message + details) if details else exc.message) from exc
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     with engine_for(args) as engine, session_factory(engine)() as session:
-        rows = session.scalars(select(Plan).order_by(Plan.name, Plan.id)).all()
-        print(f"{'ID':>4}  {'PLAN':24} {'MONTHLY':>12}  LIMITS")
-        for plan in rows:
-            price = f"{plan.monthly_price:,.2f}" if plan.monthly_price is not None else "-"
-            limits = _limits_text(plans.parse_limits(plan.limits))
-            print(f"{plan.id:>4}  {plan.name[:24]:24} {price:>12}  {limits}")
+        rows = plans.all_plans(session)
+    print(f"{'ID':>4}  {'PLAN':24} {'MONTHLY':>12}  LIMITS")
+    for plan in rows:
+        price = f"{plan.monthly_price:,.2f}" if plan.monthly_price is not None else "-"
+        print(f"{plan.id:>4}  {plan.name[:24]:24} {price:>12}  {_limits_text(plan.limits)}")
     print(f"{len(rows)} plan(s).")
     return 0
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    if not args.name.strip():
-        raise CommandError("Give the plan a name.")
     limits = {}
     for key, value in (("users", args.users), ("clients", args.clients)):
         if value is not None:
             limits[key] = value
     if args.storage_mb is not None:
         limits["storageMb"] = args.storage_mb
-    if any(v < 0 for v in limits.values()):
-        raise CommandError("Limits cannot be negative (leave one out for no limit).")
     with engine_for(args) as engine, session_factory(engine)() as session:
-        plan = Plan(
-            name=args.name.strip(),
-            description=args.description,
-            monthly_price=args.monthly,
-            yearly_price=args.yearly,
-            limits=limits,
+        plan = _run(
+            lambda: plans.create_plan(
+                session,
+                args.name,
+                description=args.description,
+                monthly_price=args.monthly,
+                yearly_price=args.yearly,
+                limits=limits,
+            )
         )
-        session.add(plan)
         session.commit()
-        described = _limits_text(plans.parse_limits(limits))
-        print(f'Plan "{plan.name}" (id {plan.id}) created: {described}.')
+    print(f'Plan "{plan.name}" (id {plan.id}) created: {_limits_text(plan.limits)}.')
     return 0
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
     with engine_for(args) as engine, session_factory(engine)() as session:
-        try:
-            tenant = users.tenant_id_by_code(session.connection(), args.tenant)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from exc
-        plan = session.scalar(select(Plan).where(Plan.name == args.plan).order_by(Plan.id))
-        if plan is None:
-            raise CommandError(f'There is no plan named "{args.plan}" (see `gcmc plan list`).')
-        now = utcnow()
-        current = plans.current_subscription(session, tenant)
-        if current is not None:
-            current.end_date = now
-            current.status = "ended"
-        session.add(
-            Subscription(tenant_id=tenant, plan_id=plan.id, status=args.status, start_date=now)
-        )
+        tenant = _run(lambda: users.tenant_id_by_code(session.connection(), args.tenant))
+        _run(lambda: plans.assign_plan(session, tenant, args.plan, args.status))
         session.commit()
-    print(f'{args.tenant} is on the plan "{plan.name}" ({args.status}) from now.')
+    print(f'{args.tenant} is on the plan "{args.plan}" ({args.status}) from now.')
     return 0

@@ -233,3 +233,64 @@ def change_subscription(
         )
         ctx.session.commit()
     return plan_summary(ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# Administrator connection (the `gcmc plan` CLI): plans are global rows staff only read.
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    name: str
+    monthly_price: float | None
+    limits: dict[str, int | None]
+
+
+def all_plans(session: Session) -> list[PlanRow]:
+    rows = session.scalars(select(Plan).order_by(Plan.name, Plan.id)).all()
+    return [PlanRow(p.id, p.name, p.monthly_price, parse_limits(p.limits)) for p in rows]
+
+
+def create_plan(
+    session: Session,
+    name: str,
+    *,
+    description: str | None = None,
+    monthly_price: float | None = None,
+    yearly_price: float | None = None,
+    limits: Mapping[str, int] | None = None,
+) -> PlanRow:
+    if not (name or "").strip():
+        raise ValidationError(field_errors={"name": "Give the plan a name."})
+    if any(v < 0 for v in (limits or {}).values()):
+        raise ValidationError(
+            field_errors={"limits": "Limits cannot be negative (leave one out for no limit)."}
+        )
+    plan = Plan(
+        name=name.strip(),
+        description=description,
+        monthly_price=monthly_price,
+        yearly_price=yearly_price,
+        limits=dict(limits or {}),
+    )
+    session.add(plan)
+    session.flush()
+    return PlanRow(plan.id, plan.name, plan.monthly_price, parse_limits(plan.limits))
+
+
+def assign_plan(session: Session, tenant_id: int, plan_name: str, status: str = "active") -> int:
+    """Put the firm on the plan named `plan_name` from now; the plan's id."""
+    plan_id = session.scalar(select(Plan.id).where(Plan.name == plan_name).order_by(Plan.id))
+    if plan_id is None:
+        raise NotFoundError(f'There is no plan named "{plan_name}" (see `gcmc plan list`).')
+    if status not in STATUSES:
+        raise ValidationError(field_errors={"status": "Choose one of: " + ", ".join(STATUSES)})
+    now = utcnow()
+    current = current_subscription(session, tenant_id)
+    if current is not None:
+        current.end_date = now
+        current.status = "ended"
+    session.add(Subscription(tenant_id=tenant_id, plan_id=plan_id, status=status, start_date=now))
+    session.flush()
+    return plan_id
