@@ -115,6 +115,12 @@ def test_permission_matrix_toggles_saves_and_guards(qtbot, admin, firms) -> None
     stored = rbac.role_grants(admin, viewer_role)
     assert ("clients", "edit") in stored and ("clients", "view") in stored
 
+    # Ctrl+S saves from the matrix too.
+    toggle(qtbot, tab, "clients", "delete")
+    with qtbot.waitSignals([tab.saved, tab.roles_loaded], timeout=WAIT):
+        QTest.keyClick(tab.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert ("clients", "delete") in rbac.role_grants(admin, viewer_role)
+
     # Revert throws unsaved ticks away; "Yes" to the question discards them too.
     toggle(qtbot, tab, "documents", "delete")
     assert tab.is_dirty()

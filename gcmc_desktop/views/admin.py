@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -336,6 +337,10 @@ class RolesTab(QWidget):
         self.roles.currentItemChanged.connect(self._role_changed)
         self.table.itemChanged.connect(self._cell_changed)
         self.save_button.clicked.connect(self.save)
+        self.save_button.setToolTip("Save the ticked permissions (Ctrl+S)")
+        save_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        save_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_key.activated.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
         self.new_button.clicked.connect(self.new_role)
         self.rename_button.clicked.connect(self.rename_role)
