@@ -506,10 +506,13 @@ def test_new_functions_attacked_as_staff(engine: Engine, firms: Firms) -> None:
             conn.execute("SELECT gcmc_enable_user(%s)", (value,))
 
     # Plan usage: only the chosen firm.
-    assert one(admin, "SELECT users FROM desktop_plan_usage(%s)", firms.alpha) == 3
+    assert one(admin, "SELECT desktop_plan_usage(%s, 'users')", firms.alpha) == 3
     for value in (None, firms.beta, -1):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            admin.execute("SELECT * FROM desktop_plan_usage(%s)", (value,))
+            admin.execute("SELECT desktop_plan_usage(%s, 'users')", (value,))
+    for kind in (None, "", "users'; --"):
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            admin.execute("SELECT desktop_plan_usage(%s, %s)", (firms.alpha, kind))
 
     # Firms: SuperAdmin only; bad input refused cleanly.
     for conn in (admin, viewer):

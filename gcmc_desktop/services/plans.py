@@ -116,11 +116,15 @@ def current_subscription(session: Session, tenant_id: int) -> Subscription | Non
     ).first()
 
 
+def used(session: Session, tenant_id: int, kind: str) -> int:
+    """Members, clients or stored bytes of the firm (`kind` of LIMIT_KINDS)."""
+    return int(
+        session.scalar(text("SELECT desktop_plan_usage(:t, :k)"), {"t": tenant_id, "k": kind})
+    )
+
+
 def usage(session: Session, tenant_id: int) -> Usage:
-    row = session.execute(
-        text("SELECT users, clients, storage_bytes FROM desktop_plan_usage(:t)"), {"t": tenant_id}
-    ).one()
-    return Usage(int(row[0]), int(row[1]), int(row[2]))
+    return Usage(*(used(session, tenant_id, kind) for kind in LIMIT_KINDS))
 
 
 def _limits(session: Session, tenant_id: int) -> dict[str, int | None]:
@@ -144,8 +148,7 @@ def check_limit(ctx: Context, kind: str, adding: int = 1) -> None:
     limit = _limits(ctx.session, ctx.tenant_id).get(kind)
     if limit is None:
         return
-    used = usage(ctx.session, ctx.tenant_id)
-    count = {"users": used.users, "clients": used.clients, "storage": used.storage_bytes}[kind]
+    count = used(ctx.session, ctx.tenant_id, kind)
     if count + adding <= limit:
         return
     ask = "Ask your administrator to change the firm's plan (Admin → Plan)."

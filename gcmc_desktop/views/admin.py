@@ -270,6 +270,7 @@ class RolesTab(QWidget):
         self.matrix_role: admin_roles.RoleMatrix | None = None
         self.loaded_grants: frozenset[tuple[str, str]] = frozenset()
         self._filling = False
+        self._wanted_role: int | None = None
         self.dialog: RecordDialog | None = None
 
         self.roles = QListWidget()
@@ -395,6 +396,7 @@ class RolesTab(QWidget):
     def load_matrix(self, role_id: int | None) -> None:
         if role_id is None:
             return
+        self._wanted_role = role_id  # a slower answer for a role left meanwhile is dropped
         self.status.setText("Loading…")
         run_operation(
             self.ctx,
@@ -405,6 +407,8 @@ class RolesTab(QWidget):
         )
 
     def _matrix_loaded(self, matrix: admin_roles.RoleMatrix) -> None:
+        if matrix.id != self._wanted_role:
+            return
         self.matrix_role = matrix
         self.loaded_grants = matrix.grants
         self.title.setText(matrix.name)

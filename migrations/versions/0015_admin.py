@@ -8,8 +8,8 @@ Additive only. Every function is SECURITY DEFINER with the checks the applicatio
 - `gcmc_enable_user(user)`: the mirror of `gcmc_disable_user` (0003/0006): the login role gets
   LOGIN back; never one's own, only with `users:edit` over a role within the caller's in every
   firm the user belongs to (`gcmc__may_manage`).
-- `desktop_plan_usage(tenant)`: members, clients and stored bytes of the chosen firm (what the
-  plan limits count), for any member — a staff member without `documents:view` must not slip
+- `desktop_plan_usage(tenant, kind)`: members, clients or stored bytes of the chosen firm (what
+  the plan limits count), for any member — a staff member without `documents:view` must not slip
   under the storage limit because they cannot see the versions.
 - `desktop_tenants()` / `desktop_create_tenant(name, code)`: SuperAdmin (`tenants:view` /
   `tenants:create`, which only the `*` grant holds) lists every firm and creates one, with the
@@ -111,19 +111,24 @@ BEGIN
     EXECUTE format('ALTER ROLE %I LOGIN', gcmc_role_name(p_user));
 END $$;
 
-CREATE FUNCTION desktop_plan_usage(p_tenant integer)
-RETURNS TABLE (users bigint, clients bigint, storage_bytes bigint)
+-- One figure per call (`users`, `clients`, `storage` bytes): a create path counts only the
+-- limit it is about, never the whole firm's document versions for a new client.
+CREATE FUNCTION desktop_plan_usage(p_tenant integer, p_kind text) RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF p_tenant IS NULL OR NOT (gcmc_is_admin() OR p_tenant IS NOT DISTINCT FROM gcmc_tenant())
     THEN
         RAISE EXCEPTION 'permission denied: not a member of this firm' USING ERRCODE = '42501';
     END IF;
-    RETURN QUERY SELECT
-        (SELECT count(*) FROM tenant_users WHERE "tenantId" = p_tenant),
-        (SELECT count(*) FROM clients WHERE "tenantId" = p_tenant),
-        (SELECT coalesce(sum(v."fileSize"), 0)::bigint FROM document_versions v
-         JOIN documents d ON d.id = v."documentId" WHERE d."tenantId" = p_tenant);
+    IF p_kind = 'users' THEN
+        RETURN (SELECT count(*) FROM tenant_users WHERE "tenantId" = p_tenant);
+    ELSIF p_kind = 'clients' THEN
+        RETURN (SELECT count(*) FROM clients WHERE "tenantId" = p_tenant);
+    ELSIF p_kind = 'storage' THEN
+        RETURN (SELECT coalesce(sum(v."fileSize"), 0)::bigint FROM document_versions v
+                JOIN documents d ON d.id = v."documentId" WHERE d."tenantId" = p_tenant);
+    END IF;
+    RAISE EXCEPTION 'unknown usage %', p_kind USING ERRCODE = '22023';
 END $$;
 
 CREATE FUNCTION desktop_tenants()
@@ -191,16 +196,16 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 REVOKE ALL ON FUNCTION desktop__bootstrapping(), desktop_member_last_sign_in(text),
-    gcmc_enable_user(text), desktop_plan_usage(integer), desktop_tenants(),
+    gcmc_enable_user(text), desktop_plan_usage(integer, text), desktop_tenants(),
     desktop_create_tenant(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION desktop__bootstrapping(), desktop_member_last_sign_in(text),
-    gcmc_enable_user(text), desktop_plan_usage(integer), desktop_tenants(),
+    gcmc_enable_user(text), desktop_plan_usage(integer, text), desktop_tenants(),
     desktop_create_tenant(text, text) TO gcmc_staff;
 """
 
 DOWNGRADE = """
 DROP FUNCTION IF EXISTS desktop_create_tenant(text, text), desktop_tenants(),
-    desktop_plan_usage(integer), gcmc_enable_user(text), desktop_member_last_sign_in(text);
+    desktop_plan_usage(integer, text), gcmc_enable_user(text), desktop_member_last_sign_in(text);
 """
 
 
