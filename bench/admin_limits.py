@@ -32,12 +32,12 @@ SELECT :t, 'Client ' || g, 'company', now() FROM generate_series(1, :clients) g;
 INSERT INTO document_types ("tenantId", name, category, "updatedAt")
 VALUES (:t, 'TIN certificate', 'identification', now());
 INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, "updatedAt")
-SELECT :t, c.id, (SELECT id FROM document_types WHERE "tenantId" = :t LIMIT 1),
+SELECT :t, (SELECT min(id) FROM clients WHERE "tenantId" = :t) + g % :clients,
+       (SELECT id FROM document_types WHERE "tenantId" = :t LIMIT 1),
        'Document ' || g, 'valid', now()
-FROM generate_series(1, :documents) g
-JOIN clients c ON c."tenantId" = :t AND c.name = 'Client ' || (1 + g % :clients);
+FROM generate_series(1, :documents) g;
 INSERT INTO document_versions ("documentId", "fileUrl", "storageProvider", "fileSize", "isLatest")
-SELECT d.id, 'k/' || d.id, 'local', 10000 + (d.id * 7919) % 2000000, true
+SELECT d.id, 'k/' || d.id, 'local', 10000 + (d.id::bigint * 7919) % 2000000, true
 FROM documents d WHERE d."tenantId" = :t;
 INSERT INTO plans (name, limits, "updatedAt")
 VALUES ('Bench', '{"users": 100, "clients": 10000000, "storageMb": 100000000}', now());
@@ -75,7 +75,7 @@ def main() -> None:
         admin_url = server_url(server)
         ensure_database(admin_url, "gcmc_bench_admin")
         url = admin_url.set(database="gcmc_bench_admin")
-        engine = make_engine(url)
+        engine = make_engine(url, statement_timeout=None)
         migrate.upgrade(engine)
         t0 = time.perf_counter()
         with session_factory(engine)() as session:
