@@ -820,6 +820,51 @@ def render_main_window(ctx: Context, out: Path, client_id: int) -> list[Path]:
     return paths
 
 
+def render_admin(ctx: Context, out: Path) -> list[Path]:
+    """The Admin section at 1280x800, one screen per tab (Users, Roles & permissions, Firm,
+    Plan). Signed in as a SuperAdmin the Firm tab lists every firm and Plan can change it."""
+    from gcmc_desktop.views.admin import AdminPage
+
+    page = AdminPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    paths = []
+    tabs = (
+        (page.users, "admin_users.png"),
+        (page.roles, "admin_roles.png"),
+        (page.firm, "admin_firm.png"),
+        (page.plan, "admin_plan.png"),
+    )
+    for tab, name in tabs:
+        if tab is None:
+            continue
+        page.setCurrentWidget(tab)
+        if tab is page.users:
+            wait_for(lambda: page.users.model.total is not None and not page.users.model.loading)
+        elif tab is page.roles:
+            wait_for(lambda: page.roles.matrix_role is not None)
+        elif tab is page.firm:
+            wait_for(lambda: "…" not in page.firm.values["name"].text())
+        else:
+            wait_for(lambda: page.plan.summary is not None)
+        QThreadPool.globalInstance().waitForDone()
+        wait_for(lambda: True)
+        paths.append(save(page, out / name))
+    dialogs = []
+    if page.users is not None:
+        page.setCurrentWidget(page.users)
+        dialogs.append((page.users.new_record(), "admin_user_dialog.png"))
+    if page.firm is not None and page.firm.values:
+        dialogs.append((page.firm.edit(), "admin_firm_dialog.png"))
+    for dialog, name in dialogs:
+        wait_for(lambda d=dialog: d.is_loaded and not d._loading_choices)
+        paths.append(save(dialog, out / name))
+        dialog.confirm = lambda *_a: True  # never a modal "discard?" box here
+        dialog.reject()
+    page.close()
+    return paths
+
+
 def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     client_id = demo_client(ctx)
@@ -854,6 +899,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_dashboard(ctx, out / "dashboard.png"),
         render_notifications(ctx, out / "notifications.png"),
         *render_report_preview(ctx, out),
+        *render_admin(ctx, out),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]

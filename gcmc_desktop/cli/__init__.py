@@ -16,6 +16,7 @@ from . import (
     filings,
     maintenance,
     notifications,
+    plans,
     reports,
     roles,
     scores,
@@ -26,7 +27,8 @@ from . import (
 from .common import CommandError
 
 GROUPS = (
-    db, seed, tenants, users, roles, maintenance, backup, filings, scores, notifications, reports
+    db, seed, tenants, users, roles, plans, maintenance, backup, filings, scores, notifications,
+    reports,
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..models import Client, ClientBusiness, Document, Filing
-from . import crud, records
+from . import crud, plans, records
 from .catalog import CLIENT_TYPES, RISK_LEVELS
 from .context import Context, require
 from .errors import ValidationError
@@ -85,7 +85,11 @@ def validate_client(data: dict[str, Any], *, partial: bool = False) -> dict[str,
     return data
 
 
-CLIENTS = crud.Entity(Client, "clients", validate_client)
+def _within_plan(ctx: Context, _values: dict[str, Any]) -> None:
+    plans.check_limit(ctx, "clients")  # the firm's plan (issue 15)
+
+
+CLIENTS = crud.Entity(Client, "clients", validate_client, check_create=_within_plan)
 
 
 def get_client(ctx: Context, client_id: int) -> crud.Record:

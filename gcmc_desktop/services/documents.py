@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientBusiness, Document, DocumentType, DocumentVersion, User, utcnow
-from . import records
+from . import plans, records
 from .catalog import AUTHORITIES, DOCUMENT_STATUSES
 from .context import Context, require
 from .document_types import clean_tags
@@ -163,6 +163,8 @@ def _new_version(ctx: Context, version: VersionInput) -> DocumentVersion:
     ):
         if value is not None:
             meta[key] = value
+    if file_size:
+        plans.check_limit(ctx, "storage", file_size)  # the firm's plan (issue 15)
     return DocumentVersion(
         file_url=file_url,
         storage_provider=provider,

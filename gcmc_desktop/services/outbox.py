@@ -49,6 +49,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..models import Document, DocumentVersion, User
+from . import plans
 from .context import Context, require
 from .documents import (
     DuplicateFile,
@@ -498,6 +499,9 @@ class Outbox:
         duplicate = _duplicate(ctx, entry)
         if duplicate is not None:
             return self._finish(entry, duplicate)
+        if entry.state != STORED:
+            # Before the file goes to the storage: a firm over its plan's storage stores nothing.
+            plans.check_limit(ctx, "storage", entry.size)
 
         key = entry.storage_key or _key_for(entry)
         copy = self.copy_path(entry)

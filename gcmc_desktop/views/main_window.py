@@ -65,7 +65,7 @@ SECTIONS = (
     Section("notifications", "Notifications", None),
     Section("audit", "Audit", None, "The firm's complete audit trail (each client's trail is "
             "already in its workspace)."),
-    Section("admin", "Admin", "users", "Users, roles and permissions, firm settings."),
+    Section("admin", "Admin", "users"),
 )  # fmt: skip
 
 
@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
             "messages": self._messages_page,
             "compliance": self._compliance_page,
             "dashboard": self._dashboard_page,
-            "admin": self._database_page,
+            "admin": self._admin_page,
             "notifications": self._notifications_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
@@ -572,6 +572,14 @@ class MainWindow(QMainWindow):
         from .service_requests import requests_page
 
         return requests_page(self.ctx, storage=self.storage)
+
+    def _admin_page(self) -> QWidget:
+        from .admin import AdminPage
+
+        page = AdminPage(self.ctx)
+        if self.ctx.can("settings", "view"):
+            page.add_tab(self._database_page(), "Database")
+        return page
 
     def _tasks_page(self) -> QWidget:
         from .tasks import TasksPage

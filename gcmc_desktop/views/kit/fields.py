@@ -35,7 +35,9 @@ EMAIL_MAX = 254  # the longest address SMTP allows
 SHORT_MAX = 64  # phone numbers, TIN, NIS and registration numbers
 NO_DATE = QDate(1900, 1, 1)  # a QDateEdit cannot be empty: its minimum stands for "no date"
 
-FieldKind = Literal["line", "text", "choice", "suggest", "date", "tags", "lookup", "custom"]
+FieldKind = Literal[
+    "line", "text", "choice", "suggest", "date", "tags", "lookup", "custom", "password"
+]
 Choices = Sequence[tuple[str, Any]]
 # (ctx, the form's current values and scope) -> choices, run off the GUI thread.
 LoadChoices = Callable[[Context, Mapping[str, Any]], Choices]
@@ -49,12 +51,12 @@ LOOKUP_LIMIT = 20
 class FieldSpec:
     """One field of a record form.
 
-    kind: "line" (one line), "text" (several lines), "choice" (one of `choices`, (label, value)
-    pairs; `blank` is the label of "no value"), "suggest" (free text with `choices` as
-    suggestions), "date" (or none), "tags" (comma-separated text <-> a list), "lookup" (one of
-    many records, found as the user types through `lookup`), "custom" (`editor()` builds a widget
-    with `value()` / `set_value()`; with a `load`, also `set_choices()` and `display()`, see
-    `ChoosingEditor`).
+    kind: "line" (one line), "password" (one line, not shown), "text" (several lines),
+    "choice" (one of `choices`, (label, value) pairs; `blank` is the label of "no value"),
+    "suggest" (free text with `choices` as suggestions), "date" (or none), "tags"
+    (comma-separated text <-> a list), "lookup" (one of many records, found as the user types
+    through `lookup`), "custom" (`editor()` builds a widget with `value()` / `set_value()`;
+    with a `load`, also `set_choices()` and `display()`, see `ChoosingEditor`).
     A choice's `load` reads its choices in the background, again whenever a field named in
     `depends_on` changes (a business among the chosen client's). `create_only` fields are set
     when the record is created and shown read-only after; `scoped` fields are not shown when the
@@ -115,10 +117,12 @@ def date_edit() -> QDateEdit:
 def build_editor(spec: FieldSpec) -> QWidget:
     """The widget that edits `spec`, with its limits, placeholder and choices."""
     widget: QWidget
-    if spec.kind in ("line", "tags"):
+    if spec.kind in ("line", "tags", "password"):
         widget = QLineEdit()
         widget.setMaxLength(spec.max_length)
         widget.setPlaceholderText(spec.placeholder)
+        if spec.kind == "password":  # typed characters are never shown
+            widget.setEchoMode(QLineEdit.EchoMode.Password)
     elif spec.kind == "text":
         widget = QPlainTextEdit()
         widget.setTabChangesFocus(True)
