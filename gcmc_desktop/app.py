@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import __version__
 from . import settings as app_settings
 from .services.auth import RememberedLogin, ServerProfile
 
@@ -37,6 +38,17 @@ class Application:
                 revive(self._local[0].gateway_url)
             return self._local[0]
         return server_profile(profile.host, profile.port, profile.database, gateway)
+
+    def bring_to_front(self) -> None:
+        """A second launch: show whichever window this run has (login or main)."""
+        window = self.window if self.window is not None else self.dialog
+        if window is None:
+            return
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def local_description(self) -> str:
         url = os.environ.get("DATABASE_URL")
@@ -84,7 +96,7 @@ class Application:
 
         storage = _configured_storage()
         if station_mode() and storage is not None:
-            self.window = ScanningStation(dialog.context, storage)
+            self.window = ScanningStation(dialog.context, storage, on_close=QApplication.quit)
             self.window.show()
             return
         local = None
@@ -230,13 +242,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = QApplication(args)
     app_settings.apply_connection_limits()
-    _quit_on_signals(app)
     app.setApplicationName("GCMC Desktop")
+    app.setApplicationVersion(__version__)
     app.setOrganizationName("GCMC")
+    app.setDesktopFileName("gcmc-desktop")
+    app.setWindowIcon(application_icon())
+    from .views.single_instance import SingleInstance
+
+    instance = SingleInstance()
+    if os.environ.get("GCMC_ALLOW_SECOND_INSTANCE") != "1" and os.environ.get("GCMC_SMOKE") != "1":
+        if instance.hand_over():
+            print("GCMC Desktop is already running: its window was brought to the front.")
+            return 0
+        instance.listen()
+    _quit_on_signals(app)
     app.setQuitOnLastWindowClosed(False)  # signing out closes the window but not the app
     runner = Application()
+    instance.activated.connect(runner.bring_to_front)
     runner.show_login()
+    from .views import smoke
+
+    if smoke.enabled():
+        sys.excepthook = smoke.excepthook
+        smoke.run(runner)
     return app.exec()
+
+
+def application_icon():  # -> QIcon
+    from importlib.resources import files
+
+    from PySide6.QtGui import QIcon
+
+    return QIcon(str(files("gcmc_desktop") / "resources" / "icon.svg"))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Sections that later releases fill show an honest "coming soon" page, never inven
 from __future__ import annotations
 
 import logging
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -952,13 +953,37 @@ class MainWindow(QMainWindow):
         self.close()
 
     def _about(self) -> None:
+        from ..services.about import about_facts
+
+        run_operation(self.ctx, about_facts, owner=self, on_done=self._show_about,
+                      on_error=lambda error: self._show_about(None))  # fmt: skip
+
+    def _show_about(self, facts) -> None:
+        from PySide6 import __version__ as pyside_version
+
         from .. import __version__
 
-        QMessageBox.about(
-            self,
-            "About GCMC Desktop",
-            f"<b>GCMC Desktop</b> {__version__}<br>Compliance work for GRA, NIS and DCRA clients.",
+        if facts is None:
+            database = "The database could not be asked for its version just now."
+        else:
+            database = f"Database: PostgreSQL {facts.server}, schema {facts.schema}" + (
+                f"<br><i>{facts.schema_state}</i>" if facts.schema_state else ""
+            )
+        self.about_text = (
+            f"<h3>GCMC Desktop {__version__}</h3>"
+            "<p>Tax, National Insurance and business-registration compliance work for the "
+            "firm's clients in Guyana.</p>"
+            f"<p>{database}<br>Python {platform.python_version()}, Qt for Python "
+            f"{pyside_version}</p>"
         )
+        box = QMessageBox(self)
+        box.setWindowTitle("About GCMC Desktop")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(self.about_text)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.about_box = box
+        box.open()
 
     def _show_error(self, message: str) -> None:
         QMessageBox.warning(self, "GCMC Desktop", message)

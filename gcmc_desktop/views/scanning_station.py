@@ -11,12 +11,13 @@ a time. The lists keep the latest `KEEP_ROWS` entries so the window can run all 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -129,10 +130,12 @@ class ScanningStation(QMainWindow):
         folder: Path | None = None,
         settle: float = 2.0,
         poll_ms: int = POLL_MS,
+        on_close: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._on_close = on_close  # station mode: closing the window ends the application
         self.storage = storage
         self.outbox = outbox or Outbox()
         self.settle = settle
@@ -417,6 +420,12 @@ class ScanningStation(QMainWindow):
         if self.confirm(self, "Discard scan", "Discard these scanned pages? They are deleted."):
             self.review.remove(item_id)
             self._show_review()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.timer.stop()
+        super().closeEvent(event)
+        if self._on_close is not None:
+            self._on_close()
 
     @property
     def busy(self) -> bool:
