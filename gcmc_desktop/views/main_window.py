@@ -458,6 +458,7 @@ class MainWindow(QMainWindow):
             "messages": self._messages_page,
             "compliance": self._compliance_page,
             "dashboard": self._dashboard_page,
+            "audit": self._audit_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -489,6 +490,13 @@ class MainWindow(QMainWindow):
         from .service_requests import requests_page
 
         return requests_page(self.ctx, storage=self.storage)
+
+    def _audit_page(self) -> QWidget:
+        from .audit import AuditPage
+
+        page = AuditPage(self.ctx)
+        page.opened.connect(self.open_client)
+        return page
 
     def _tasks_page(self) -> QWidget:
         from .tasks import TasksPage
