@@ -16,7 +16,8 @@ client_tasks.png, messages.png, conversation_dialog.png, client_workspace_messag
 service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
-compliance.png, client_compliance.png, dashboard.png.
+compliance.png, client_compliance.png, dashboard.png, audit.png (the firm's audit trail with
+the selected entry's before/after values).
 """
 
 from __future__ import annotations
@@ -613,6 +614,25 @@ def render_compliance(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_audit(ctx: Context, path: Path) -> Path:
+    """The Audit page at 1280x800: the firm's entries, newest first, the first update's
+    before/after values beside them."""
+    from gcmc_desktop.views.audit import AuditPage
+
+    page = AuditPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    model = page.model
+    wait_for(lambda: model.total is not None and not model.loading and model.rowCount() > 0)
+    column = model.query.column_index("action")
+    rows = range(model.rowCount())
+    row = next((r for r in rows if model.index(r, column).data() == "Update"), 0)
+    page.table.selectRow(row)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def render_dashboard(ctx: Context, path: Path) -> Path:
     """The Dashboard at 1280x800: the figures (each opens its list) and the compliance chart."""
     from gcmc_desktop.views.dashboard import DashboardPage
@@ -769,6 +789,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_compliance(ctx, out / "compliance.png"),
         render_client_compliance(ctx, out / "client_compliance.png"),
         render_dashboard(ctx, out / "dashboard.png"),
+        render_audit(ctx, out / "audit.png"),
     ]
     QThreadPool.globalInstance().waitForDone()
     return paths

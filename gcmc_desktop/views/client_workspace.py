@@ -288,6 +288,9 @@ class AuditChanges(QWidget):
         dheader.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.detail_title = QLabel(self.EMPTY)
         self.detail_title.setWordWrap(True)
+        # Room for two lines: a long entry wraps in a narrow pane instead of being cut.
+        self.detail_title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.detail_title.setMinimumHeight(self.detail_title.fontMetrics().lineSpacing() * 2 + 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.detail_title)
