@@ -511,3 +511,18 @@ def test_audit_page(qtbot, engine, contexts, firms, trail) -> None:
     qtbot.waitUntil(lambda: page.model.total == alpha_current + 4, timeout=WAIT)
     page.grab().save("/tmp/audit_page.png")
     drain()
+
+
+def test_migration_downgrade_brings_archived_rows_back(engine, firms, trail) -> None:
+    from gcmc_desktop.db import migrate
+
+    with engine.connect() as conn:
+        original = fingerprint(conn, CURRENT)
+    audit_archive.archive_audit(engine, timedelta(days=730), now=NOW)
+    migrate.downgrade(engine, "0014_scoring")
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('desktop_audit_archive')")) is None
+        assert fingerprint(conn, CURRENT) == original
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM desktop_audit_archive")) == 0
