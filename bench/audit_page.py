@@ -162,6 +162,9 @@ def prepare_database(admin_url, rows: int, today: date) -> tuple[Any, int]:
         for tenant in tenants:  # the members need a role
             _roles(engine, tenant)
         with engine.begin() as conn:
+            # The rows are consistent by construction: skip the per-row foreign-key checks,
+            # which at 10M rows take longer than the insert itself.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             for statement in statements[2:]:
                 conn.execute(text(statement), params)
         t1 = time.perf_counter()
@@ -197,14 +200,23 @@ CLIENT_SEARCH = "Client 1234"  # 2 clients of 10,000 ("Client 1234", "Client 123
 USER_SEARCH = "Member 3 bench"
 
 
-def list_bench(rows: int, today: date, tenant_id: int, first_client: int) -> ListBench:
-    """The Audit page as the harness steps it, and QSqlQueryModel with the same SQL."""
+def list_bench(
+    rows: int, today: date, tenant_id: int, first_client: int, *, for_qsql: bool = False
+) -> ListBench:
+    """The Audit page as the harness steps it, and QSqlQueryModel with the same SQL.
+
+    `for_qsql`: each step starts from a small result (the rare-record filter) instead of the
+    whole list — QSqlQueryModel reads every row of a result, so starting each step from the
+    10M-row list would read it once more per step (minutes each) without changing what the
+    step times: the new query's rows read until painted. "Include archived" is left out there:
+    its plain SQL is the first page's."""
     from gcmc_desktop.services import audit_trail as a
 
     year_ago = today - timedelta(days=365)
     week_end = year_ago + timedelta(days=6)
     client = first_client + 1234
     newest = (None, "created", True)
+    start = ("rare_entity", "created", True) if for_qsql else newest
     none = {
         a.ACTOR: None,
         a.ENTITY: None,
@@ -259,9 +271,13 @@ def list_bench(rows: int, today: date, tenant_id: int, first_client: int) -> Lis
         title=f"Audit page of one firm with {rows:,} audit rows",
         first_label="first page (newest first)",
         initial=newest,
-        steps=(
-            *(Step(key, label, newest, (key, "created", True)) for key, label, _f in steps),
-            Step("end", "the end: sort oldest first", newest, (None, "created", False)),
+        steps=tuple(
+            Step(key, label, start, after)
+            for key, label, after in (
+                *((key, label, (key, "created", True)) for key, label, _f in steps),
+                ("end", "the end: sort oldest first", (None, "created", False)),
+            )
+            if not (for_qsql and key == "archived")
         ),
         query=a.firm_audit_query,
         filters={None: none, **{key: f for key, _label, f in steps}},
@@ -329,7 +345,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.variant:
         try:
-            bench = list_bench(args.rows, date.today(), args.tenant, args.first_client)
+            bench = list_bench(
+                args.rows,
+                date.today(),
+                args.tenant,
+                args.first_client,
+                for_qsql=args.variant == "qsql",
+            )
             if args.variant == "ours":
                 result = run_ours(bench, args.url, args.tenant, args.repeat)
                 result.update(scroll_to_end(args.url, args.tenant, args.repeat))
