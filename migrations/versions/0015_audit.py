@@ -68,15 +68,21 @@ BEGIN
     IF NOT gcmc_is_admin() AND p_tenant IS DISTINCT FROM gcmc_tenant() THEN
         RETURN;
     END IF;
+    -- Per matching client / user an index read ((clientId), (tenantId, actorUserId)); UNION
+    -- ALL, so that a LIMIT stops early (an id in both halves counts twice towards it).
     RETURN QUERY EXECUTE format(
         'WITH c AS MATERIALIZED (SELECT desktop_client_search(%1$s, %3$L) AS id), '
         'u AS MATERIALIZED (SELECT _id FROM "user" WHERE name ILIKE %2$L OR email ILIKE %2$L) '
-        'SELECT a.id FROM audit_logs a WHERE a."tenantId" = %1$s AND a."clientId" IN (SELECT id FROM c) '
-        'UNION SELECT a.id FROM audit_logs a WHERE a."tenantId" = %1$s AND a."actorUserId" IN (SELECT _id FROM u) '
-        'UNION SELECT a.id FROM desktop_audit_archive a WHERE a."tenantId" = %1$s '
-        'AND a."clientId" IN (SELECT id FROM c) '
-        'UNION SELECT a.id FROM desktop_audit_archive a WHERE a."tenantId" = %1$s '
-        'AND a."actorUserId" IN (SELECT _id FROM u) LIMIT %4$s',
+        'SELECT x.id FROM ('
+        'SELECT a.id FROM c CROSS JOIN LATERAL (SELECT a.id FROM audit_logs a '
+        'WHERE a."clientId" = c.id AND a."tenantId" = %1$s) a '
+        'UNION ALL SELECT a.id FROM u CROSS JOIN LATERAL (SELECT a.id FROM audit_logs a '
+        'WHERE a."tenantId" = %1$s AND a."actorUserId" = u._id) a '
+        'UNION ALL SELECT a.id FROM c CROSS JOIN LATERAL (SELECT a.id FROM desktop_audit_archive a '
+        'WHERE a."clientId" = c.id AND a."tenantId" = %1$s) a '
+        'UNION ALL SELECT a.id FROM u CROSS JOIN LATERAL (SELECT a.id FROM desktop_audit_archive a '
+        'WHERE a."tenantId" = %1$s AND a."actorUserId" = u._id) a'
+        ') x LIMIT %4$s',
         p_tenant, v_pattern, p_term, desktop__limit_clause(p_limit));
 END $$;
 REVOKE ALL ON FUNCTION desktop_audit_search(integer, text, integer) FROM PUBLIC;
