@@ -6,7 +6,7 @@ against Qt's QSqlQueryModel on the same login with the same SQL.
 
 Starts its own embedded PostgreSQL (in a temporary directory, or in --pgdata, reused by later
 runs with the same --rows on the same day), migrates to head, and loads one firm with 10,000
-clients, 20 staff members and N audit rows over the last three years (three rows share each
+clients, 20 staff members and N audit rows over the last year (three rows share each
 timestamp: keyset ties), plus a second firm with 100,000 rows — with generate_series, the
 audit_logs indexes dropped during the load and built again afterwards (they are the platform's,
 unchanged), then VACUUM ANALYZE. A Viewer signs in through the real sign-in service (own
@@ -48,7 +48,7 @@ TENANT_CODE = "bench"
 OTHER_ROWS = 100_000
 CLIENTS = 10_000
 MEMBERS = 20
-SECONDS_APART = 10  # three rows per timestamp: 10M rows span about 3.2 years
+SECONDS_APART = 10  # three rows per timestamp: 10M rows span about 13 months
 
 LOAD_SQL = """
 INSERT INTO tenants (name, code, "createdAt", "updatedAt") VALUES
