@@ -2,7 +2,7 @@
 invite, change role, disable / enable, reset password) and each refusal; roles (matrix, create
 from a template, rename, delete refused while used, one's own role refused — in the service and
 in the database); firm settings; SuperAdmin's firms; plan limits for users, clients and storage;
-raw-SQL attacks on migration 0015's functions over a staff user's own connection."""
+raw-SQL attacks on migration 0020's functions over a staff user's own connection."""
 
 from __future__ import annotations
 
@@ -472,7 +472,7 @@ def test_limits_read_tolerantly() -> None:
 
 
 def test_new_functions_attacked_as_staff(engine: Engine, firms: Firms) -> None:
-    """Migration 0015's functions over the staff users' own connections, with NULL, empty,
+    """Migration 0020's functions over the staff users' own connections, with NULL, empty,
     quoted and other firms' values."""
     with session_factory(engine)() as s:
         beta_boss = s.scalar(select(User.id).where(User.email == "boss@beta.gy"))

@@ -1,4 +1,4 @@
-"""What a compliance recalculation writes (issue 14, performance; migration 0015), as signed-in
+"""What a compliance recalculation writes (issue 14, performance; migration 0018), as signed-in
 staff: a score computed to the same values is left alone (no write, no audit row) while the
 firm's last full run keeps it fresh for the "older than a day" check and the list; a batch
 changing more than PER_ROW_LIMIT scores is audited by one summary row that the client's trail
@@ -24,7 +24,7 @@ from .security_fixtures import Firms, build_firms
 from .security_fixtures import raw as connect
 from .test_compliance_scoring import ROLES, Builder, scores, sign_in
 
-PER_ROW_LIMIT = 50  # migration 0015
+PER_ROW_LIMIT = 50  # migration 0018
 DAY = timedelta(days=1)
 
 
@@ -121,7 +121,7 @@ def test_unchanged_scores_are_not_rewritten_and_stay_fresh(
     # A one-client run that changes nothing does not move the firm's marker either way.
     assert recalculate(admin_ctx, client_ids=[clients[1]]).changed == 0
 
-    # Three clients change: three rows written, audited one row each, as before 0015.
+    # Three clients change: three rows written, audited one row each, as before 0018.
     reject_first_document(engine, clients[:3])
     report = recalculate(admin_ctx)
     assert report.changed == 3
@@ -231,7 +231,7 @@ def test_score_functions_and_marker_refuse_other_firms(
         )
 
 
-def test_migration_0015_downgrades_and_upgrades(engine: Engine) -> None:
+def test_migration_0018_downgrades_and_upgrades(engine: Engine) -> None:
     from gcmc_desktop.db import migrate
 
     migrate.downgrade(engine, "0014_scoring")

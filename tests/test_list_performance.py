@@ -539,7 +539,8 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
                 )
             )
 
-    assert len(objects()) == 10  # 0009: the type-name index; 0013: desktop_filing_search
+    # 0009: the type-name index; 0013: desktop_filing_search; 0021: desktop_audit_search
+    assert len(objects()) == 11
     migrate.downgrade(engine, "0008_list_performance")
     assert len(objects()) == 8
     with engine.connect() as conn:
@@ -550,4 +551,4 @@ def test_migration_downgrades_and_upgrades(engine: Engine) -> None:
     migrate.downgrade(engine, "0007_change_notifications")
     assert objects() == set()
     migrate.upgrade(engine)
-    assert len(objects()) == 10
+    assert len(objects()) == 11

@@ -8,13 +8,12 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from gcmc_desktop.db import make_engine, session_factory
 from gcmc_desktop.services import auth, users
-from gcmc_desktop.views.main_window import ComingSoonPage, MainWindow
+from gcmc_desktop.views.main_window import SECTIONS, ComingSoonPage, MainWindow
 
 from .security_fixtures import PASSWORD, Firms, build_firms
 
@@ -57,11 +56,20 @@ def test_status_bar_and_coming_soon_pages(qtbot, firms: Firms) -> None:
     window = window_for(qtbot, firms, "FirmAdmin")
     assert window.who_label.text() == "FirmAdmin User · Alpha Tax · FirmAdmin"
     assert "Connected" in window.connection_label.text()
+    from gcmc_desktop.views.admin import AdminPage
+    from gcmc_desktop.views.database_page import DatabasePage
+    from gcmc_desktop.views.main_window import AuditSection
+
     page = window.open_section("admin")
-    assert isinstance(page, ComingSoonPage)
-    texts = " ".join(label.text() for label in page.findChildren(QLabel))
-    assert "coming soon" in texts
+    assert isinstance(page, AdminPage)
+    assert isinstance(page.widget(page.count() - 1), DatabasePage)
+    assert page.tabText(page.count() - 1) == "Database"
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Admin"
+    audit = window.open_section("audit")
+    assert isinstance(audit, AuditSection)  # a FirmAdmin may restore: Deleted items beside
+    assert [audit.tabText(i) for i in range(audit.count())] == ["&Trail", "&Deleted items"]
+    # Nothing says "coming soon" any more.
+    assert not any(isinstance(window.open_section(s.key), ComingSoonPage) for s in SECTIONS)
     from gcmc_desktop.views.notifications import NotificationsPage
 
     assert isinstance(window.open_section("notifications"), NotificationsPage)

@@ -1,5 +1,5 @@
 """Issue 11: a frequent term's search walks the list in its order and tests each row (services/
-paging.py, migration 0015) — and returns exactly the rows, in exactly the order, of the plain
+paging.py, migration 0019) — and returns exactly the rows, in exactly the order, of the plain
 search (every match through the search function, then sorted), for every sort column in both
 directions, page by page and by position, and never another firm's rows.
 
@@ -302,7 +302,7 @@ def test_document_matches_function_answers_only_for_the_own_firm(
         )
 
 
-def test_migration_0015_downgrades_and_upgrades(engine: Engine) -> None:
+def test_migration_0019_downgrades_and_upgrades(engine: Engine) -> None:
     def body() -> str:
         with engine.connect() as conn:
             return conn.scalar(

@@ -17,8 +17,8 @@ service_catalog.png, service_dialog.png, template_dialog.png,
 rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bundle_dialog.png,
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
 compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png,
-report_preview.png (the compliance report's preview dialog) and report_compliance.png (page 1
-of that PDF).
+report_preview.png (the compliance report's preview dialog), report_compliance.png (page 1
+of that PDF), audit.png (the firm's audit trail with the selected entry's before/after values).
 """
 
 from __future__ import annotations
@@ -615,6 +615,25 @@ def render_compliance(ctx: Context, path: Path) -> Path:
     return out
 
 
+def render_audit(ctx: Context, path: Path) -> Path:
+    """The Audit page at 1280x800: the firm's entries, newest first, the first update's
+    before/after values beside them."""
+    from gcmc_desktop.views.audit import AuditPage
+
+    page = AuditPage(ctx)
+    page.resize(1280, 800)
+    page.show()
+    model = page.model
+    wait_for(lambda: model.total is not None and not model.loading and model.rowCount() > 0)
+    column = model.query.column_index("action")
+    rows = range(model.rowCount())
+    row = next((r for r in rows if model.index(r, column).data() == "Update"), 0)
+    page.table.selectRow(row)
+    out = save(page, path)
+    page.close()
+    return out
+
+
 def render_dashboard(ctx: Context, path: Path) -> Path:
     """The Dashboard at 1280x800: the figures (each opens its list) and the compliance chart."""
     from gcmc_desktop.views.dashboard import DashboardPage
@@ -900,6 +919,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_notifications(ctx, out / "notifications.png"),
         *render_report_preview(ctx, out),
         *render_admin(ctx, out),
+        render_audit(ctx, out / "audit.png"),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]

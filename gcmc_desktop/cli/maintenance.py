@@ -67,6 +67,26 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     purge.add_argument("--dry-run", action="store_true", help="count, do not delete")
     purge.set_defaults(handler=cmd_purge_trash)
+    archive = commands.add_parser(
+        "audit-archive",
+        help="move old audit rows to the archive table (or back, or list them)",
+        description="Moves audit rows older than --older-than to desktop_audit_archive in "
+        "batches, each checked (row count and checksum) before it commits; --restore brings "
+        "every archived row back, --show lists what is archived. The Audit page shows archived "
+        "rows with 'Include archived'.",
+    )
+    what = archive.add_mutually_exclusive_group(required=True)
+    what.add_argument("--older-than", metavar="AGE", help="e.g. 2y, 18m, 6w, 90d")
+    what.add_argument("--restore", action="store_true", help="move archived rows back")
+    what.add_argument("--show", action="store_true", help="list what is archived, per firm")
+    archive.add_argument("--tenant", metavar="CODE", help="only this firm")
+    archive.add_argument(
+        "--batch", type=int, default=50_000, help="rows per transaction (default 50000)"
+    )
+    archive.add_argument(
+        "--rows", type=int, default=0, metavar="N", help="with --show: also the N newest rows"
+    )
+    archive.set_defaults(handler=cmd_audit_archive)
 
 
 def _days(value: str) -> timedelta:
@@ -208,4 +228,65 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(f"Vacuumed and analysed {len(done)} table(s).")
+
+
+def cmd_audit_archive(args: argparse.Namespace) -> int:
+    from ..services import audit_archive, users
+    from ..services.errors import ServiceError
+
+    if args.batch < 1:
+        raise CommandError("--batch must be at least 1.", exit_code=2)
+    age = None
+    if args.older_than is not None:
+        try:
+            age = audit_archive.parse_age(args.older_than)
+        except ValueError as exc:
+            raise CommandError(str(exc), exit_code=2) from exc
+    with engine_for(args) as engine:
+        tenant_id = None
+        if args.tenant:
+            with engine.connect() as conn:
+                try:
+                    tenant_id = users.tenant_id_by_code(conn, args.tenant)
+                except ServiceError as exc:
+                    raise CommandError(exc.message) from exc
+        if args.show:
+            return _show_archive(engine, tenant_id, args.rows)
+        try:
+            if age is not None:
+                result = audit_archive.archive_audit(
+                    engine, age, tenant_id=tenant_id, batch=args.batch
+                )
+                verb = f"Archived {result.moved.rows:,} audit row(s) older than {args.older_than}"
+            else:
+                result = audit_archive.restore_audit(engine, tenant_id=tenant_id, batch=args.batch)
+                verb = f"Restored {result.moved.rows:,} archived audit row(s)"
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+    print(f"{verb} in {result.batches} batch(es); checksum {result.moved.hex}.")
+    if result.before is not None and result.after is not None:
+        print(
+            f"Verified: {result.before.rows:,} row(s) in scope before and {result.after.rows:,} "
+            f"after, checksum {result.before.hex} = {result.after.hex}."
+        )
+    return 0
+
+
+def _show_archive(engine, tenant_id: int | None, rows: int) -> int:
+    from ..services import audit_archive
+
+    firms = audit_archive.archive_summary(engine, tenant_id)
+    if not firms:
+        print("Nothing is archived.")
+    for firm in firms:
+        print(
+            f"{firm.name}: {firm.rows:,} archived row(s), "
+            f"{firm.oldest:%Y-%m-%d} to {firm.newest:%Y-%m-%d} (UTC)"
+        )
+    if rows > 0:
+        for row in audit_archive.archived_rows(engine, rows, tenant_id):
+            print(
+                f"  {row['createdAt']:%Y-%m-%d %H:%M} #{row['id']} firm {row['tenantId']} "
+                f"{row['action']} {row['entityType']} {row['entityId']}"
+            )
     return 0

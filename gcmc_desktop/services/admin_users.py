@@ -1,7 +1,7 @@
 """The firm's members for the Admin page: list (role, last sign-in, desktop access), create or
 invite, change role and name, disable / enable, reset password (issue 15).
 
-Everything goes through the security functions of `users` (migrations 0003/0006/0015): a new
+Everything goes through the security functions of `users` (migrations 0003/0006/0020): a new
 user gets their own PostgreSQL login role; the database checks `users:create` / `users:edit`
 and that nobody grants a role beyond their own. This module adds the application's side of the
 same gate (`users` module permissions, DOMAIN.md §1), the plan's user limit, and clear words

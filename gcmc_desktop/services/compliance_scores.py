@@ -8,7 +8,7 @@ writer and risk in another (DOMAIN.md §3).
 
 *Last calculated* is the later of the row's lastCalculatedAt (when the engine last changed the
 row: it leaves a score that came out the same alone) and the firm's last whole-firm run
-(`desktop_score_runs`, migration 0015), which computed every score."""
+(`desktop_score_runs`, migration 0018), which computed every score."""
 
 from __future__ import annotations
 

@@ -49,9 +49,9 @@ a run compares score, level, counts and digest with the stored row first and bui
 breakdown's JSON and writes only the rows that differ (`RecalculationReport.changed`), so a
 second run over unchanged data writes nothing — no index updates, no audit rows. A row's
 `lastCalculatedAt` is therefore when its score last changed; a whole-firm run also stamps
-`desktop_score_runs.lastFullRunAt` (migration 0015), and a score counts as computed at the
+`desktop_score_runs.lastFullRunAt` (migration 0018), and a score counts as computed at the
 later of the two (the "older than a day" check, the list's *Last calculated*). Statements that
-write more than 50 rows are audited by one summary row (see migration 0015).
+write more than 50 rows are audited by one summary row (see migration 0018).
 
 A run is one transaction: cancelled or failed, it leaves every row as it was.
 """
@@ -428,7 +428,7 @@ WHERE (s."scoreValue", s.level, s."missingCount", s."expiringCount", s."overdueF
 """
 
 
-# When each firm's last whole-firm recalculation finished (migration 0015).
+# When each firm's last whole-firm recalculation finished (migration 0018).
 SCORE_RUNS = Table(
     "desktop_score_runs",
     MetaData(),

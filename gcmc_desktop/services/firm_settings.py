@@ -6,7 +6,7 @@ are; the Desktop's are camelCase like the platform's (`timezone`, `dateFormat`,
 keyring). Reading needs `settings:view`, saving `settings:edit` (row-level security agrees).
 
 SuperAdmin (`tenants:view` / `tenants:create`, only the `*` grant) lists every firm and
-creates one through `desktop_tenants` / `desktop_create_tenant` (migration 0015): staff have
+creates one through `desktop_tenants` / `desktop_create_tenant` (migration 0020): staff have
 no INSERT on tenants, and the new firm gets the nine standard roles and its creator as
 SuperAdmin member."""
 

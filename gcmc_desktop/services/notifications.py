@@ -2,7 +2,7 @@
 (a keyset-paged list), read state, and what a notification is about.
 
 Generating. `generate_reminders` calls the database's `desktop_generate_reminders(tenant)`
-(migration 0015), which makes the firm's reminders in one set-based statement — filings due in
+(migration 0017), which makes the firm's reminders in one set-based statement — filings due in
 7 and 1 days and overdue, documents expiring in 60/30/7 days and expired, tasks due and
 overdue, service requests waiting on the client for 7 days — addressed to the assignee where
 there is one, else to the firm's compliance managers and admins. A reminder is made once per

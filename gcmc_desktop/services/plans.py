@@ -6,7 +6,7 @@ gives it no shape, so the Desktop reads these keys (missing or null = no limit):
 is read too). A firm without a current subscription has no limits. The current subscription
 is the latest started one that has not ended and is not cancelled or expired.
 
-Usage is counted by `desktop_plan_usage` (migration 0015) for any member, so someone who
+Usage is counted by `desktop_plan_usage` (migration 0020) for any member, so someone who
 cannot see the documents still cannot slip a file under the storage limit. The create paths
 (new member: admin_users, new client: clients, new document or version: documents and the
 upload outbox) call `check_limit` first and get a `PlanLimitReached` with a clear message.

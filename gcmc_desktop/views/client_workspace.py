@@ -288,6 +288,70 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+class AuditChanges(QWidget):
+    """One audit entry in words and its fields' before/after values (changed ones tinted): the
+    pane under a client's trail and beside the firm's Audit page."""
+
+    EMPTY = "Select an entry to see what changed."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail = QTableWidget(0, 3)
+        self.detail.setHorizontalHeaderLabels(["Field", "Before", "After"])
+        self.detail.verticalHeader().setVisible(False)
+        self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.detail.setWordWrap(True)
+        dheader = self.detail.horizontalHeader()
+        dheader.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        dheader.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        dheader.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.detail_title = QLabel(self.EMPTY)
+        self.detail_title.setWordWrap(True)
+        # Room for two lines: a long entry wraps in a narrow pane instead of being cut.
+        self.detail_title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.detail_title.setMinimumHeight(self.detail_title.fontMetrics().lineSpacing() * 2 + 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.detail_title)
+        layout.addWidget(self.detail, 1)
+
+    def show_values(self, values: dict[str, Any] | None) -> None:
+        """Show the entry whose list values are `values` (None clears the pane)."""
+        if not values:
+            self.detail.setRowCount(0)
+            self.detail_title.setText(self.EMPTY)
+            return
+        changes = change_rows(values.get("changes"))
+        who = values.get("actor") or "unknown user"
+        when = format_value(values.get("created"))
+        what = str(values.get("entity_type") or "").replace("_", " ")
+        if values.get("action") == "recalculate":  # one summary row of a firm-wide run
+            title = f"Recalculation of compliance scores by {who}, {when}"
+        else:
+            title = (
+                f"{str(values.get('action') or '').capitalize()} of {what} "
+                f"#{values.get('entity_id')} by {who}, {when}"
+            )
+        if values.get("client"):
+            title += f" — client {values['client']}"
+        if values.get("archived"):
+            title += " (archived)"
+        self.detail_title.setText(title)
+        self.detail.setRowCount(len(changes))
+        changed = QBrush(QColor("#fff3c4"))
+        for i, (field, before, after) in enumerate(changes):
+            items = [
+                QTableWidgetItem(field_title(field)),
+                QTableWidgetItem(change_value(field, before)),
+                QTableWidgetItem(change_value(field, after)),
+            ]
+            for column, item in enumerate(items):
+                if before != after and values.get("action") == "update":
+                    item.setBackground(changed)
+                self.detail.setItem(i, column, item)
+        self.detail.resizeRowsToContents()
+
+
 class AuditTab(QWidget):
     """The client's audit trail, newest first; the selected row's before/after below it."""
 
@@ -303,24 +367,13 @@ class AuditTab(QWidget):
             self.table.setColumnWidth(self.model.query.column_index(key), width)
         self.table.setColumnWidth(self.model.query.column_index("action"), 80)
         self.table.setColumnWidth(self.model.query.column_index("actor"), 150)
-        self.detail = QTableWidget(0, 3)
-        self.detail.setHorizontalHeaderLabels(["Field", "Before", "After"])
-        self.detail.verticalHeader().setVisible(False)
-        self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.detail.setWordWrap(True)
-        dheader = self.detail.horizontalHeader()
-        dheader.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        dheader.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        dheader.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.detail_title = QLabel("Select an entry to see what changed.")
-        detail_box = QWidget()
-        detail_layout = QVBoxLayout(detail_box)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.detail_title)
-        detail_layout.addWidget(self.detail, 1)
+        self.changes = AuditChanges()
+        # The pane's parts, by the names the tab always had.
+        self.detail = self.changes.detail
+        self.detail_title = self.changes.detail_title
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(detail_box)
+        splitter.addWidget(self.changes)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.message = banner()
@@ -416,35 +469,11 @@ class AuditTab(QWidget):
         """Fill the before/after pane from loaded row `row` (-1 clears it)."""
         if row < 0 or row >= self.model.rowCount():
             self.restore_button.setEnabled(False)
-            self.detail.setRowCount(0)
-            self.detail_title.setText("Select an entry to see what changed.")
+            self.changes.show_values(None)
             return
         values = self.model.row_values(row)
         self.restore_button.setEnabled(self._restorable(values))
-        changes = change_rows(values.get("changes"))
-        who = values.get("actor") or "unknown user"
-        when = format_value(values.get("created"))
-        what = str(values.get("entity_type") or "").replace("_", " ")
-        if values.get("action") == "recalculate":  # one summary row of a firm-wide run
-            self.detail_title.setText(f"Recalculation of compliance scores by {who}, {when}")
-        else:
-            self.detail_title.setText(
-                f"{values.get('action', '').capitalize()} of {what} #{values.get('entity_id')} "
-                f"by {who}, {when}"
-            )
-        self.detail.setRowCount(len(changes))
-        changed = QBrush(QColor("#fff3c4"))
-        for i, (field, before, after) in enumerate(changes):
-            items = [
-                QTableWidgetItem(field_title(field)),
-                QTableWidgetItem(change_value(field, before)),
-                QTableWidgetItem(change_value(field, after)),
-            ]
-            for column, item in enumerate(items):
-                if before != after and values.get("action") == "update":
-                    item.setBackground(changed)
-                self.detail.setItem(i, column, item)
-        self.detail.resizeRowsToContents()
+        self.changes.show_values(values)
 
 
 # -- the workspace ----------------------------------------------------------------------------

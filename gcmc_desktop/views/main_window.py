@@ -176,6 +176,18 @@ SCHEMA_NOTICE_STYLE = (
 )
 
 
+class AuditSection(QTabWidget):
+    """Audit: the firm's trail and, for a role that may restore, Deleted items."""
+
+    def __init__(self, trail: QWidget, deleted: QWidget) -> None:
+        super().__init__()
+        self.setDocumentMode(True)
+        self.trail = trail
+        self.deleted = deleted
+        self.addTab(trail, "&Trail")
+        self.addTab(deleted, "&Deleted items")
+
+
 class MainWindow(QMainWindow):
     signOutRequested = Signal()
     contextChanged = Signal(object)
@@ -537,6 +549,7 @@ class MainWindow(QMainWindow):
             "dashboard": self._dashboard_page,
             "admin": self._admin_page,
             "notifications": self._notifications_page,
+            "audit": self._audit_page,
         }.get(section.key)
         return build() if build is not None else ComingSoonPage(section)
 
@@ -580,6 +593,19 @@ class MainWindow(QMainWindow):
         page = AdminPage(self.ctx)
         if self.ctx.can("settings", "view"):
             page.add_tab(self._database_page(), "Database")
+        return page
+
+    def _audit_page(self) -> QWidget:
+        """The firm's trail, and Deleted items beside it for a role that may restore."""
+        from .audit import AuditPage
+        from .trash import deleted_items_tab
+
+        trail = AuditPage(self.ctx)
+        trail.opened.connect(self.open_client)
+        deleted = deleted_items_tab(self.ctx)
+        if deleted is None:
+            return trail
+        page = AuditSection(trail, deleted)
         return page
 
     def _tasks_page(self) -> QWidget:
