@@ -41,6 +41,10 @@ def run(runner) -> None:  # runner: app.Application
     def wait_for_window() -> None:
         window = runner.window
         if window is None:
+            shown = dialog.banner.text() if dialog.banner.isVisible() else ""
+            if shown:
+                fail(f"the login dialog says: {shown}")
+                return
             if not dialog.isVisible() and dialog.context is None:
                 fail("the login dialog closed without signing in")
                 return
