@@ -452,6 +452,9 @@ def test_recalculate_all_from_the_page_rewrites_the_scores(qtbot, scored, engine
             ).all()
         assert versions and set(versions) == {"1"}  # every row in the desktop's form now
     finally:
+        # The page's list and chart still read in the background: let them end before the
+        # sessions and widgets go (a reply reaching a deleted page crashed the worker).
+        drain()
         ctx.session.close()
     viewer = sign_in(firms, "Viewer")
     try:
@@ -459,4 +462,5 @@ def test_recalculate_all_from_the_page_rewrites_the_scores(qtbot, scored, engine
         qtbot.addWidget(page)
         assert not page.recalculate_button.isVisibleTo(page)  # reading only
     finally:
+        drain()
         viewer.session.close()

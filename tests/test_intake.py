@@ -91,7 +91,7 @@ def test_codes_round_trip_and_strict_decoding() -> None:
         assert decode(text) is None, text
 
 
-@pytest.mark.parametrize(("dpi", "angle"), [(150, -5), (150, 4), (200, 0), (300, 5), (300, -3)])
+@pytest.mark.parametrize(("dpi", "angle"), [(150, -5), (200, 4), (300, 5)])
 def test_sheets_are_found_on_degraded_scans(tmp_path: Path, dpi: int, angle: float) -> None:
     code = cover(1, 42, 7)
     sheet = sheet_pdf(tmp_path, code)

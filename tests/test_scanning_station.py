@@ -57,6 +57,7 @@ def test_station_files_a_scan_and_the_review_queue(
         folder=inbox,
         settle=0.2,
         poll_ms=200,
+        ocr=False,  # OCR is tested in test_intake.py; it takes seconds a page
     )
     qtbot.addWidget(station)
     station.resize(1280, 800)

@@ -131,9 +131,11 @@ class ScanningStation(QMainWindow):
         settle: float = 2.0,
         poll_ms: int = POLL_MS,
         on_close: Callable[[], None] | None = None,
+        ocr: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.ocr = ocr  # text for image-only scans (seconds a page)
         self.ctx = ctx
         self._on_close = on_close  # station mode: closing the window ends the application
         self.storage = storage
@@ -309,7 +311,12 @@ class ScanningStation(QMainWindow):
                 return f"{path.name} was filed before (same file); moved to processed."
             try:
                 result = process_scan(
-                    wctx, path, outbox=self.outbox, storage=self.storage, review=review
+                    wctx,
+                    path,
+                    outbox=self.outbox,
+                    storage=self.storage,
+                    review=review,
+                    ocr=self.ocr,
                 )
             except BrokenScan as exc:
                 folder.failed(path, exc.message)
