@@ -213,9 +213,8 @@ def build_client(
             s=s1,
             now=now,
         )
-        # Two tasks, not one: deleting a client with a task that links the client, one of its
-        # filings and one of its requests is refused by the reference check of migration 0011
-        # (the filing's SET NULL meets the request's; a bug outside the trash, on main too).
+        # The second task links the client, one of its filings and its request: the delete
+        # clears all three in three cascaded updates of one row (migration 0022).
         task = one(
             c,
             'INSERT INTO tasks ("tenantId", "clientId", title, status, "updatedAt") '
@@ -226,9 +225,10 @@ def build_client(
         )
         one(
             c,
-            'INSERT INTO tasks ("tenantId", "filingId", "serviceRequestId", title, status, '
-            "\"updatedAt\") VALUES (:t, :f, :r, 'Chase', 'open', :now)",
+            'INSERT INTO tasks ("tenantId", "clientId", "filingId", "serviceRequestId", title, '
+            "status, \"updatedAt\") VALUES (:t, :c, :f, :r, 'Chase', 'open', :now)",
             t=tenant,
+            c=cid,
             f=fil[0],
             r=req,
             now=now,
