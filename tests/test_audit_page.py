@@ -23,6 +23,7 @@ from gcmc_desktop.services.audit_trail import (
     ENTITY,
     SINCE,
     UNTIL,
+    entity_choices,
     firm_audit_query,
 )
 from gcmc_desktop.services.context import Context
@@ -295,6 +296,51 @@ def test_another_firms_staff_see_nothing_of_it(engine, contexts, firms, trail) -
             ).fetchone()[0]
             == 0
         )
+
+
+def test_an_entry_is_read_with_its_records_view_permission(engine, contexts, firms, trail) -> None:
+    """A Viewer (no users, messages or settings permission) does not read entries about
+    members, messages or roles: not on the page, not in its record filter, not by hand; the
+    FirmAdmin does; a type the Desktop does not know (the platform's own) stays readable."""
+    a = firms.alpha
+    guarded = add_rows(
+        engine,
+        [
+            {
+                "tenant": a,
+                "entity": entity,
+                "changes": {"email": ["a@x.gy", "secret@x.gy"]},
+                "at": NOW,
+            }
+            for entity in ("user", "tenant_user", "message", "role")
+        ],
+    )
+    platform = add_rows(engine, [{"tenant": a, "entity": "invoice_export", "at": NOW}])
+    viewer, admin = contexts["Viewer"], contexts["FirmAdmin"]
+    seen = set(all_ids(viewer, firm_audit_query(viewer), limit=50))
+    assert not seen & set(guarded)
+    assert set(platform) <= seen and set(trail["viewer"]) <= seen
+    assert set(guarded) | set(platform) <= set(all_ids(admin, firm_audit_query(admin), limit=50))
+    choices = {e for _label, e in entity_choices(viewer)}
+    assert {"document", "filing", "client"} <= choices
+    assert not choices & {"user", "tenant_user", "message", "role", "permission"}
+    assert {"user", "message", "role"} <= {e for _label, e in entity_choices(admin)}
+    with raw(firms.user_url(firms.emails["Viewer"])) as conn:
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(a),))
+        by_hand = {r[0] for r in conn.execute("SELECT id FROM audit_logs")}
+        assert not by_hand & set(guarded) and set(platform) <= by_hand
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM audit_logs WHERE changes::text LIKE '%%secret@x.gy%%'"
+            ).fetchone()[0]
+            == 0
+        )
+        hidden = conn.execute("SELECT desktop_audit_hidden_types()").fetchone()[0]
+        assert {"user", "message", "role"} <= set(hidden) and "document" not in hidden
+        # Another firm chosen, or none: the Viewer's own rights there are none, nothing shows.
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        assert conn.execute("SELECT count(*) FROM audit_logs").fetchone()[0] == 0
+        assert "document" in conn.execute("SELECT desktop_audit_hidden_types()").fetchone()[0]
 
 
 def test_archive_is_read_only_for_staff_and_scoped(engine, contexts, firms, trail) -> None:

@@ -327,6 +327,17 @@ def firm_audit_query(ctx: Context) -> PagedQuery:
     return query
 
 
+def entity_choices(ctx: Context) -> list[tuple[str, str]]:
+    """(label, entity type) of the records whose entries the user may read, by label: the Audit
+    page's record filter. An entry is read with its record's view permission (migration 0023);
+    the database says which types are hidden from this user."""
+    require_audit_view(ctx)
+    hidden = set(ctx.session.scalar(select(func.desktop_audit_hidden_types())) or ())
+    return sorted(
+        ((entity_label(e), e) for e in ENTITY_TYPES if e not in hidden), key=lambda c: c[0]
+    )
+
+
 def actor_choices(ctx: Context) -> list[tuple[str, str]]:
     """(name, user id) of the firm's members, by name: the Audit page's user filter."""
     from . import tenancy

@@ -22,12 +22,11 @@ from ..services.audit_trail import (
     ARCHIVED,
     CLIENT,
     ENTITY,
-    ENTITY_TYPES,
     SINCE,
     UNTIL,
     actor_choices,
     client_choices,
-    entity_label,
+    entity_choices,
     firm_audit_query,
 )
 from ..services.context import Context
@@ -46,9 +45,7 @@ AUDIT = ListSpec(
     search_hint="Search client or user (name, e-mail, TIN, NIS)…",
     filters=(
         FilterSpec(ACTOR, "All users", "User", load=actor_choices),
-        FilterSpec(
-            ENTITY, "All records", "Record", choices=[(entity_label(e), e) for e in ENTITY_TYPES]
-        ),
+        FilterSpec(ENTITY, "All records", "Record", load=entity_choices),
         FilterSpec(ACTION, "All actions", "Action", choices=[(a.capitalize(), a) for a in ACTIONS]),
         FilterSpec(CLIENT, "All clients", "Client", load=client_choices),
     ),
