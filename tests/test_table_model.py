@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
-from sqlalchemy import Engine, event, literal_column, select, text
+from sqlalchemy import Engine, event, func, literal_column, select, text
 from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
 
 from gcmc_desktop.db import migrate, session_factory
 from gcmc_desktop.models import Client, Tenant
+from gcmc_desktop.services.errors import DatabaseUnavailable
 from gcmc_desktop.services.paging import ColumnSpec, PagedQuery, escape_like, format_value
+from gcmc_desktop.views import table_model
 from gcmc_desktop.views.table_model import PagedTableModel, query_pool
 from gcmc_desktop.views.workers import UNEXPECTED
 
@@ -538,6 +540,54 @@ def test_total_arrives_and_survives_a_resort(qtbot, sessions, tenant_id) -> None
     model.sort(0, Qt.SortOrder.AscendingOrder)
     wait_idle(qtbot, model)
     assert model.total == N_CLIENTS + 1  # a sort does not change the count: not recounted
+
+
+def slow_counts(monkeypatch, seconds: list[float]) -> None:
+    """Each count sleeps at the server for the next of `seconds` (then counts nothing)."""
+    plain = PagedQuery.count_statement
+
+    def slow(self):
+        if not seconds:
+            return plain(self)
+        return select(func.count()).select_from(func.pg_sleep(seconds.pop(0)).alias("slow"))
+
+    monkeypatch.setattr(PagedQuery, "count_statement", slow)
+
+
+def test_a_count_that_times_out_says_so_and_the_list_still_loads(
+    qtbot, sessions, tenant_id, monkeypatch
+) -> None:
+    monkeypatch.setattr(table_model, "COUNT_TIMEOUT_S", 0.2)
+    slow_counts(monkeypatch, [5.0])
+    model = PagedTableModel(client_query(tenant_id), sessions)
+    with qtbot.waitSignal(model.countFailed, timeout=10_000) as failed:
+        model.fetchMore()
+    assert failed.args == [DatabaseUnavailable.NOT_ANSWERING]
+    assert model.total is None and model.rowCount() > 0  # the first page is there all the same
+    with qtbot.waitSignal(model.totalChanged, timeout=10_000):
+        model.refresh()  # F5 counts again (the server answers in time now)
+
+
+def test_a_new_filter_cancels_the_running_count_at_the_server(
+    qtbot, engine, sessions, tenant_id, monkeypatch
+) -> None:
+    slow_counts(monkeypatch, [60.0])
+    model = PagedTableModel(client_query(tenant_id), sessions)
+    model.fetchMore()
+
+    def sleeping() -> int:
+        with engine.connect() as c:
+            return c.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' "
+                    "AND pid <> pg_backend_pid()"
+                )
+            )
+
+    qtbot.waitUntil(lambda: sleeping() == 1, timeout=10_000)
+    with qtbot.waitSignal(model.totalChanged, timeout=10_000):
+        model.set_filter("type", "company")
+    qtbot.waitUntil(lambda: sleeping() == 0, timeout=5_000)
 
 
 @pytest.mark.parametrize(

@@ -570,13 +570,18 @@ class PagedQuery:
     def next_page(self, session: Session, after: Cursor, limit: int) -> Page:
         return self._read(session, after, limit)
 
-    def count(self, session: Session, *, parallel: bool = True) -> int:
+    def count(
+        self, session: Session, *, parallel: bool = True, timeout_s: float | None = None
+    ) -> int:
         """The exact number of rows (filters and search applied). It can take a while on a large
         tenant: run it in the background, and with `parallel=False` so that it keeps to one CPU
         core — on a workstation running the embedded server, a parallel count would otherwise
         take every core from the GUI while it runs."""
         if not parallel:
             session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        if timeout_s is not None:
+            millis = max(1, round(timeout_s * 1000))
+            session.execute(text(f"SET LOCAL statement_timeout = {millis}"))
         return int(session.scalar(self.count_statement()) or 0)
 
     def reversed(self) -> PagedQuery:

@@ -53,6 +53,9 @@ WANTED_PAGES = 4
 # What a row shows until its page arrives.
 PLACEHOLDER = "…"
 SEARCH_DELAY_MS = 250
+# The background count may run longer than an interactive statement (the session's 30 s): it
+# holds up nobody, and a new filter, search or closing the list cancels it at the server.
+COUNT_TIMEOUT_S = 300.0
 _DISPLAY = Qt.ItemDataRole.DisplayRole.value
 _USER = Qt.ItemDataRole.UserRole.value
 
@@ -159,6 +162,26 @@ class _Cancellable:
                 connection.cancel()
 
 
+def _on_server_connection(handle: _Cancellable, sessions: Callable[[], Any], read: Callable):
+    """A background job's work that runs `read(session)` on a connection `handle` can cancel
+    at the server; a statement the model cancelled ends the job quietly (nobody waits)."""
+
+    def work(control: JobControl) -> Any:
+        control.check()
+        with sessions() as session:
+            handle.attach(session)
+            try:
+                return read(session)
+            except Exception:
+                if handle.cancelled:
+                    raise JobCancelled() from None
+                raise
+            finally:
+                handle.detach()
+
+    return work
+
+
 class PagedTableModel(QAbstractTableModel):
     """A read-only table over a `PagedQuery`, loaded a page at a time in the background, for
     the rows the view looks at.
@@ -174,6 +197,7 @@ class PagedTableModel(QAbstractTableModel):
     """
 
     totalChanged = Signal(int)  # the exact row count for the current filters/search
+    countFailed = Signal(str)  # the background count could not finish (why, for the user)
     loadingChanged = Signal(bool)  # a page is being fetched
     pageLoaded = Signal(int)  # rows filled in by the page just arrived
     failed = Signal(str)  # a user-facing message
@@ -215,7 +239,7 @@ class PagedTableModel(QAbstractTableModel):
         self._count_generation = 0
         self._total_stale = True  # the next first page triggers a count
         self._page_job: Job | None = None
-        self._count_job: Job | None = None
+        self._count_job: _Cancellable | None = None
         self._survey: _Cancellable | None = None
         self._surveyed = -1  # the generation whose survey was started
         self._pending_search = query.search
@@ -562,7 +586,7 @@ class PagedTableModel(QAbstractTableModel):
         # one query the user is waiting for.
         self._count_generation += 1
         if self._count_job is not None:
-            self._count_job.control.cancel()
+            self._count_job.cancel()
             self._count_job = None
         self._total = None
         self._total_stale = True
@@ -570,16 +594,17 @@ class PagedTableModel(QAbstractTableModel):
     def _start_count(self, generation: int) -> None:
         if generation != self._count_generation:
             return
-        query, sessions = self._query.clone(), self._sessions
-
-        def work(control: JobControl) -> int:
-            control.check()
-            with sessions() as session:
-                return query.count(session, parallel=False)
-
-        self._count_job = run_job(
+        query = self._query.clone()
+        handle = self._count_job = _Cancellable()
+        work = _on_server_connection(
+            handle,
+            self._sessions,
+            lambda session: query.count(session, parallel=False, timeout_s=COUNT_TIMEOUT_S),
+        )
+        run_job(
             _quiet_on_exit(work),
             on_done=partial(self._count_arrived, generation),
+            on_error=partial(self._count_failed, generation),
             pool=self._pool_to_use(),
         )
 
@@ -601,6 +626,14 @@ class PagedTableModel(QAbstractTableModel):
         self._set_total(total)
         self._start_survey(self._generation)
 
+    def _count_failed(self, generation: int, message: str) -> None:
+        # The list stays usable without its total (it grows page by page as before); the page
+        # says the count is unavailable instead of waiting for it forever.
+        if generation != self._count_generation or not self._alive():
+            return
+        self._count_job = None
+        self.countFailed.emit(message)
+
     def _start_survey(self, generation: int) -> None:
         """Anchors every `survey_stride` rows of the current order, in the background on a
         pool of its own (pages never wait behind it); cancelled at the server when the order
@@ -617,20 +650,9 @@ class PagedTableModel(QAbstractTableModel):
         self._surveyed = generation
         query, sessions, stride = self._query.clone(), self._sessions, self._stride
         handle = self._survey = _Cancellable()
-
-        def work(control: JobControl) -> list[Anchor]:
-            control.check()
-            with sessions() as session:
-                handle.attach(session)
-                try:
-                    return query.survey(session, stride, parallel=False).anchors
-                except Exception:
-                    if handle.cancelled:  # by the model: nobody waits for it
-                        raise JobCancelled() from None
-                    raise
-                finally:
-                    handle.detach()
-
+        work = _on_server_connection(
+            handle, sessions, lambda session: query.survey(session, stride, parallel=False).anchors
+        )
         run_job(
             _quiet_on_exit(work),
             on_done=partial(self._survey_arrived, generation, handle),

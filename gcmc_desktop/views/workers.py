@@ -87,6 +87,13 @@ def user_message(exc: Exception) -> str:
     from sqlalchemy.exc import OperationalError
 
     if isinstance(exc, OperationalError):
+        from ..services.errors import DatabaseUnavailable
+        from ..services.integrity import translate_database_error
+
+        # A statement timeout is a busy server, not a lost one: say so.
+        error = translate_database_error(exc)
+        if isinstance(error, DatabaseUnavailable) and error.timed_out:
+            return error.message
         return UNREACHABLE
     # An unexpected error's text may hold SQL, paths or values: it goes to the log (the job
     # runner logs it with its traceback), never onto the screen.

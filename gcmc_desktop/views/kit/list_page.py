@@ -404,6 +404,7 @@ class ListPage(QWidget):
         # Model signals go to methods, not lambdas: Qt drops a method connection when this
         # widget is deleted, while the (Python-owned) model may still deliver a late page.
         self.model.totalChanged.connect(self._show_total)
+        self.model.countFailed.connect(self._count_failed)
         self.model.modelReset.connect(self._model_reset)
         self.model.failed.connect(self.show_message)
         self.model.pageLoaded.connect(self._page_loaded)
@@ -656,7 +657,15 @@ class ListPage(QWidget):
         self.model.set_filters(filters)
 
     def _show_total(self, total: int) -> None:
+        self.count_label.setToolTip("")
         self.count_label.setText(count_text(total, self.spec.noun, self.spec.plural))
+
+    def _count_failed(self, _message: str) -> None:
+        self.count_label.setText("Count unavailable")
+        self.count_label.setToolTip(
+            f"The {self.spec.plural} could not be counted in time; the list still loads as you "
+            "scroll. Refresh (F5) counts again."
+        )
 
     def _model_reset(self) -> None:
         # After the reset has finished: a new filter clears the total, a new sort keeps it.
@@ -664,6 +673,7 @@ class ListPage(QWidget):
 
     def _show_count(self) -> None:
         total = self.model.total
+        self.count_label.setToolTip("")
         self.count_label.setText(
             "Counting…" if total is None else count_text(total, self.spec.noun, self.spec.plural)
         )
