@@ -21,11 +21,12 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 from alembic import op
+
+from gcmc_desktop.db.revisions import earlier
 
 revision = "0022_pairing"
 down_revision = "0021_audit"
@@ -62,12 +63,7 @@ KEY_JOINS = (
 
 
 def _earlier(name: str):
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"gcmc_migration_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return earlier(name, Path(__file__).parent)
 
 
 def _replacing(sql: str) -> str:
