@@ -577,3 +577,37 @@ def test_migration_downgrade_brings_archived_rows_back(engine, firms, trail) -> 
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM desktop_audit_archive")) == 0
+
+
+def test_the_pane_reads_a_breakdown_as_lines_and_cuts_long_values(qtbot) -> None:
+    from gcmc_desktop.views.client_workspace import CELL_CHARS, AuditChanges
+
+    pane = AuditChanges()
+    qtbot.addWidget(pane)
+    breakdown = {
+        "base": 100,
+        "items": [
+            {"kind": "filing_overdue", "text": "PAYE March 2026 overdue", "points": -15},
+            {"kind": "document_required", "text": "VAT certificate missing", "points": -10},
+        ],
+    }
+    notes = "x" * 5000
+    pane.show_values(
+        {
+            "action": "update",
+            "entity_type": "compliance_score",
+            "entity_id": 7,
+            "actor": "Kavita",
+            "changes": {"breakdown": [None, breakdown], "notes": ["short", notes]},
+        }
+    )
+    cells = {
+        pane.detail.item(r, 0).text(): (pane.detail.item(r, 1), pane.detail.item(r, 2))
+        for r in range(pane.detail.rowCount())
+    }
+    _before, after = cells["Breakdown"]
+    assert after.text() == "\u221215 PAYE March 2026 overdue\n\u221210 VAT certificate missing"
+    _before, long = cells["Notes"]
+    assert len(long.text()) == CELL_CHARS and long.text().endswith("…")
+    assert long.toolTip().startswith("xxxx") and len(long.toolTip()) == 4000
+    assert _before.toolTip() == ""

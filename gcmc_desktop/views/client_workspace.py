@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ..services.audit_trail import change_rows, client_audit_query
 from ..services.changes import ChangeSet
 from ..services.clients import get_client
+from ..services.compliance_breakdown import breakdown_lines, format_line
 from ..services.context import Context
 from ..services.errors import ServiceError
 from ..services.paging import format_date, format_value
@@ -174,11 +175,28 @@ def field_title(key: str) -> str:
     return FIELD_TITLES.get(key) or code_label(key) or key
 
 
+# A before/after cell shows at most this much (a JSON value can be kilobytes); the whole value
+# is in its tooltip, up to TOOLTIP_CHARS.
+CELL_CHARS = 400
+TOOLTIP_CHARS = 4000
+
+
 def change_value(key: str, value: Any) -> str:
-    """A before/after value in the audit pane: codes of vocabularies as labels."""
+    """A before/after value in the audit pane: codes of vocabularies as labels, a compliance
+    breakdown as its lines ("−15 PAYE March 2026 overdue"), never raw JSON for those."""
     if key in CODED and isinstance(value, str):
         return status_label(value) if key == "status" else code_label(value)
+    if key == "breakdown" and isinstance(value, dict | list):
+        lines = breakdown_lines(value, {})
+        return "\n".join(format_line(points, text) for points, text in lines) or "No deductions"
     return _cell(value)
+
+
+def _shortened(text: str) -> tuple[str, str]:
+    """(what the cell shows, its tooltip): long values cut at CELL_CHARS."""
+    if len(text) <= CELL_CHARS:
+        return text, ""
+    return text[: CELL_CHARS - 1].rstrip() + "…", text[:TOOLTIP_CHARS]
 
 
 # -- overview ---------------------------------------------------------------------------------
@@ -340,12 +358,14 @@ class AuditChanges(QWidget):
         self.detail.setRowCount(len(changes))
         changed = QBrush(QColor("#fff3c4"))
         for i, (field, before, after) in enumerate(changes):
-            items = [
-                QTableWidgetItem(field_title(field)),
-                QTableWidgetItem(change_value(field, before)),
-                QTableWidgetItem(change_value(field, after)),
-            ]
+            items = [QTableWidgetItem(field_title(field))]
+            for value in (before, after):
+                shown, tip = _shortened(change_value(field, value))
+                item = QTableWidgetItem(shown)
+                item.setToolTip(tip)
+                items.append(item)
             for column, item in enumerate(items):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 if before != after and values.get("action") == "update":
                     item.setBackground(changed)
                 self.detail.setItem(i, column, item)
