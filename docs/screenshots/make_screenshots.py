@@ -18,7 +18,8 @@ rule_sets.png, rule_set_dialog.png, rules.png, rule_dialog.png, bundles.png, bun
 bundle_items.png, requests_list.png (with the selected request's checklist), request_dialog.png,
 compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png,
 report_preview.png (the compliance report's preview dialog), report_compliance.png (page 1
-of that PDF), audit.png (the firm's audit trail with the selected entry's before/after values).
+of that PDF), admin_database.png (Admin → Database), audit.png (the firm's audit trail with
+the selected entry's before/after values).
 """
 
 from __future__ import annotations
@@ -884,7 +885,28 @@ def render_admin(ctx: Context, out: Path) -> list[Path]:
     return paths
 
 
-def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path]:
+def render_database(ctx: Context, admin_url: URL, out: Path) -> Path:
+    """Admin → Database at 1280x800 as on the embedded default: health, vacuum, backups (a
+    backup folder of its own, empty)."""
+    from gcmc_desktop.views.database_page import DatabasePage
+    from gcmc_desktop.views.local_server import LocalServer
+
+    backups = Path(tempfile.mkdtemp(prefix="gcmc-screens-backups-"))
+    page = DatabasePage(ctx, server=LocalServer(admin_url, backups, None))
+    page.resize(1280, 800)
+    page.show()
+    wait_for(lambda: page.report is not None)
+    QThreadPool.globalInstance().waitForDone()
+    wait_for(lambda: True)
+    path = save(page, out)
+    page.close()
+    shutil.rmtree(backups, ignore_errors=True)
+    return path
+
+
+def render_all(
+    ctx: Context, out: Path, *, every_tab: bool = False, admin_url: URL | None = None
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     client_id = demo_client(ctx)
     paths = [
@@ -919,6 +941,7 @@ def render_all(ctx: Context, out: Path, *, every_tab: bool = False) -> list[Path
         render_notifications(ctx, out / "notifications.png"),
         *render_report_preview(ctx, out),
         *render_admin(ctx, out),
+        *([render_database(ctx, admin_url, out / "admin_database.png")] if admin_url else []),
         render_audit(ctx, out / "audit.png"),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
@@ -989,7 +1012,7 @@ def main() -> None:
     with demo_database(args.database_url) as url:
         ctx = sign_in(url)
         try:
-            render_all(ctx, args.out, every_tab=args.every_tab)
+            render_all(ctx, args.out, every_tab=args.every_tab, admin_url=url)
         finally:
             QThreadPool.globalInstance().waitForDone()
             from gcmc_desktop.views.table_model import query_pool
