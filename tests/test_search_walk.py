@@ -28,16 +28,19 @@ ROLES = ("DocumentOfficer", "FilingClerk", "Viewer")
 N_CLIENTS = 1_200
 N_DOCUMENTS = 900
 PAGE = 40
-# (search_sample, search_scan, search_cap): the walk that fills pages (small first chunk, so
-# that it doubles), a walk that gives up midway to the function's ids (small budget), all the
-# function's ids after the walk, and the plain path (walk and probe off) the others must equal.
-WALK = (20, 100_000, 2_000)
-GIVE_UP = (20, 150, 2_000)
-PROBE_ALL = (20, 150, 1)
+# (search_sample, search_scan, search_cap, sorted search page on): the walk that fills pages
+# (small first chunk, so that it doubles), a walk that gives up midway to the sorted search page
+# (small budget), a walk that gives up to all the function's ids (page off), the sorted page
+# alone (walk off), and the plain path (walk, probe and page off) the others must equal.
+WALK = (20, 100_000, 2_000, True)
+GIVE_UP = (20, 150, 2_000, True)
+PROBE_ALL = (20, 150, 1, False)
 # The probe always says "frequent": the walk goes on past a sample with few or no matches
 # (matches clustered further down the list).
-WALK_ON = (20, 100_000, 1)
-PLAIN = (None, None, None)
+WALK_ON = (20, 100_000, 1, False)
+SORTED = (None, None, None, True)
+PLAIN = (None, None, None, False)
+CONFIGS = (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON, SORTED)
 
 CLIENTS_SQL = """
 INSERT INTO clients ("tenantId", name, type, email, tin, "nisNumber", sector, "riskLevel",
@@ -123,8 +126,10 @@ def officer(firms: Firms) -> Iterator[Context]:
     ctx.session.close()
 
 
-def configured(query: PagedQuery, config: tuple[int | None, ...]) -> PagedQuery:
-    query._search_sample, query._search_scan, query._search_cap = config
+def configured(query: PagedQuery, config: tuple) -> PagedQuery:
+    query._search_sample, query._search_scan, query._search_cap, page = config
+    if not page:
+        query._search_page = None
     return query
 
 
@@ -158,7 +163,7 @@ def check_every_order(
         for key in keys:
             for descending in (False, True):
                 lists = {}
-                for config in (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON):
+                for config in CONFIGS:
                     query = configured(make(), config)
                     query.set_sort(key, descending)
                     query.set_search(term)
@@ -207,7 +212,7 @@ def test_document_search_walk_equals_the_plain_search_in_every_order(
     checked = check_every_order(engine, officer, make, "documents", firms.alpha, terms)
     assert checked == 4 * (sortable + 1) * 2
     # With a filter too (the walk keeps the list's filters).
-    for config in (WALK, GIVE_UP, WALK_ON):
+    for config in (WALK, GIVE_UP, WALK_ON, SORTED):
         lists = []
         for c in (PLAIN, config):
             query = configured(make(), c)
@@ -230,12 +235,13 @@ def test_search_walk_reads_by_position_like_offset(
         plain = configured(make(), PLAIN)
         plain.set_search(term)
         expected = every_page(officer, plain)
-        walk = configured(make(), WALK)
-        walk.set_search(term)
-        with officer.reading() as s:
-            for start in (0, 1, 39, 40, 77, len(expected) - 10):
-                page = walk.read_range(s, start, 25)
-                assert page.ids == expected[start : start + 25], (term, start)
+        for config in (WALK, SORTED):
+            walk = configured(make(), config)
+            walk.set_search(term)
+            with officer.reading() as s:
+                for start in (0, 1, 39, 40, 77, len(expected) - 10):
+                    page = walk.read_range(s, start, 25)
+                    assert page.ids == expected[start : start + 25], (term, start, config)
 
 
 def test_document_matches_function_answers_only_for_the_own_firm(
