@@ -265,6 +265,10 @@ WALK_CHUNK_MAX = 16_000
 SORTED_GROWTH = 8
 SORTED_ROUNDS = 2
 SORTED_SKIP_MAX = 5_000
+# With a sorted search page at hand, the walk only serves a term that fills a page within this
+# many rows (a term on a third of the list: ~600): a sorted page costs about what walking
+# ~2,000 document rows does (each row read with its joins and policies).
+SORTED_WALK = 2_000
 
 
 class PagedQuery:
@@ -288,10 +292,11 @@ class PagedQuery:
     goes through `search_ids`.
 
     `search_page` (with `search_page_keys`, the sort keys it knows; None is the id order)
-    serves what the walk cannot: a page of the matches in list order after the cursor, in one
-    call of a sort-aware search function (a term whose matches are rare, or lie in a block far
-    down the order). It replaces the probe and the page over all the function's ids; the page's
-    rows are still read through the list's query, its policies and filters.
+    serves what the walk cannot fill within `search_page_walk` rows: a page of the matches in
+    list order after the cursor, in one call of a sort-aware search function (a term whose
+    matches are rare, or lie in a block far down the order). It replaces the probe and the page
+    over all the function's ids; the page's rows are still read through the list's query, its
+    policies and filters.
 
     Not thread-safe: configure it on one thread; hand `clone()`s to background jobs.
     """
@@ -312,6 +317,7 @@ class PagedQuery:
         search_matches: SearchMatches | None = None,
         search_page: SearchPage | None = None,
         search_page_keys: Iterable[str | None] = (),
+        search_page_walk: int = SORTED_WALK,
         sort_key: str | None = None,
         descending: bool = False,
     ) -> None:
@@ -331,6 +337,7 @@ class PagedQuery:
         self._search_matches = search_matches
         self._search_page = search_page
         self._search_page_keys = frozenset(search_page_keys)
+        self._search_page_walk = search_page_walk
         self._filter_columns: dict[str, ColumnElement[Any]] = {
             spec.key: _column_element(spec.expr) for spec in self._columns
         }
@@ -500,6 +507,7 @@ class PagedQuery:
         after: Cursor | None,
         limit: int,
         frequent: Callable[[], bool] = lambda: False,
+        budget: int | None = None,
     ) -> list[tuple[Any, ...]] | None:
         """A page of a search walked in list order, or None when the walk would not find a
         whole page soon (then the search function's ids are the way: a rare term, or matches
@@ -514,6 +522,8 @@ class PagedQuery:
         frequent term is walked on up to `search_scan` rows all the same."""
         if not (self._search and self._search_scan):
             return None
+        # At most this many rows in list order (`budget` lowers it: another way is quicker).
+        scan = min(self._search_scan, budget or self._search_scan)
         if self._search_matches is None and not self._search_columns:
             return None
         width = len(self._columns)
@@ -533,7 +543,7 @@ class PagedQuery:
             .order_by(None)
         )
         need = limit + 1
-        size = min(self._search_sample or WALK_SAMPLE, self._search_scan)
+        size = min(self._search_sample or WALK_SAMPLE, scan)
         fetched: list[tuple[Any, ...]] = []
         scanned = 0
         known_frequent = False
@@ -554,15 +564,15 @@ class PagedQuery:
             segments = self._segments(self._cursor_of(last[:width], last[width]))
             # Rows a page would take at the frequency seen so far: too many, or no match
             # yet, and the search function's ids are quicker.
-            if scanned >= self._search_scan:
+            if scanned >= scan:
                 return None
             if not known_frequent and (
-                not fetched or scanned * need / len(fetched) > self._search_scan
+                not fetched or scanned * need / len(fetched) > scan
             ):
                 if not frequent():
                     return None
                 known_frequent = True
-            size = min(size * 2, WALK_CHUNK_MAX, max(self._search_scan - scanned, 1))
+            size = min(size * 2, WALK_CHUNK_MAX, max(scan - scanned, 1))
         return fetched[:need]
 
     def _tie_breaker(self) -> ColumnElement[Any]:
@@ -825,7 +835,8 @@ class PagedQuery:
             probed.append(self._probe(session))
             return probed[0] is _FREQUENT
 
-        fetched = self._scan_for_matches(session, after, limit + skip, frequent)
+        budget = self._search_page_walk if sorted_search else None
+        fetched = self._scan_for_matches(session, after, limit + skip, frequent, budget)
         if fetched is None and sorted_search:
             fetched = self._sorted_search(session, after, limit + skip)
         found = None
