@@ -330,3 +330,140 @@ def test_migration_0019_downgrades_and_upgrades(engine: Engine) -> None:
         conn.scalar(text("SELECT count(*) FROM desktop_document_search(NULL, 'x', 5)"))
     migrate.upgrade(engine)
     assert matches_exists() and "LIMIT %3$s) LIMIT" in body()
+
+
+def test_sorted_search_page_serves_what_the_walk_cannot(
+    engine: Engine, firms: Firms, officer: Context
+) -> None:
+    """A term that fills no page within the walk's budget is one call of the sort-aware search
+    function per page (no probe, no page over all the function's ids), in every order."""
+    from sqlalchemy import event
+
+    for make, term, function in (
+        (lambda: documents.document_list_query(officer), "annual return", "document"),
+        (lambda: client_list_query(officer), "o'brien 100%_x", "client"),
+    ):
+        query = make()
+        query._search_page_walk = 20  # a walk of one small chunk, then the sorted page
+        query._search_sample = 20
+        query.set_search(term)
+        calls: list[str] = []
+        with officer.reading() as s:
+
+            @event.listens_for(s.connection(), "before_cursor_execute")
+            def seen(conn, cursor, statement, *args, calls=calls) -> None:
+                calls.append(statement)
+
+            page = query.first_page(s, PAGE)
+            page = query.next_page(s, page.cursor, PAGE)
+        assert len(page) == PAGE
+        assert sum(f"desktop_{function}_search_page" in c for c in calls) == 2
+        assert not any(f"desktop_{function}_search(" in c for c in calls)
+
+
+def test_sorted_search_page_falls_back_when_filters_drop_its_rows(
+    engine: Engine, firms: Firms, officer: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a filter that drops most of the page's matches and no room to ask for more, the
+    page still comes out whole and exact (from the search function's ids)."""
+    from gcmc_desktop.services import paging
+
+    monkeypatch.setattr(paging, "SORTED_ROUNDS", 0)
+    lists = []
+    for config in (PLAIN, SORTED):
+        query = configured(documents.document_list_query(officer), config)
+        query.set_filter("status", "expired")
+        query.set_sort("uploaded", False)
+        query.set_search("annual return")
+        lists.append(every_page(officer, query, 7))
+    assert lists[0] == lists[1] and lists[0]
+
+
+def page_ids(conn: psycopg.Connection, function: str, *args) -> list:
+    sql = f"SELECT * FROM {function}(%s, %s, %s, %s, %s, %s, %s)"
+    return [row[0] for row in conn.execute(sql, args).fetchall()]
+
+
+def test_search_page_functions_answer_only_for_the_own_firm(engine: Engine, firms: Firms) -> None:
+    """Raw SQL on the staff user's own login: the own firm's matches in the asked order; NULL,
+    empty, wildcards, quotes, a foreign firm, no permission or a sort key off the allow-list
+    give nothing (or an error), never another firm's rows."""
+    alpha_docs = firm_ids(engine, "documents", firms.alpha)
+    alpha_clients = firm_ids(engine, "clients", firms.alpha)
+    doc_fn, client_fn = "desktop_document_search_page", "desktop_client_search_page"
+    with staff(firms, "DocumentOfficer") as conn:
+        ids = page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 1000)
+        assert ids and set(ids) <= alpha_docs and len(ids) == len(set(ids))
+        ordered = conn.execute(
+            "SELECT id FROM documents WHERE id = ANY(%s) ORDER BY title, id", (ids,)
+        ).fetchall()
+        assert ids == [row[0] for row in ordered]
+        # By id ("" or NULL), after a cursor: the next ones.
+        by_id = page_ids(conn, doc_fn, firms.alpha, "payroll", "", False, None, None, 1000)
+        assert by_id == sorted(by_id) and set(by_id) == set(ids)
+        after = page_ids(conn, doc_fn, firms.alpha, "payroll", None, False, None, by_id[4], 3)
+        assert after == by_id[5:8]
+        clients = page_ids(conn, client_fn, firms.alpha, "persaud", "name", True, None, None, 50)
+        assert clients and set(clients) <= alpha_clients
+        # Wildcards are literal: "%" finds the names that hold one ("... 100%_x"), by name.
+        with engine.connect() as owner:
+            literal = list(
+                owner.scalars(
+                    text(
+                        'SELECT id FROM clients WHERE "tenantId" = :t '
+                        "AND strpos(name, '%') > 0 ORDER BY name, id"
+                    ),
+                    {"t": firms.alpha},
+                )
+            )
+        assert literal
+        got = page_ids(conn, client_fn, firms.alpha, "%", "name", False, None, None, 9999)
+        assert got == literal
+        for fn in (doc_fn, client_fn):
+            key = "title" if fn == doc_fn else "name"
+            # Another firm, NULL tenant, empty or NULL term, no limit: nothing.
+            assert page_ids(conn, fn, firms.beta, "payroll", key, False, None, None, 50) == []
+            assert page_ids(conn, fn, None, "persaud", key, False, None, None, 50) == []
+            for term in (None, "", "   ", "%%", "\\", "' OR true --", "x" * 5000):
+                assert page_ids(conn, fn, firms.alpha, term, key, False, None, None, 50) == []
+            for limit in (None, 0, -5):
+                assert (
+                    page_ids(conn, fn, firms.alpha, "persaud", key, False, None, None, limit) == []
+                )
+            # A cursor value with quotes is a literal (and a bad one an error, not SQL).
+            assert page_ids(conn, fn, firms.alpha, "a", key, False, "z'); --", 1, 5) == []
+            # A sort key not on the allow-list: an error, whatever it holds.
+            for bad in ("id; DROP TABLE documents", "d.title", "phone", "'", 'x"y'):
+                with pytest.raises(psycopg.errors.InvalidParameterValue):
+                    page_ids(conn, fn, firms.alpha, "a", bad, False, None, None, 5)
+                conn.rollback()
+        with pytest.raises(psycopg.errors.InvalidDatetimeFormat):
+            page_ids(conn, doc_fn, firms.alpha, "a", "expiry", False, "no date'); --", 1, 5)
+        conn.rollback()
+        # The session's firm switched to Beta (not a member): nothing, for either tenant.
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        for tenant in (firms.alpha, firms.beta):
+            assert page_ids(conn, doc_fn, tenant, "payroll", "title", False, None, None, 9) == []
+            assert page_ids(conn, client_fn, tenant, "persaud", "name", False, None, None, 9) == []
+    with staff(firms, "FilingClerk") as conn:  # no documents:view
+        assert page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 9) == []
+
+
+def test_migration_0022_downgrades_and_upgrades(engine: Engine) -> None:
+    def exists() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_proc WHERE proname IN "
+                        "('desktop_document_search_page', 'desktop_client_search_page', "
+                        "'desktop__keyset_segments')"
+                    )
+                )
+            )
+
+    assert exists() == 3
+    migrate.downgrade(engine, "0021_audit")
+    assert exists() == 0
+    migrate.upgrade(engine)
+    assert exists() == 3

@@ -566,9 +566,7 @@ class PagedQuery:
             # yet, and the search function's ids are quicker.
             if scanned >= scan:
                 return None
-            if not known_frequent and (
-                not fetched or scanned * need / len(fetched) > scan
-            ):
+            if not known_frequent and (not fetched or scanned * need / len(fetched) > scan):
                 if not frequent():
                     return None
                 known_frequent = True
