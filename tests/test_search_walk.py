@@ -28,16 +28,19 @@ ROLES = ("DocumentOfficer", "FilingClerk", "Viewer")
 N_CLIENTS = 1_200
 N_DOCUMENTS = 900
 PAGE = 40
-# (search_sample, search_scan, search_cap): the walk that fills pages (small first chunk, so
-# that it doubles), a walk that gives up midway to the function's ids (small budget), all the
-# function's ids after the walk, and the plain path (walk and probe off) the others must equal.
-WALK = (20, 100_000, 2_000)
-GIVE_UP = (20, 150, 2_000)
-PROBE_ALL = (20, 150, 1)
+# (search_sample, search_scan, search_cap, sorted search page on): the walk that fills pages
+# (small first chunk, so that it doubles), a walk that gives up midway to the sorted search page
+# (small budget), a walk that gives up to all the function's ids (page off), the sorted page
+# alone (walk off), and the plain path (walk, probe and page off) the others must equal.
+WALK = (20, 100_000, 2_000, True)
+GIVE_UP = (20, 150, 2_000, True)
+PROBE_ALL = (20, 150, 1, False)
 # The probe always says "frequent": the walk goes on past a sample with few or no matches
 # (matches clustered further down the list).
-WALK_ON = (20, 100_000, 1)
-PLAIN = (None, None, None)
+WALK_ON = (20, 100_000, 1, False)
+SORTED = (None, None, None, True)
+PLAIN = (None, None, None, False)
+CONFIGS = (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON, SORTED)
 
 CLIENTS_SQL = """
 INSERT INTO clients ("tenantId", name, type, email, tin, "nisNumber", sector, "riskLevel",
@@ -123,8 +126,10 @@ def officer(firms: Firms) -> Iterator[Context]:
     ctx.session.close()
 
 
-def configured(query: PagedQuery, config: tuple[int | None, ...]) -> PagedQuery:
-    query._search_sample, query._search_scan, query._search_cap = config
+def configured(query: PagedQuery, config: tuple) -> PagedQuery:
+    query._search_sample, query._search_scan, query._search_cap, page = config
+    if not page:
+        query._search_page = None
     return query
 
 
@@ -158,7 +163,7 @@ def check_every_order(
         for key in keys:
             for descending in (False, True):
                 lists = {}
-                for config in (PLAIN, WALK, GIVE_UP, PROBE_ALL, WALK_ON):
+                for config in CONFIGS:
                     query = configured(make(), config)
                     query.set_sort(key, descending)
                     query.set_search(term)
@@ -207,7 +212,7 @@ def test_document_search_walk_equals_the_plain_search_in_every_order(
     checked = check_every_order(engine, officer, make, "documents", firms.alpha, terms)
     assert checked == 4 * (sortable + 1) * 2
     # With a filter too (the walk keeps the list's filters).
-    for config in (WALK, GIVE_UP, WALK_ON):
+    for config in (WALK, GIVE_UP, WALK_ON, SORTED):
         lists = []
         for c in (PLAIN, config):
             query = configured(make(), c)
@@ -230,12 +235,13 @@ def test_search_walk_reads_by_position_like_offset(
         plain = configured(make(), PLAIN)
         plain.set_search(term)
         expected = every_page(officer, plain)
-        walk = configured(make(), WALK)
-        walk.set_search(term)
-        with officer.reading() as s:
-            for start in (0, 1, 39, 40, 77, len(expected) - 10):
-                page = walk.read_range(s, start, 25)
-                assert page.ids == expected[start : start + 25], (term, start)
+        for config in (WALK, SORTED):
+            walk = configured(make(), config)
+            walk.set_search(term)
+            with officer.reading() as s:
+                for start in (0, 1, 39, 40, 77, len(expected) - 10):
+                    page = walk.read_range(s, start, 25)
+                    assert page.ids == expected[start : start + 25], (term, start, config)
 
 
 def test_document_matches_function_answers_only_for_the_own_firm(
@@ -324,3 +330,140 @@ def test_migration_0019_downgrades_and_upgrades(engine: Engine) -> None:
         conn.scalar(text("SELECT count(*) FROM desktop_document_search(NULL, 'x', 5)"))
     migrate.upgrade(engine)
     assert matches_exists() and "LIMIT %3$s) LIMIT" in body()
+
+
+def test_sorted_search_page_serves_what_the_walk_cannot(
+    engine: Engine, firms: Firms, officer: Context
+) -> None:
+    """A term that fills no page within the walk's budget is one call of the sort-aware search
+    function per page (no probe, no page over all the function's ids), in every order."""
+    from sqlalchemy import event
+
+    for make, term, function in (
+        (lambda: documents.document_list_query(officer), "annual return", "document"),
+        (lambda: client_list_query(officer), "o'brien 100%_x", "client"),
+    ):
+        query = make()
+        query._search_page_walk = 20  # a walk of one small chunk, then the sorted page
+        query._search_sample = 20
+        query.set_search(term)
+        calls: list[str] = []
+        with officer.reading() as s:
+
+            @event.listens_for(s.connection(), "before_cursor_execute")
+            def seen(conn, cursor, statement, *args, calls=calls) -> None:
+                calls.append(statement)
+
+            page = query.first_page(s, PAGE)
+            page = query.next_page(s, page.cursor, PAGE)
+        assert len(page) == PAGE
+        assert sum(f"desktop_{function}_search_page" in c for c in calls) == 2
+        assert not any(f"desktop_{function}_search(" in c for c in calls)
+
+
+def test_sorted_search_page_falls_back_when_filters_drop_its_rows(
+    engine: Engine, firms: Firms, officer: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a filter that drops most of the page's matches and no room to ask for more, the
+    page still comes out whole and exact (from the search function's ids)."""
+    from gcmc_desktop.services import paging
+
+    monkeypatch.setattr(paging, "SORTED_ROUNDS", 0)
+    lists = []
+    for config in (PLAIN, SORTED):
+        query = configured(documents.document_list_query(officer), config)
+        query.set_filter("status", "expired")
+        query.set_sort("uploaded", False)
+        query.set_search("annual return")
+        lists.append(every_page(officer, query, 7))
+    assert lists[0] == lists[1] and lists[0]
+
+
+def page_ids(conn: psycopg.Connection, function: str, *args) -> list:
+    sql = f"SELECT * FROM {function}(%s, %s, %s, %s, %s, %s, %s)"
+    return [row[0] for row in conn.execute(sql, args).fetchall()]
+
+
+def test_search_page_functions_answer_only_for_the_own_firm(engine: Engine, firms: Firms) -> None:
+    """Raw SQL on the staff user's own login: the own firm's matches in the asked order; NULL,
+    empty, wildcards, quotes, a foreign firm, no permission or a sort key off the allow-list
+    give nothing (or an error), never another firm's rows."""
+    alpha_docs = firm_ids(engine, "documents", firms.alpha)
+    alpha_clients = firm_ids(engine, "clients", firms.alpha)
+    doc_fn, client_fn = "desktop_document_search_page", "desktop_client_search_page"
+    with staff(firms, "DocumentOfficer") as conn:
+        ids = page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 1000)
+        assert ids and set(ids) <= alpha_docs and len(ids) == len(set(ids))
+        ordered = conn.execute(
+            "SELECT id FROM documents WHERE id = ANY(%s) ORDER BY title, id", (ids,)
+        ).fetchall()
+        assert ids == [row[0] for row in ordered]
+        # By id ("" or NULL), after a cursor: the next ones.
+        by_id = page_ids(conn, doc_fn, firms.alpha, "payroll", "", False, None, None, 1000)
+        assert by_id == sorted(by_id) and set(by_id) == set(ids)
+        after = page_ids(conn, doc_fn, firms.alpha, "payroll", None, False, None, by_id[4], 3)
+        assert after == by_id[5:8]
+        clients = page_ids(conn, client_fn, firms.alpha, "persaud", "name", True, None, None, 50)
+        assert clients and set(clients) <= alpha_clients
+        # Wildcards are literal: "%" finds the names that hold one ("... 100%_x"), by name.
+        with engine.connect() as owner:
+            literal = list(
+                owner.scalars(
+                    text(
+                        'SELECT id FROM clients WHERE "tenantId" = :t '
+                        "AND strpos(name, '%') > 0 ORDER BY name, id"
+                    ),
+                    {"t": firms.alpha},
+                )
+            )
+        assert literal
+        got = page_ids(conn, client_fn, firms.alpha, "%", "name", False, None, None, 9999)
+        assert got == literal
+        for fn in (doc_fn, client_fn):
+            key = "title" if fn == doc_fn else "name"
+            # Another firm, NULL tenant, empty or NULL term, no limit: nothing.
+            assert page_ids(conn, fn, firms.beta, "payroll", key, False, None, None, 50) == []
+            assert page_ids(conn, fn, None, "persaud", key, False, None, None, 50) == []
+            for term in (None, "", "   ", "%%", "\\", "' OR true --", "x" * 5000):
+                assert page_ids(conn, fn, firms.alpha, term, key, False, None, None, 50) == []
+            for limit in (None, 0, -5):
+                assert (
+                    page_ids(conn, fn, firms.alpha, "persaud", key, False, None, None, limit) == []
+                )
+            # A cursor value with quotes is a literal (and a bad one an error, not SQL).
+            assert page_ids(conn, fn, firms.alpha, "a", key, False, "z'); --", 1, 5) == []
+            # A sort key not on the allow-list: an error, whatever it holds.
+            for bad in ("id; DROP TABLE documents", "d.title", "phone", "'", 'x"y'):
+                with pytest.raises(psycopg.errors.InvalidParameterValue):
+                    page_ids(conn, fn, firms.alpha, "a", bad, False, None, None, 5)
+                conn.rollback()
+        with pytest.raises(psycopg.errors.InvalidDatetimeFormat):
+            page_ids(conn, doc_fn, firms.alpha, "a", "expiry", False, "no date'); --", 1, 5)
+        conn.rollback()
+        # The session's firm switched to Beta (not a member): nothing, for either tenant.
+        conn.execute("SELECT set_config('gcmc.tenant_id', %s, false)", (str(firms.beta),))
+        for tenant in (firms.alpha, firms.beta):
+            assert page_ids(conn, doc_fn, tenant, "payroll", "title", False, None, None, 9) == []
+            assert page_ids(conn, client_fn, tenant, "persaud", "name", False, None, None, 9) == []
+    with staff(firms, "FilingClerk") as conn:  # no documents:view
+        assert page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 9) == []
+
+
+def test_migration_0022_downgrades_and_upgrades(engine: Engine) -> None:
+    def exists() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_proc WHERE proname IN "
+                        "('desktop_document_search_page', 'desktop_client_search_page', "
+                        "'desktop__keyset_segments')"
+                    )
+                )
+            )
+
+    assert exists() == 3
+    migrate.downgrade(engine, "0021_audit")
+    assert exists() == 0
+    migrate.upgrade(engine)
+    assert exists() == 3

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..models import Client
 from .context import Context, require
-from .paging import ColumnSpec, PagedQuery, format_date, search_function
+from .paging import ColumnSpec, PagedQuery, format_date, page_function, search_function
 
 CLIENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("name", "Name", Client.name),
@@ -31,6 +31,8 @@ SEARCH_COLUMNS = (Client.name, Client.email, Client.tin, Client.nis_number)
 # one is first looked for among SEARCH_SCAN rows in list order (see PagedQuery).
 SEARCH_CAP = 1_000
 SEARCH_SCAN = 20_000
+# The sort keys desktop_client_search_page knows (its allow-list; None: by id).
+SEARCH_PAGE_KEYS = (None, "name", "type", "email", "tin", "nis", "sector", "risk", "created")
 FILTER_COLUMNS = {"type": Client.type, "risk_level": Client.risk_level, "sector": Client.sector}
 
 
@@ -53,6 +55,10 @@ def client_list_query(
         CLIENT_COLUMNS,
         search_columns=SEARCH_COLUMNS,
         search_ids=client_search_ids(ctx.tenant_id),
+        # What the walk cannot serve (a rare term, or matches further down the order): the
+        # page of matches in list order from one call (migration 0022).
+        search_page=page_function("desktop_client_search_page", ctx.tenant_id),
+        search_page_keys=SEARCH_PAGE_KEYS,
         search_cap=search_cap,
         search_scan=search_scan,
         filter_columns=FILTER_COLUMNS,

@@ -41,7 +41,14 @@ from .context import Context, require
 from .document_types import clean_tags
 from .errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from .integrity import register_constraint_message
-from .paging import ColumnSpec, PagedQuery, format_date, matches_function, search_function
+from .paging import (
+    ColumnSpec,
+    PagedQuery,
+    format_date,
+    matches_function,
+    page_function,
+    search_function,
+)
 from .records import guarded
 
 log = logging.getLogger(__name__)
@@ -735,6 +742,10 @@ SEARCH_SCAN = 20_000
 SEARCH_SAMPLE = 250
 
 
+# The sort keys desktop_document_search_page knows (its allow-list; None: by id).
+SEARCH_PAGE_KEYS = (None, "title", "client", "type", "authority", "status", "expiry", "uploaded")
+
+
 # What the Client column says to a role that may view documents but not clients.
 NO_CLIENT_ACCESS = "(no access to clients)"
 
@@ -791,6 +802,15 @@ def document_list_query(
         # A frequent term's walk in list order tests each chunk's ids in one call: title, tags
         # and the latest version's text, without a policy check of the parent per version.
         search_matches=matches_function("desktop_document_matches", ctx.tenant_id),
+        # What the walk cannot serve (a rare term, or matches in one block far down the order):
+        # the page of matches in list order from one call (migration 0022). Not for one
+        # client's documents: the firm's first matches would mostly be another client's.
+        search_page=(
+            page_function("desktop_document_search_page", ctx.tenant_id)
+            if client_id is None
+            else None
+        ),
+        search_page_keys=SEARCH_PAGE_KEYS,
         search_sample=SEARCH_SAMPLE,
         search_cap=search_cap,
         search_scan=search_scan,
