@@ -27,8 +27,8 @@ orders them (services/paging.py).
 
 The downgrade drops the three new functions; no existing function changes.
 
-Revision ID: 0022_search2
-Revises: 0021_audit
+Revision ID: 0024_search2
+Revises: 0023_audit_scope
 Create Date: 2026-12-03
 """
 
@@ -36,8 +36,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0022_search2"
-down_revision = "0021_audit"
+revision = "0024_search2"
+down_revision = "0023_audit_scope"
 branch_labels = None
 depends_on = None
 
