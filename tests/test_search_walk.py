@@ -449,7 +449,7 @@ def test_search_page_functions_answer_only_for_the_own_firm(engine: Engine, firm
         assert page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 9) == []
 
 
-def test_migration_0022_downgrades_and_upgrades(engine: Engine) -> None:
+def test_migration_0024_downgrades_and_upgrades(engine: Engine) -> None:
     def exists() -> int:
         with engine.connect() as conn:
             return int(
@@ -463,7 +463,7 @@ def test_migration_0022_downgrades_and_upgrades(engine: Engine) -> None:
             )
 
     assert exists() == 3
-    migrate.downgrade(engine, "0021_audit")
+    migrate.downgrade(engine, "0023_audit_scope")
     assert exists() == 0
     migrate.upgrade(engine)
     assert exists() == 3
