@@ -4,12 +4,15 @@ interrupted sync resumed without applying anything twice, and revocations."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import text
 
-from gcmc_desktop.services import auth, clients, conversations, tasks
+from gcmc_desktop.services import auth, clients, conversations, documents, tasks
 from gcmc_desktop.services.errors import ValidationError
 from gcmc_desktop.services.offline import checkout, session, status, store, sync
+from gcmc_desktop.services.storage import LocalFolderStorage, object_key
 
 from .security_fixtures import PASSWORD, Firms, build_firms
 
@@ -34,6 +37,13 @@ def firms(engine, database_url) -> Firms:
             ),
             {"t": built.alpha, "c": built.alpha_client},
         )
+        conn.execute(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'Receipt', 'financial', now())"
+            ),
+            {"t": built.alpha},
+        )
     return built
 
 
@@ -45,7 +55,7 @@ def task_of(ctx) -> tuple[int, object]:
     return ctx.session.execute(text('SELECT id, "updatedAt" FROM tasks')).one()
 
 
-def test_offline_edits_sync_with_a_conflict(firms: Firms, engine) -> None:
+def test_offline_edits_sync_with_a_conflict(firms: Firms, engine, tmp_path) -> None:
     me = login(firms, "FirmAdmin")
     checkout.check_out(me, [firms.alpha_client])
     (copy,) = store.copies()
@@ -60,13 +70,36 @@ def test_offline_edits_sync_with_a_conflict(firms: Firms, engine) -> None:
         )
         conversation = ctx.session.execute(text("SELECT id FROM conversations")).scalar()
         conversations.post_message(ctx, conversation, "Bring the VAT receipts")
+        # A document scanned on the laptop: its file goes to the replica's folder.
+        data = b"VAT receipt scanned offline"
+        sha = hashlib.sha256(data).hexdigest()
+        key = object_key(firms.alpha, 0, sha)
+        scan = tmp_path / "scan.txt"
+        scan.write_bytes(data)
+        offline.storage.put_file(key, scan, sha256=sha, size=len(data), content_type="text/plain")
+        doc_type = ctx.session.execute(text("SELECT id FROM document_types")).scalar()
+        documents.create_document(
+            ctx,
+            client_id=firms.alpha_client,
+            document_type_id=doc_type,
+            title="VAT receipt",
+            first_version=documents.VersionInput(
+                file_url=key, storage_provider="local", file_size=len(data),
+                mime_type="text/plain", sha256=sha,
+            ),
+        )  # fmt: skip
     finally:
         offline.close()
     (copy,) = store.copies()
+    assert copy.pending_changes == 4
     lines = sync.pending(copy)
     assert "Task 'Call GRA': status → In progress" in lines[0]
     assert lines[1].startswith("Client 'Alpha Client': notes → Met offline")
     assert lines[2].startswith("New message: Bring the VAT receipts")
+    assert lines[3].startswith("New document: VAT receipt")
+    assert len(lines) == 4, store.open_store(copy).journal()
+    blob = b"".join(p.read_bytes() for p in copy.path.rglob("*") if p.is_file())
+    assert b"VAT receipt" not in blob and b"Met offline" not in blob
 
     # Meanwhile, online, a colleague writes other notes (the firm only flags checkouts).
     other = login(firms, "Admin")
@@ -82,9 +115,19 @@ def test_offline_edits_sync_with_a_conflict(firms: Firms, engine) -> None:
     # Only the holder, in the copy's firm, may sync it.
     with pytest.raises(ValidationError):
         sync.sync(other, copy, resolve)
-    report = sync.sync(me, copy, resolve)
-    assert (report.applied, report.conflicts_resolved, report.failed) == (3, 1, [])
-    (conflict,) = seen
+    office = tmp_path / "office"
+    office.mkdir()
+    storage = LocalFolderStorage(office)
+    report = sync.sync(me, copy, resolve)  # no storage: the document waits
+    assert report.applied == 3 and len(report.failed) == 1
+    assert "Connect the document storage" in report.failed[0]
+    (copy,) = store.copies()
+    assert copy.pending_changes == 1
+    with pytest.raises(ValidationError):
+        sync.check_in(me, copy)
+    report = sync.sync(me, copy, resolve, storage=storage)
+    assert (report.applied, report.failed) == (1, [])
+    (conflict,) = seen  # asked once, in the first sync
     assert conflict.entity == "client" and conflict.fields == ["notes"]
     assert conflict.mine == {"notes": "Met offline"} and conflict.theirs == {"notes": "Phoned"}
     assert conflict.base == {"notes": None} and conflict.label == "Client 'Alpha Client'"
@@ -95,6 +138,13 @@ def test_offline_edits_sync_with_a_conflict(firms: Firms, engine) -> None:
             == "Phoned / Met offline"
         )
         assert conn.scalar(text("SELECT body FROM messages")) == "Bring the VAT receipts"
+        doc_key = conn.scalar(
+            text(
+                'SELECT v."fileUrl" FROM documents d JOIN document_versions v '
+                "ON v.id = d.\"latestVersionId\" WHERE d.title = 'VAT receipt'"
+            )
+        )
+        assert storage.open_read(doc_key).read() == b"VAT receipt scanned offline"
         agents = conn.execute(
             text(
                 'SELECT "entityType", "userAgent" FROM audit_logs WHERE "actorUserId" = :u '
@@ -102,7 +152,7 @@ def test_offline_edits_sync_with_a_conflict(firms: Firms, engine) -> None:
             ),
             {"u": me.user_id},
         ).all()
-    assert [a[0] for a in agents] == ["task", "client", "message"]
+    assert [a[0] for a in agents] == ["task", "client", "message"]  # (documents: own audit)
     assert all("offline change made" in a[1] for a in agents)
     # Synced: a second sync applies nothing; check-in releases and deletes the copy.
     (copy,) = store.copies()

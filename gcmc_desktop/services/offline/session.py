@@ -281,7 +281,9 @@ class OfflineSession:
         merged = saved + offline
         for seq, e in enumerate(merged, start=1):
             e["seq"] = seq
-        self.store.write_journal(merged)
+        from .sync import count_pending
+
+        self.store.write_journal(merged, count_pending(self.store, merged))
         # The replica's current rows replace the copy's, so the next offline session opens
         # with the offline changes in place (the journal keeps what each change was based on).
         self.store.write_json(store_mod.RECORDS, self._dump())
