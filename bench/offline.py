@@ -36,7 +36,7 @@ EMAIL = "owner@offline.gy"
 
 def _load_avg() -> str:
     try:
-        return "load %.2f %.2f %.2f" % os.getloadavg()
+        return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         return "load n/a"
 
@@ -197,8 +197,9 @@ def main() -> int:
         t = time.perf_counter()
         report = sync.sync(ctx, copy, lambda c: None)
         took = time.perf_counter() - t
+        per = took / max(report.applied, 1) * 1000
         print(f"sync: {report.applied} applied, {len(report.failed)} failed, in {took:.2f} s "
-              f"({took / max(report.applied, 1) * 1000:.1f} ms per change)  [{_load_avg()}]")  # fmt: skip
+              f"({per:.1f} ms per change)  [{_load_avg()}]")  # fmt: skip
         t = time.perf_counter()
         sync.check_in(ctx, copy)
         print(f"check_in: {time.perf_counter() - t:.2f} s")
