@@ -95,3 +95,15 @@ def _clients(ctx):
         clients.get_client(ctx, i)
         for i in ctx.session.execute(text("SELECT id FROM clients")).scalars()
     ]
+
+
+def test_leftover_replicas_are_removed() -> None:
+    base = store.root() / "replicas"
+    dead = base / "999999-deadbeef"
+    (dead / "pgdata").mkdir(parents=True)
+    (dead / "pgdata" / "base.txt").write_text("plaintext rows")
+    live = base / "1-cafe"  # pid 1 is alive: someone else's running replica stays
+    live.mkdir()
+    assert session.remove_leftover_replicas() == 1
+    assert not dead.exists() and live.exists()
+    live.rmdir()

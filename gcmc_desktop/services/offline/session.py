@@ -105,9 +105,28 @@ def remove_leftover_replicas() -> int:
         pid = path.name.split("-")[0]
         alive = pid.isdigit() and _alive(int(pid))
         if not alive or (int(pid) == os.getpid() and path not in _open_replicas):
+            _stop_orphan(path / "pgdata")
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+def _stop_orphan(pgdata: Path) -> None:
+    """A replica's server outlives a killed process: stop it (fast shutdown) before its
+    directory goes."""
+    import signal
+    import time
+
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGINT)
+        for _ in range(50):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
