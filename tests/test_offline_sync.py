@@ -242,3 +242,82 @@ def test_revocations_wipe_the_copy(firms: Firms, engine) -> None:
     (line,) = sync.enforce_revocations(login(firms, "FirmAdmin"))
     assert "a wipe was requested" in line
     assert store.copies() == []
+
+
+def test_step_status_and_filing_notes_replayed(firms: Firms, engine) -> None:
+    with engine.begin() as conn:
+        service = conn.scalar(
+            text(
+                'INSERT INTO services ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'Tax return', 'tax', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+        request = conn.scalar(
+            text(
+                'INSERT INTO service_requests ("tenantId", "clientId", "serviceId", status, '
+                "\"updatedAt\") VALUES (:t, :c, :s, 'in_progress', now()) RETURNING id"
+            ),
+            {"t": firms.alpha, "c": firms.alpha_client, "s": service},
+        )
+        step = conn.scalar(
+            text(
+                'INSERT INTO service_steps ("serviceRequestId", title, "order", status, '
+                "\"updatedAt\") VALUES (:r, 'Collect receipts', 1, 'not_started', now()) "
+                "RETURNING id"
+            ),
+            {"r": request},
+        )
+        filing_type = conn.scalar(
+            text(
+                'INSERT INTO filing_types ("tenantId", name, code, authority, frequency, '
+                "\"updatedAt\") VALUES (:t, 'VAT return', 'VAT', 'GRA', 'monthly', now()) "
+                "RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+        filing = conn.scalar(
+            text(
+                'INSERT INTO filings ("tenantId", "clientId", "filingTypeId", status, '
+                "\"updatedAt\") VALUES (:t, :c, :f, 'draft', now()) RETURNING id"
+            ),
+            {"t": firms.alpha, "c": firms.alpha_client, "f": filing_type},
+        )
+    me = login(firms, "FirmAdmin")
+    checkout.check_out(me, [firms.alpha_client])
+    (copy,) = store.copies()
+    _journal(
+        copy,
+        [
+            {
+                "entity": "service_step",
+                "entity_id": step,
+                "action": "update",
+                "changes": {"status": ["not_started", "in_progress"]},
+            },
+            {
+                "entity": "service_request",  # follows from the step: not replayed itself
+                "entity_id": request,
+                "action": "update",
+                "changes": {"current_step_order": [None, 1]},
+            },
+            {
+                "entity": "filing",
+                "entity_id": filing,
+                "action": "update",
+                "changes": {"internal_notes": [None, "Receipts for March missing"]},
+            },
+        ],
+    )
+    lines = sync.pending(copy)
+    assert lines[0].startswith("Step 'Collect receipts': status → In progress (2 Dec 14:05)")
+    assert lines[1].startswith(f"Filing {filing}: internal notes → Receipts for March missing")
+    assert len(lines) == 2
+    report = sync.sync(me, copy, lambda c: None)
+    assert (report.applied, report.failed) == (2, [])
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT status FROM service_steps")) == "in_progress"
+        assert conn.scalar(text('SELECT "internalNotes" FROM filings')) == (
+            "Receipts for March missing"
+        )
+    sync.check_in(me, copy)

@@ -236,9 +236,8 @@ def _apply(ctx: Context, entry: dict, values: dict[str, Any], expected: datetime
     elif entity == "service_step":
         if set(values) - {"status"}:
             raise ValidationError("Only a step's status can be changed offline.")
-        service_steps.set_step_status(
-            ctx, ident, values["status"], expected, override_reason="Done offline"
-        )
+        # No override: a step done offline without its required documents is reported.
+        service_steps.set_step_status(ctx, ident, values["status"], expected)
     else:
         raise ValidationError("This kind of change cannot be synced.")
 
