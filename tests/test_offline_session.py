@@ -59,7 +59,7 @@ def test_open_offline_replica(firms: Firms) -> None:
         clients.update_client(
             ctx, firms.alpha_client, {"notes": "Met offline"}, record["updated_at"]
         )
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="Not available while working offline"):
             clients.create_client(ctx, {"name": "New", "type": "individual"})
     finally:
         opened.close()
