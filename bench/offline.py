@@ -168,6 +168,32 @@ def main() -> int:
         ctx = auth.open_context(auth.sign_in(profile, EMAIL, PASSWORD))
         provider = LocalFolderStorage(folder)
 
+        bulk = 5000
+
+        def insert_tasks() -> float:
+            """The cost of the read_only policy trigger: a bulk insert by staff."""
+            started = time.perf_counter()
+            ctx.session.execute(
+                text(
+                    'INSERT INTO tasks ("tenantId", "clientId", title, status, priority, '
+                    "\"updatedAt\") SELECT :t, :c, 'Bulk ' || g, 'open', 'medium', now() "
+                    "FROM generate_series(1, :m) g"
+                ),
+                {"t": tenant, "c": spare, "m": bulk},
+            )
+            took = time.perf_counter() - started
+            ctx.session.rollback()
+            return took
+
+        with engine.begin() as conn:
+            spare = conn.scalar(
+                text(
+                    'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                    "VALUES (:t, 'Not checked out', 'company', now()) RETURNING id"
+                ),
+                {"t": tenant},
+            )
+        before = insert_tasks()
         t = time.perf_counter()
         result = checkout.check_out(ctx, clients, storage=provider)
         took = time.perf_counter() - t
@@ -175,6 +201,9 @@ def main() -> int:
         print(f"check_out: {result.clients} clients, {result.documents} documents, "
               f"{result.files} files ({source / 1e6:.1f} MB) in {took:.2f} s; "
               f"{result.bytes / 1e6:.1f} MB on disk  [{_load_avg()}]")  # fmt: skip
+        during = insert_tasks()
+        print(f"{bulk} staff task inserts (guard + audit triggers): {before:.2f} s with no "
+              f"checkout open, {during:.2f} s with {len(clients)} clients checked out")  # fmt: skip
         t = time.perf_counter()
         session.ensure_template()
         print(f"template cluster (first time only): {time.perf_counter() - t:.2f} s")

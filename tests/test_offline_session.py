@@ -30,6 +30,59 @@ def firms(engine, database_url) -> Firms:
             ),
             {"t": built.alpha, "c": built.alpha_client},
         )
+        # Links out of the copy: a task on another client's filing; a version uploaded by
+        # someone of another firm. The copy clears them (the replica's foreign keys hold).
+        other = conn.scalar(
+            text(
+                'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                "VALUES (:t, 'Other Client', 'company', now()) RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        filing_type = conn.scalar(
+            text(
+                'INSERT INTO filing_types ("tenantId", name, code, authority, frequency, '
+                "\"updatedAt\") VALUES (:t, 'VAT return', 'VAT', 'GRA', 'monthly', now()) "
+                "RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        filing = conn.scalar(
+            text(
+                'INSERT INTO filings ("tenantId", "clientId", "filingTypeId", status, '
+                "\"updatedAt\") VALUES (:t, :c, :f, 'draft', now()) RETURNING id"
+            ),
+            {"t": built.alpha, "c": other, "f": filing_type},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO tasks ("tenantId", "clientId", "filingId", title, status, priority, '
+                "\"updatedAt\") VALUES (:t, :c, :f, 'Linked', 'blocked', 'low', now())"
+            ),
+            {"t": built.alpha, "c": built.alpha_client, "f": filing},
+        )
+        doc_type = conn.scalar(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'Receipt', 'financial', now()) RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        doc = conn.scalar(
+            text(
+                'INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, '
+                "\"updatedAt\") VALUES (:t, :c, :d, 'Receipt', 'valid', now()) RETURNING id"
+            ),
+            {"t": built.alpha, "c": built.alpha_client, "d": doc_type},
+        )
+        stranger = conn.scalar(text("SELECT _id FROM \"user\" WHERE email = 'boss@beta.gy'"))
+        conn.execute(
+            text(
+                'INSERT INTO document_versions ("documentId", "fileUrl", "storageProvider", '
+                "\"isLatest\", \"uploadedById\") VALUES (:d, 'k', 'local', true, :u)"
+            ),
+            {"d": doc, "u": stranger},
+        )
     return built
 
 
@@ -53,7 +106,13 @@ def test_open_offline_replica(firms: Firms) -> None:
         assert [c["name"] for c in _clients(ctx)] == ["Alpha Client"]
         assert ctx.can("tasks", "edit") and not ctx.can("tasks", "delete")
         assert not ctx.can("clients", "create")
-        (task,) = ctx.session.execute(text('SELECT id, "updatedAt" FROM tasks')).all()
+        (task,) = ctx.session.execute(
+            text("SELECT id, \"updatedAt\" FROM tasks WHERE title = 'Call GRA'")
+        ).all()
+        linked = text("SELECT \"filingId\" FROM tasks WHERE title = 'Linked'")
+        assert ctx.session.execute(linked).scalar() is None
+        versions = text("SELECT count(*) FROM document_versions")
+        assert ctx.session.execute(versions).scalar() == 1
         tasks.TASKS.update(ctx, task[0], {"status": "in_progress"}, task[1])
         record = clients.get_client(ctx, firms.alpha_client)
         clients.update_client(
