@@ -10,13 +10,20 @@ import time
 import pytest
 from sqlalchemy import text
 
-from gcmc_desktop.services import auth, clients, tasks
+from gcmc_desktop.services import clients, tasks
 from gcmc_desktop.services.errors import PermissionDenied
 from gcmc_desktop.services.offline import checkout, session, store
 
+from .offline_fixtures import close_all, login
 from .security_fixtures import PASSWORD, Firms, build_firms
 
 ROLES = ("Admin",)
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    close_all()
 
 
 @pytest.fixture
@@ -87,7 +94,7 @@ def firms(engine, database_url) -> Firms:
 
 
 def test_open_offline_replica(firms: Firms) -> None:
-    online = auth.open_context(auth.sign_in(firms.profile, firms.emails["Admin"], PASSWORD))
+    online = login(firms, "Admin")
     checkout.check_out(online, [firms.alpha_client])
     (copy,) = store.copies()
     with pytest.raises(session.LoginFailed):

@@ -9,14 +9,21 @@ import hashlib
 import pytest
 from sqlalchemy import text
 
-from gcmc_desktop.services import auth, clients, conversations, documents, tasks
+from gcmc_desktop.services import clients, conversations, documents, tasks
 from gcmc_desktop.services.errors import ValidationError
 from gcmc_desktop.services.offline import checkout, session, status, store, sync
 from gcmc_desktop.services.storage import LocalFolderStorage, object_key
 
+from .offline_fixtures import close_all, login
 from .security_fixtures import PASSWORD, Firms, build_firms
 
 ROLES = ("Admin", "FirmAdmin")
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    close_all()
 
 
 @pytest.fixture
@@ -45,10 +52,6 @@ def firms(engine, database_url) -> Firms:
             {"t": built.alpha},
         )
     return built
-
-
-def login(firms: Firms, role: str):
-    return auth.open_context(auth.sign_in(firms.profile, firms.emails[role], PASSWORD))
 
 
 def task_of(ctx) -> tuple[int, object]:
