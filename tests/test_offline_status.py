@@ -181,6 +181,10 @@ def test_status_and_policy(firms: Firms) -> None:
     assert status.checkouts(officer, [firms.alpha_client])[firms.alpha_client].mine
     assert status.checkouts(officer, []) == {}
     assert status.checkouts(officer, [firms.beta_client]) == {}
+    with pytest.raises(ValidationError):
+        status.checkouts(officer, ["1' OR '1'='1"])
+    with pytest.raises(ValidationError):
+        status.checkouts(officer, [None])
 
     # "flag": others may still change the client.
     record = clients.get_client(admin, firms.alpha_client)
