@@ -13,6 +13,25 @@ from .errors import PermissionDenied
 
 ALL = "*"
 
+OFFLINE_MESSAGE = (
+    "Not available while working offline. On an offline copy you can add notes to the client, "
+    "write messages, change the status of tasks and steps, add filing notes and add documents; "
+    "everything else waits until you are back online."
+)
+# What may be changed while working on an offline copy (services/offline); everything else
+# is read-only there, the way `read_only` works.
+OFFLINE_ALLOWED = frozenset(
+    {
+        ("clients", "edit"),  # notes on the client
+        ("messages", "create"),  # new messages
+        ("tasks", "edit"),  # task status
+        ("services", "edit"),  # step status
+        ("filings", "edit"),  # filing notes
+        ("documents", "create"),  # new documents / versions
+        ("documents", "edit"),
+    }
+)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -42,6 +61,8 @@ class Context:
     # the database is open read-only.
     notice: str = ""
     read_only: bool = False
+    # Working on an offline copy (services/offline): only the offline edits are allowed.
+    offline: bool = False
     # Makes another session with the same tenant scope and audit (set by the login service).
     session_maker: Callable[[], Session] | None = field(default=None, repr=False)
 
@@ -49,6 +70,8 @@ class Context:
         # Read-only (db/compat.py): the screens offer no changes, background work writes
         # nothing; the database refuses any write that gets past this anyway.
         if self.read_only and action != "view":
+            return False
+        if self.offline and action != "view" and (module, action) not in OFFLINE_ALLOWED:
             return False
         return allows(self.permissions, module, action)
 
@@ -83,6 +106,8 @@ def allows(permissions: frozenset[tuple[str, str]], module: str, action: str) ->
 def require(ctx: Context, module: str, action: str) -> None:
     """The permission gate every service calls before reading or writing."""
     if not ctx.can(module, action):
+        if ctx.offline and allows(ctx.permissions, module, action):
+            raise PermissionDenied(OFFLINE_MESSAGE)
         if ctx.read_only:
             from .integrity import READ_ONLY_MESSAGE
 
