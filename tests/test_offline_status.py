@@ -1,4 +1,4 @@
-"""Offline review (issue 18), the server side: migration 0022_offline's checkouts, the firm's
+"""Offline review (issue 18), the server side: migration 0025_offline's checkouts, the firm's
 policy and its trigger, attacked as staff users' own connections (RLS on)."""
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def test_status_and_policy(firms: Firms) -> None:
 def test_migration_downgrade(engine) -> None:
     from gcmc_desktop.db import migrate
 
-    migrate.downgrade(engine, "0021_audit")
+    migrate.downgrade(engine, "0024_search2")
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT to_regclass('desktop_checkouts')")) is None
         assert (

@@ -1,7 +1,7 @@
 """Who has which client checked out, and the firm's policy for checked-out clients.
 
 The policy lives in `tenants.settings->>'offlineCheckoutPolicy'`: "read_only" (the database
-refuses other users' changes to a checked-out client, migration 0022_offline) or "flag" (the
+refuses other users' changes to a checked-out client, migration 0025_offline) or "flag" (the
 screens only show who holds it; the default)."""
 
 from __future__ import annotations

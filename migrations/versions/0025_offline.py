@@ -15,8 +15,8 @@
   users' writes while the client is checked out (not released, not expired), with a message
   naming the holder. The holder's own writes (the sync) pass.
 
-Revision ID: 0022_offline
-Revises: 0021_audit
+Revision ID: 0025_offline
+Revises: 0024_search2
 Create Date: 2026-12-03
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0022_offline"
-down_revision = "0021_audit"
+revision = "0025_offline"
+down_revision = "0024_search2"
 branch_labels = None
 depends_on = None
 
