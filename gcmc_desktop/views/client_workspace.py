@@ -208,6 +208,15 @@ class OverviewTab(QWidget):
         )
         self.cover_button.setVisible(ctx.can("documents", "create"))
         self.cover_button.clicked.connect(self.cover_sheet)
+        # Offline review (issue 18): check this client out; who has it checked out.
+        from .offline import CheckoutBanner, may_check_out
+
+        self.checkout_button = QPushButton("Check out for offline review…")
+        self.checkout_button.setToolTip("Copy this client to this computer to work offline")
+        self.checkout_button.setVisible(may_check_out(ctx))
+        self.checkout_button.clicked.connect(self.check_out)
+        self.checkout_dialog: QWidget | None = None
+        self.checkout_banner = CheckoutBanner(ctx, client_id)
         self.labels: dict[str, QLabel | LongText] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -225,6 +234,7 @@ class OverviewTab(QWidget):
             form.addRow(f"{title}:", label)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
+        top.addWidget(self.checkout_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.cover_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         # The fields scroll as a whole when long notes and a small window meet.
@@ -240,8 +250,16 @@ class OverviewTab(QWidget):
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.checkout_banner)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
+
+    def check_out(self) -> QWidget | None:
+        from .offline import open_checkout
+
+        name = str(self.values.get("name") or "")
+        self.checkout_dialog = open_checkout(self, self.ctx, [self.client_id], [name])
+        return self.checkout_dialog
 
     def cover_sheet(self) -> QWidget:
         from .cover_sheets import CoverSheetDialog
@@ -253,6 +271,7 @@ class OverviewTab(QWidget):
 
     def refresh(self) -> None:
         client_id = self.client_id
+        self.checkout_banner.refresh()
         run_operation(
             self.ctx,
             lambda wctx: get_client(wctx, client_id),
