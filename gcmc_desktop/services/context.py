@@ -13,6 +13,20 @@ from .errors import PermissionDenied
 
 ALL = "*"
 
+# What may be changed while working on an offline copy (services/offline); everything else
+# is read-only there, the way `read_only` works.
+OFFLINE_ALLOWED = frozenset(
+    {
+        ("clients", "edit"),  # notes on the client
+        ("messages", "create"),  # new messages
+        ("tasks", "edit"),  # task status
+        ("services", "edit"),  # step status
+        ("filings", "edit"),  # filing notes
+        ("documents", "create"),  # new documents / versions
+        ("documents", "edit"),
+    }
+)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -42,6 +56,8 @@ class Context:
     # the database is open read-only.
     notice: str = ""
     read_only: bool = False
+    # Working on an offline copy (services/offline): only the offline edits are allowed.
+    offline: bool = False
     # Makes another session with the same tenant scope and audit (set by the login service).
     session_maker: Callable[[], Session] | None = field(default=None, repr=False)
 
@@ -49,6 +65,8 @@ class Context:
         # Read-only (db/compat.py): the screens offer no changes, background work writes
         # nothing; the database refuses any write that gets past this anyway.
         if self.read_only and action != "view":
+            return False
+        if self.offline and action != "view" and (module, action) not in OFFLINE_ALLOWED:
             return False
         return allows(self.permissions, module, action)
 
