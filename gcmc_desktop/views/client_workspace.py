@@ -39,7 +39,7 @@ from ..services.paging import format_date, format_value
 from ..services.trash import ENTITY_MODULES, DeletedItem, deletable_entities, find_item, restore
 from .businesses import BUSINESSES, status_label
 from .client_tasks import ClientTasksTab
-from .clients import CLIENT_RECORD
+from .clients import CLIENT_NOTES_RECORD, CLIENT_RECORD
 from .filing_documents import FilingDocumentsPane
 from .filings import FILINGS
 from .kit.bus import change_bus
@@ -199,7 +199,8 @@ class OverviewTab(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.heading.setFont(font)
-        self.edit_button = QPushButton("Edit client…")
+        offline = bool(getattr(ctx, "offline", False))
+        self.edit_button = QPushButton("Edit notes…" if offline else "Edit client…")
         self.edit_button.setVisible(ctx.can("clients", "edit"))
         self.edit_button.clicked.connect(self.editRequested)
         self.cover_button = QPushButton("Cover sheet…")
@@ -596,7 +597,9 @@ class ClientWorkspace(QTabWidget):
     def edit_client(self) -> RecordDialog | None:
         if not self.ctx.can("clients", "edit"):
             return None
-        dialog = RecordDialog(self.ctx, CLIENT_RECORD, self._client_id, self)
+        # Offline only the notes may change (issue 18).
+        spec = CLIENT_NOTES_RECORD if getattr(self.ctx, "offline", False) else CLIENT_RECORD
+        dialog = RecordDialog(self.ctx, spec, self._client_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
         self.edit_dialog = dialog

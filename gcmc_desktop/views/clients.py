@@ -60,6 +60,18 @@ CLIENT_RECORD = RecordSpec(
 )
 
 
+# Offline (issue 18) a client's notes are all that may change: the form shows only them.
+CLIENT_NOTES_RECORD = RecordSpec(
+    noun="client notes",
+    entity="client",
+    fields=(FieldSpec("notes", "Notes", "text", height=160),),
+    load=get_client,
+    create=create_client,
+    update=update_client,
+    min_width=520,
+)
+
+
 def _same(_ctx: Context, client_id: int) -> int:
     return client_id
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -59,7 +59,8 @@ from .workers import Job, run_job
 DEFAULT_DAYS = 14
 MAX_DAYS = 90
 NOTICE_STYLE = (
-    "background: #e8f0fe; color: #0b3d91; border-bottom: 1px solid #aac4f0; padding: 6px 10px;"
+    "#offlineNotice { background: #e8f0fe; border-bottom: 1px solid #aac4f0; }"
+    " #offlineNotice QLabel { color: #0b3d91; }"
 )
 CHECKED_OUT_STYLE = (
     "background: #e8f0fe; color: #0b3d91; border: 1px solid #aac4f0; border-radius: 4px;"
@@ -174,7 +175,7 @@ def checkout_marks(ctx: Context, client_ids: list[Any]) -> dict[Any, str]:
 
 def offline_banner_text(copy: Any) -> str:
     return (
-        f"Working offline — {plural(copy.clients, 'client')}, copy expires "
+        f"<b>Working offline</b> — {plural(copy.clients, 'client')}, copy expires "
         f"{local_day(copy.expires_at)}; changes are kept and synced when you reconnect."
     )
 
@@ -257,7 +258,9 @@ class CheckoutDialog(QDialog):
         days_row = QHBoxLayout()
         days_row.addWidget(self.days)
         days_row.addWidget(self.expiry, 1)
-        form.addRow("&Days:", days_row)
+        days_label = QLabel("&Days:")
+        days_label.setBuddy(self.days)
+        form.addRow(days_label, days_row)
         self._show_expiry()
 
         # -- working page
@@ -685,6 +688,10 @@ class WorkOfflineDialog(QDialog):
         QWidget.setTabOrder(self.open_button, self.cancel_button)
         self.password.setFocus()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.password.setFocus()  # the one thing to type
+
     def current_copy(self) -> Any:
         row = self.table.currentRow()
         return self.copies[row] if 0 <= row < len(self.copies) else None
@@ -808,7 +815,7 @@ class SyncDialog(QDialog):
     synced = Signal(object)  # SyncReport
     checkedIn = Signal()
 
-    LIST, WORKING, SUMMARY = range(3)
+    LIST, SUMMARY = range(2)
 
     def __init__(
         self,
@@ -845,8 +852,9 @@ class SyncDialog(QDialog):
         listing_layout.addWidget(self.pending_title)
         listing_layout.addWidget(self.pending_list, 1)
 
-        working = QWidget()
-        working_layout = QVBoxLayout(working)
+        # Under the list while the changes go: the list stays in sight.
+        self.working = QWidget()
+        working_layout = QVBoxLayout(self.working)
         working_layout.setContentsMargins(0, 0, 0, 0)
         self.progress_text = QLabel("Starting…")
         self.progress_text.setWordWrap(True)
@@ -854,7 +862,7 @@ class SyncDialog(QDialog):
         self.progress.setRange(0, 0)
         working_layout.addWidget(self.progress_text)
         working_layout.addWidget(self.progress)
-        working_layout.addStretch(1)
+        self.working.hide()
 
         summary = QWidget()
         summary_layout = QVBoxLayout(summary)
@@ -868,7 +876,7 @@ class SyncDialog(QDialog):
         summary_layout.addWidget(self.summary_list, 1)
 
         self.pages = QStackedWidget()
-        for page in (listing, working, summary):
+        for page in (listing, summary):
             self.pages.addWidget(page)
 
         self.sync_button = QPushButton("&Sync now")
@@ -897,6 +905,7 @@ class SyncDialog(QDialog):
         layout.addWidget(self.intro)
         layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.working)
         layout.addLayout(buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reject)
         self.bridge = _ConflictBridge(self._sync_cancelled)
@@ -936,7 +945,7 @@ class SyncDialog(QDialog):
         if self.job is not None:
             return
         show_in(self.message, "")
-        self.pages.setCurrentIndex(self.WORKING)
+        self.working.show()
         self.sync_button.hide()
         self.progress.setRange(0, 0)
         self.progress_text.setText("Sending your changes…")
@@ -973,6 +982,10 @@ class SyncDialog(QDialog):
             intro=SYNC_CONFLICT_INTRO.format(label=conflict.label),
             title=f"Changed on the server meanwhile: {conflict.label}",
         )
+        # As tall as its few fields need (the kit's default suits a whole record form).
+        table = dialog.table
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        dialog.resize(820, min(560, max(260, rows + table.horizontalHeader().height() + 170)))
         dialog.theirs_button.setText("Take theirs (keep the server's)")
         dialog.cancel_button.setText("Decide later (keep theirs)")
         self.conflict_dialog = dialog
@@ -995,6 +1008,7 @@ class SyncDialog(QDialog):
 
     def _done(self, report: Any) -> None:
         self.job = None
+        self.working.hide()
         self.report = report
         self.pages.setCurrentIndex(self.SUMMARY)
         parts = [f"<b>Applied {plural(report.applied, 'change')}</b>"]
@@ -1030,6 +1044,7 @@ class SyncDialog(QDialog):
 
     def _failed(self, error: ServiceError) -> None:
         self.job = None
+        self.working.hide()
         self.pages.setCurrentIndex(self.LIST)
         self.sync_button.show()
         show_in(
@@ -1039,6 +1054,7 @@ class SyncDialog(QDialog):
 
     def _cancelled(self) -> None:
         self.job = None
+        self.working.hide()
         self.pages.setCurrentIndex(self.LIST)
         self.sync_button.show()
         show_in(
@@ -1129,13 +1145,13 @@ class OfflineNotice(QWidget):
         super().__init__(parent)
         self.setObjectName("offlineNotice")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(f"#offlineNotice {{ {NOTICE_STYLE} }}")
+        self.setStyleSheet(NOTICE_STYLE)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.button = QPushButton()
         self.button.hide()
         row = QHBoxLayout(self)
-        row.setContentsMargins(8, 2, 8, 2)
+        row.setContentsMargins(10, 6, 10, 6)
         row.addWidget(self.text, 1)
         row.addWidget(self.button)
         self.hide()
