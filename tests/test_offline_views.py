@@ -547,3 +547,57 @@ def test_main_window_offers_sync_after_sign_in(qtbot, fake, contexts) -> None:
     window.sync_dialog.reject()
     window.monitor.stop()
     window._stop_uploads()
+
+
+# -- with the real checkout status and policy (services/offline/status.py) ----------------------
+
+
+def test_real_checkouts_are_marked_and_read_only_policy_hides_edits(
+    qtbot, contexts, client_ids
+) -> None:
+    from sqlalchemy import text
+
+    from gcmc_desktop.views.admin import FirmTab
+    from gcmc_desktop.views.client_workspace import ClientWorkspace
+    from gcmc_desktop.views.clients import CLIENTS
+    from gcmc_desktop.views.kit.list_page import ListPage
+
+    viewer, admin = contexts["Viewer"], contexts["FirmAdmin"]
+    # The Viewer checks a client out (as their own staff connection; RLS lets them).
+    viewer.session.execute(
+        text(
+            'INSERT INTO desktop_checkouts ("tenantId", "clientId", "userId", "expiresAt") '
+            "VALUES (:t, :c, :u, (now() AT TIME ZONE 'UTC') + interval '14 days')"
+        ),
+        {"t": viewer.tenant_id, "c": client_ids[0], "u": viewer.user_id},
+    )
+    viewer.session.commit()
+    page = ListPage(admin, CLIENTS)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.mark(client_ids[0]) is not None, timeout=WAIT)
+    assert page.model.mark(client_ids[0]).startswith("Checked out by Viewer User until ")
+    assert page.model.mark(client_ids[1]) is None
+    # The firm makes checked-out clients read-only for others (Admin → Firm).
+    firm = FirmTab(admin)
+    qtbot.addWidget(firm)
+    box = firm.offline_policy
+    assert box is not None
+    qtbot.waitUntil(lambda: box.policy == "flag", timeout=WAIT)
+    box.choice.setCurrentIndex(box.choice.findData("read_only"))
+    box.save()
+    qtbot.waitUntil(lambda: box.status.text() == "Saved.", timeout=WAIT)
+    # The admin's workspace says who holds it and offers no edits; the holder's says "you".
+    workspace = ClientWorkspace(admin, client_ids[0])
+    qtbot.addWidget(workspace)
+    workspace.show()
+    banner = workspace.overview.checkout_banner
+    qtbot.waitUntil(lambda: banner.info is not None and banner.isVisible(), timeout=WAIT)
+    assert banner.text().startswith("Checked out by Viewer User until ")
+    assert "read-only for others" in banner.text()
+    assert banner.locked and not workspace.overview.edit_button.isVisible()
+    own = ClientWorkspace(viewer, client_ids[0])
+    qtbot.addWidget(own)
+    own.show()
+    qtbot.waitUntil(lambda: own.overview.checkout_banner.info is not None, timeout=WAIT)
+    assert own.overview.checkout_banner.text().startswith("Checked out by you until ")

@@ -218,6 +218,9 @@ class OverviewTab(QWidget):
         self.checkout_button.clicked.connect(self.check_out)
         self.checkout_dialog: QWidget | None = None
         self.checkout_banner = CheckoutBanner(ctx, client_id)
+        self.checkout_banner.lockedChanged.connect(
+            lambda locked: self.edit_button.setVisible(ctx.can("clients", "edit") and not locked)
+        )
         self.labels: dict[str, QLabel | LongText] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)

@@ -472,13 +472,18 @@ def check_out_selected(page: Any) -> CheckoutDialog | None:
 
 
 class CheckoutBanner(QLabel):
-    """A workspace's "Checked out by … until …" line (hidden when the client is not)."""
+    """A workspace's "Checked out by … until …" line (hidden when the client is not).
+    `lockedChanged(True)` when someone else holds the client and the firm keeps checked-out
+    clients read-only (the database refuses the edits anyway; the screens stop offering them)."""
+
+    lockedChanged = Signal(bool)
 
     def __init__(self, ctx: Context, client_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
         self.info: Any = None
+        self.locked = False
         self.setObjectName("checkoutBanner")
         self.setStyleSheet(CHECKED_OUT_STYLE)
         self.setWordWrap(True)
@@ -501,6 +506,8 @@ class CheckoutBanner(QLabel):
     def _show(self, found: tuple[Any, str]) -> None:
         info, policy = found
         self.info = info
+        self.locked = info is not None and not info.mine and policy == "read_only"
+        self.lockedChanged.emit(self.locked)
         if info is None:
             self.hide()
             return
