@@ -14,6 +14,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -601,3 +602,26 @@ def test_real_checkouts_are_marked_and_read_only_policy_hides_edits(
     own.show()
     qtbot.waitUntil(lambda: own.overview.checkout_banner.info is not None, timeout=WAIT)
     assert own.overview.checkout_banner.text().startswith("Checked out by you until ")
+
+
+def test_work_offline_cancel_while_the_copy_opens(qtbot, fake) -> None:
+    started, opened = threading.Event(), []
+
+    def slow_open(copy, email, password, control=None):
+        started.set()
+        while not control.cancelled:
+            time.sleep(0.01)
+        control.check()
+
+    fake.open_offline = slow_open
+    chooser = offline_views.WorkOfflineDialog([a_copy()], offline=fake.services())
+    qtbot.addWidget(chooser)
+    chooser.show()
+    chooser.password.setText(PASSWORD)
+    chooser.open_copy()
+    assert started.wait(5) and not chooser.open_button.isEnabled()
+    chooser.reject()  # Esc: asks the opening to stop; the dialog waits for it
+    assert chooser.isVisible() and chooser.status.text() == "Cancelling…"
+    qtbot.waitUntil(lambda: not chooser.isVisible(), timeout=WAIT)
+    assert chooser.session is None and chooser.result() == QDialog.DialogCode.Rejected
+    assert not opened

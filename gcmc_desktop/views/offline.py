@@ -742,6 +742,7 @@ class WorkOfflineDialog(QDialog):
             on_error=alive(self, self._failed),
             on_progress=alive(self, lambda _d, _t, text: text and self.status.setText(text)),
         )
+        self.job.signals.cancelled.connect(alive(self, self._stopped))
 
     def _set_busy(self, message: str | None) -> None:
         self.busy.setVisible(message is not None)
@@ -750,10 +751,28 @@ class WorkOfflineDialog(QDialog):
             widget.setEnabled(message is None)
 
     def _opened(self, session: Any) -> None:
-        self.job = None
+        job, self.job = self.job, None
         self._set_busy(None)
+        if job is not None and job.control.cancelled:  # Cancel came too late to stop it
+            session.close()
+            super().reject()
+            return
         self.session = session
         self.accept()
+
+    def reject(self) -> None:
+        # Cancel while the copy opens: stopped at its next step (a replica half started is
+        # removed by the service); the dialog closes once it has stopped.
+        if self.job is not None:
+            self.job.control.cancel()
+            self.status.setText("Cancelling…")
+            return
+        super().reject()
+
+    def _stopped(self) -> None:
+        self.job = None
+        self._set_busy(None)
+        super().reject()
 
     def _failed(self, message: str) -> None:
         self.job = None
