@@ -77,8 +77,9 @@ class FakeOffline:
         return CheckoutEstimate(len(client_ids), 3 * len(client_ids), per * len(client_ids),
                                 per * 1_800_000 * len(client_ids))  # fmt: skip
 
-    def check_out(self, ctx, client_ids, *, all_versions=False, days=14, control=None):
+    def check_out(self, ctx, client_ids, *, all_versions=False, days=14, control=None, **kw):
         self.calls.append(("check_out", tuple(client_ids), all_versions, days))
+        self.storage = kw.get("storage")
         for n, _client_id in enumerate(client_ids, 1):
             while not self.hold.wait(0.01):
                 control.check()
@@ -625,3 +626,31 @@ def test_work_offline_cancel_while_the_copy_opens(qtbot, fake) -> None:
     qtbot.waitUntil(lambda: not chooser.isVisible(), timeout=WAIT)
     assert chooser.session is None and chooser.result() == QDialog.DialogCode.Rejected
     assert not opened
+
+
+def test_real_checkout_through_the_dialog(qtbot, contexts, client_ids) -> None:
+    """The dialog over the real estimate and check_out: the copy is on this computer, the
+    clients are checked out, and the list of copies the login dialog reads has it."""
+    from gcmc_desktop.services.offline import status, store
+
+    admin = contexts["FirmAdmin"]
+    dialog = offline_views.CheckoutDialog(admin, client_ids[:2], names=["Ann", "Baldeo"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.estimate_value is not None, timeout=WAIT)
+    assert dialog.counts["clients"].text() == "2"
+    dialog.days.setValue(5)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result_value is not None or dialog.job is None, timeout=30_000)
+    assert dialog.result_value is not None, dialog.message.text()
+    assert "Checked out 2 clients" in dialog.result_text.text()
+    held = status.checkouts(admin, client_ids)
+    assert set(held) == set(client_ids[:2]) and all(i.mine for i in held.values())
+    mine = offline_views.copy_of(store.copies(), admin)
+    assert mine is not None and mine.clients == 2 and not mine.expired
+    # A second checkout while the copy is here: a clear message, the form kept.
+    again = offline_views.CheckoutDialog(admin, client_ids[2:])
+    qtbot.addWidget(again)
+    again.start()
+    qtbot.waitUntil(lambda: again.job is None and not again.message.isHidden(), timeout=WAIT)
+    assert "already holds an offline copy" in again.message.text()

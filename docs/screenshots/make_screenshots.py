@@ -933,7 +933,9 @@ def render_offline(ctx: Context, out: Path, password: str, offline=None) -> list
             page.table.selectionModel().SelectionFlag.Select
             | page.table.selectionModel().SelectionFlag.Rows,
         )
-    dialog = offline_views.CheckoutDialog(ctx, ids, window, names=names, offline=offline)
+    dialog = offline_views.CheckoutDialog(
+        ctx, ids, window, names=names, offline=offline, storage=window.storage
+    )
     dialog.show()
     wait_for(lambda: dialog.estimate_value is not None)
     paths = [over(window, [(dialog, 0, 0)], out / "offline_checkout.png")]

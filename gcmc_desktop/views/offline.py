@@ -208,10 +208,14 @@ class CheckoutDialog(QDialog):
         *,
         names: Sequence[str] = (),
         offline: OfflineServices | None = None,
+        storage: Any = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.client_ids = list(client_ids)
+        # Where the documents' files are read from (the main window's storage); without one
+        # only the records are copied.
+        self.storage = storage
         self.offline = offline or services()
         self.result_value: Any = None
         self.estimate_value: Any = None
@@ -368,12 +372,13 @@ class CheckoutDialog(QDialog):
         self.progress_text.setText("Copying the clients' records…")
         ids, days, all_versions = self.client_ids, self.days.value(), self.all_versions.isChecked()
         check_out = self.offline.check_out
+        options: dict[str, Any] = {"all_versions": all_versions, "days": days}
+        if self.storage is not None:
+            options["storage"] = self.storage
 
         self.job = run_operation(
             self.ctx,
-            lambda wctx, control: check_out(
-                wctx, ids, all_versions=all_versions, days=days, control=control
-            ),
+            lambda wctx, control: check_out(wctx, ids, control=control, **options),
             owner=self,
             with_progress=True,
             on_progress=self._progressed,
@@ -449,7 +454,9 @@ def open_checkout(
 ) -> CheckoutDialog | None:
     if not may_check_out(ctx) or not client_ids:
         return None
-    dialog = CheckoutDialog(ctx, client_ids, parent, names=names)
+    # The main window's document storage, for the files.
+    storage = getattr(parent.window(), "storage", None)
+    dialog = CheckoutDialog(ctx, client_ids, parent, names=names, storage=storage)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
