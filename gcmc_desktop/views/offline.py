@@ -399,6 +399,7 @@ class CheckoutDialog(QDialog):
         self.job = None
         self.result_value = result
         self.pages.setCurrentIndex(self.DONE)
+        self.intro.hide()
         self.result_text.setText(
             f"<b>Checked out {plural(result.clients, 'client')}</b> with "
             f"{plural(result.documents, 'document')} ({plural(result.files, 'file')}, "
@@ -552,12 +553,13 @@ class OfflinePolicyBox(QGroupBox):
         self.choice.currentIndexChanged.connect(self._changed)
         self.status = QLabel()
         row = QHBoxLayout()
-        row.addWidget(self.choice, 1)
+        row.addWidget(self.choice)
         row.addWidget(self.save_button)
+        row.addWidget(self.status)
+        row.addStretch(1)
         form = QFormLayout(self)
         form.addRow(self.message)
         form.addRow("Checked-out clients:", row)
-        form.addRow("", self.status)
         self._editable = editable
         self.refresh()
 
@@ -1073,6 +1075,11 @@ class SyncDialog(QDialog):
         self.check_in_button.show()
         self.check_in_button.setEnabled(not report.failed)
         self.check_in_button.setDefault(not report.failed)
+        self.check_in_button.setToolTip(
+            "Sync again once the failed changes can be applied; checking in now would lose them"
+            if report.failed
+            else "Release the checked-out clients and remove the offline copy from this computer"
+        )
         self.synced.emit(report)
 
     def _failed(self, error: ServiceError) -> None:
