@@ -654,3 +654,56 @@ def test_real_checkout_through_the_dialog(qtbot, contexts, client_ids) -> None:
     again.start()
     qtbot.waitUntil(lambda: again.job is None and not again.message.isHidden(), timeout=WAIT)
     assert "already holds an offline copy" in again.message.text()
+
+
+def test_real_work_offline_from_the_login_dialog(qtbot, contexts, client_ids, firms) -> None:
+    """Check out (real services), then sign in offline from the login dialog with the password:
+    the real replica starts, the main window runs on it with its banner, only the checked-out
+    clients, the offline edits only; closing writes the journal back and removes the replica."""
+    from gcmc_desktop.services.offline import checkout, store
+    from gcmc_desktop.views.login_dialog import LoginDialog
+    from gcmc_desktop.views.main_window import MainWindow
+
+    admin = contexts["FirmAdmin"]
+    checkout.check_out(admin, client_ids[:2], days=3)
+    dialog = LoginDialog(
+        app_settings.ConnectionProfile(last_email=firms.emails["FirmAdmin"]), lambda _p, _g: None
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.offline_button.isEnabled(), timeout=WAIT)
+    chooser = dialog.work_offline()
+    assert chooser is not None and chooser.current_copy().email == firms.emails["FirmAdmin"]
+    chooser.password.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.finished, timeout=60_000):
+        chooser.open_copy()
+    session = dialog.offline_session
+    assert session is not None and session.ctx.offline
+    window = MainWindow(dialog.context, offline_session=session)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.tabs.count() > 0, timeout=WAIT)
+    assert "Working offline</b> — 2 clients" in window.offline_notice.text.text()
+    assert "admin" not in window.section_keys() and window.storage is session.storage
+    page = window.open_section("clients")
+    qtbot.waitUntil(lambda: page.model.total is not None, timeout=WAIT)
+    assert page.model.total == 2  # the checked-out clients only
+    assert not page.new_button.isVisible() and not page.delete_button.isVisible()
+    assert not page.extra_buttons["Check out for offline review…"].isVisible()
+    workspace = window.open_client(client_ids[0])
+    qtbot.waitUntil(lambda: bool(workspace.overview.values), timeout=WAIT)
+    assert workspace.overview.edit_button.text() == "Edit notes…"
+    # An offline edit through the real form: only the notes, saved into the replica.
+    form = workspace.edit_client()
+    qtbot.waitUntil(lambda: form.is_loaded, timeout=WAIT)
+    assert list(form.fields) == ["notes"]
+    form.set_values({"notes": "Met at the GRA office; TIN confirmed."})
+    with qtbot.waitSignal(form.saved, timeout=WAIT):
+        form.save()
+    qtbot.waitUntil(lambda: "GRA office" in workspace.overview.labels["notes"].text(), timeout=WAIT)
+    drain()
+    window.close()
+    drain()
+    assert session.closed and not Path(session.directory).exists()  # the replica is gone
+    mine = offline_views.copy_of(store.copies(), admin)
+    assert mine is not None and mine.pending_changes == 1  # kept in the encrypted copy
