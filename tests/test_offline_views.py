@@ -441,7 +441,8 @@ def test_offline_main_window_banner_and_hidden_sections(qtbot, fake, contexts, c
     window.show()
     qtbot.waitUntil(lambda: window.tabs.count() > 0, timeout=WAIT)
     keys = window.section_keys()
-    assert not {"admin", "audit", "dashboard"} & set(keys) and "clients" in keys
+    assert not {"admin", "audit", "dashboard", "notifications"} & set(keys)
+    assert "clients" in keys and "documents" in keys
     assert window.offline_notice.isVisible()
     assert window.offline_notice.text.text().startswith(
         "<b>Working offline</b> — 3 clients, copy expires"

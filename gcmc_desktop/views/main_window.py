@@ -71,8 +71,9 @@ SECTIONS = (
 
 
 # What makes no sense on an offline copy (issue 18): firm-wide administration, the firm's
-# audit trail and the firm-wide dashboard.
-OFFLINE_HIDDEN = frozenset({"admin", "audit", "dashboard"})
+# audit trail, the firm-wide dashboard, and reminders (copied as they were; read and new ones
+# belong to the server).
+OFFLINE_HIDDEN = frozenset({"admin", "audit", "dashboard", "notifications"})
 
 
 def visible_sections(ctx: Context) -> list[Section]:
