@@ -179,16 +179,41 @@ def firms(engine: Engine, database_url) -> Iterator[Firms]:
     drain()
 
 
+class _Signed(dict):
+    """Signs a role in on first use (a sign-in costs a password hash)."""
+
+    def __init__(self, firms: Firms) -> None:
+        super().__init__()
+        self.firms = firms
+
+    def __missing__(self, role: str) -> Context:
+        signed = auth.sign_in(self.firms.profile, self.firms.emails[role], PASSWORD)
+        self[role] = ctx = auth.open_context(signed)
+        return ctx
+
+
 @pytest.fixture
 def contexts(firms: Firms) -> Iterator[dict[str, Context]]:
-    opened: dict[str, Context] = {}
-    for role in ("FirmAdmin", "Viewer"):
-        signed = auth.sign_in(firms.profile, firms.emails[role], PASSWORD)
-        opened[role] = auth.open_context(signed)
+    opened = _Signed(firms)
     yield opened
     drain()
     for ctx in opened.values():
         auth.sign_out(ctx)
+
+
+@pytest.fixture
+def bare() -> Iterator[Context]:
+    """A FirmAdmin's context with no database behind it, for the dialogs whose services the
+    stand-in answers (their background jobs still open and close a session each)."""
+    from sqlalchemy.orm import Session
+
+    ctx = Context(
+        session=Session(), user_id="u-ann", user_name="Ann Persaud", email="firmadmin@alpha.gy",
+        tenant_id=1, tenant_name="Alpha Tax", tenant_code="alpha", role_id=1,
+        role_name="FirmAdmin", permissions=frozenset({("*", "*")}), session_maker=Session,
+    )  # fmt: skip
+    yield ctx
+    drain()
 
 
 @pytest.fixture
@@ -204,9 +229,9 @@ def client_ids(engine: Engine, firms: Firms) -> list[int]:
 # -- checking out -------------------------------------------------------------------------------
 
 
-def test_checkout_dialog_estimates_checks_out_and_reports(qtbot, fake, contexts, client_ids):
-    ctx = contexts["FirmAdmin"]
-    dialog = offline_views.CheckoutDialog(ctx, client_ids[:2], names=["Ann Persaud", "Baldeo"])
+def test_checkout_dialog_estimates_checks_out_and_reports(qtbot, fake, bare):
+    ctx = bare
+    dialog = offline_views.CheckoutDialog(ctx, [11, 12], names=["Ann Persaud", "Baldeo"])
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.estimate_value is not None, timeout=WAIT)
@@ -218,20 +243,20 @@ def test_checkout_dialog_estimates_checks_out_and_reports(qtbot, fake, contexts,
     # All versions: counted again.
     dialog.all_versions.setChecked(True)
     qtbot.waitUntil(lambda: dialog.counts["files"].text() == "12", timeout=WAIT)
-    assert ("estimate", tuple(client_ids[:2]), True) in fake.calls
+    assert ("estimate", tuple([11, 12]), True) in fake.calls
     dialog.days.setValue(7)
     qtbot.mouseClick(dialog.check_out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
-    assert ("check_out", tuple(client_ids[:2]), True, 7) in fake.calls
+    assert ("check_out", tuple([11, 12]), True, 7) in fake.calls
     assert dialog.pages.currentIndex() == dialog.DONE
     assert "Checked out 2 clients" in dialog.result_text.text()
     assert "Work offline" in dialog.result_text.text()
     assert dialog.close_button.isVisible() and not dialog.cancel_button.isVisible()
 
 
-def test_checkout_cancel_stops_the_copy_and_keeps_the_dialog(qtbot, fake, contexts, client_ids):
+def test_checkout_cancel_stops_the_copy_and_keeps_the_dialog(qtbot, fake, bare):
     fake.hold.clear()  # the copy waits until cancelled
-    dialog = offline_views.CheckoutDialog(contexts["FirmAdmin"], client_ids)
+    dialog = offline_views.CheckoutDialog(bare, [11, 12, 13])
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.estimate_value is not None, timeout=WAIT)
@@ -244,12 +269,12 @@ def test_checkout_cancel_stops_the_copy_and_keeps_the_dialog(qtbot, fake, contex
     assert not fake.checked_out
 
 
-def test_checkout_error_is_a_message_and_nothing_is_lost(qtbot, fake, contexts, client_ids):
+def test_checkout_error_is_a_message_and_nothing_is_lost(qtbot, fake, bare):
     def refuse(*_a, **_k):
         raise ServiceError("Ann Persaud is already checked out by Baldeo Singh.")
 
     fake.check_out = refuse
-    dialog = offline_views.CheckoutDialog(contexts["FirmAdmin"], client_ids)
+    dialog = offline_views.CheckoutDialog(bare, [11, 12, 13])
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.days.setValue(30)
@@ -476,13 +501,11 @@ def a_conflict() -> Conflict:
     )  # fmt: skip
 
 
-def test_sync_shows_pending_conflict_field_by_field_summary_and_check_in(
-    qtbot, fake, contexts
-) -> None:
+def test_sync_shows_pending_conflict_field_by_field_summary_and_check_in(qtbot, fake, bare) -> None:
     fake.conflicts = [a_conflict()]
     copy = a_copy()
     fake.copy_list = [copy]
-    dialog = offline_views.SyncDialog(contexts["FirmAdmin"], copy)
+    dialog = offline_views.SyncDialog(bare, copy)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.pending_list.count() == 2, timeout=WAIT)
@@ -507,9 +530,9 @@ def test_sync_shows_pending_conflict_field_by_field_summary_and_check_in(
     assert ("check_in", "alpha") in fake.calls
 
 
-def test_sync_decide_later_keeps_theirs_and_reports_it(qtbot, fake, contexts) -> None:
+def test_sync_decide_later_keeps_theirs_and_reports_it(qtbot, fake, bare) -> None:
     fake.conflicts = [a_conflict()]
-    dialog = offline_views.SyncDialog(contexts["FirmAdmin"], a_copy())
+    dialog = offline_views.SyncDialog(bare, a_copy())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.sync_button.isEnabled(), timeout=WAIT)
@@ -522,9 +545,9 @@ def test_sync_decide_later_keeps_theirs_and_reports_it(qtbot, fake, contexts) ->
     assert "Ann Persaud" in dialog.summary_list.item(0).text()
 
 
-def test_sync_failures_keep_check_in_disabled(qtbot, fake, contexts) -> None:
+def test_sync_failures_keep_check_in_disabled(qtbot, fake, bare) -> None:
     fake.sync = lambda *_a, **_k: SyncReport(1, 0, 0, [], ["Task 'Call GRA': it was deleted"])
-    dialog = offline_views.SyncDialog(contexts["FirmAdmin"], a_copy())
+    dialog = offline_views.SyncDialog(bare, a_copy())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.sync_button.isEnabled(), timeout=WAIT)
