@@ -132,3 +132,26 @@ def test_expiry(firms: Firms, monkeypatch) -> None:
     monkeypatch.setattr(store, "now", lambda: later)
     (copy,) = store.copies()
     assert copy.expired
+
+
+def test_cli_checkout_status_check_in(
+    firms: Firms, engine, database_url, tmp_path, capsys, monkeypatch
+) -> None:
+    from gcmc_desktop.cli import main
+
+    seed_documents(engine, firms.alpha, firms.alpha_client, tmp_path / "files", count=1)
+    monkeypatch.setenv("GCMC_PASSWORD", PASSWORD)
+    url = database_url.render_as_string(hide_password=False)
+    email = firms.emails["DocumentOfficer"]
+    args = ["--database-url", url, "offline"]
+    assert main([*args, "checkout", "--email", email, "--client", str(firms.alpha_client),
+                 "--folder", str(tmp_path / "files")]) == 0  # fmt: skip
+    assert "Checked out 1 clients (1 files" in capsys.readouterr().out
+    assert main([*args, "status"]) == 0
+    assert "Alpha Tax — DocumentOfficer User" in capsys.readouterr().out
+    assert main([*args, "checkout", "--email", email, "--client", str(firms.beta_client)]) == 1
+    assert main([*args, "sync", "--email", email]) == 0
+    assert main([*args, "check-in", "--email", email]) == 0
+    assert store.copies() == []
+    monkeypatch.setenv("GCMC_PASSWORD", "wrong-horse-9")
+    assert main([*args, "sync", "--email", email]) == 1

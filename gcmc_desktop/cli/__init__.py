@@ -16,6 +16,7 @@ from . import (
     filings,
     maintenance,
     notifications,
+    offline,
     plans,
     reports,
     roles,
@@ -28,7 +29,7 @@ from .common import CommandError
 
 GROUPS = (
     db, seed, tenants, users, roles, plans, maintenance, backup, filings, scores, notifications,
-    reports,
+    reports, offline,
 )  # fmt: skip
 
 
