@@ -731,3 +731,49 @@ def test_real_work_offline_from_the_login_dialog(qtbot, contexts, client_ids, fi
     assert session.closed and not Path(session.directory).exists()  # the replica is gone
     mine = offline_views.copy_of(store.copies(), admin)
     assert mine is not None and mine.pending_changes == 1  # kept in the encrypted copy
+
+
+def test_real_sync_with_a_conflict_then_check_in(qtbot, contexts, client_ids) -> None:
+    """Offline edit on the replica, the same field changed online meanwhile: the real sync
+    hands the conflict to the dialog, Keep mine applies the offline value, Check in releases
+    the clients and removes the copy."""
+    from gcmc_desktop.services import clients
+    from gcmc_desktop.services.offline import checkout, session, status, store
+
+    admin = contexts["FirmAdmin"]
+    checkout.check_out(admin, client_ids[:1], days=3)
+    copy = offline_views.copy_of(store.copies(), admin)
+    offline = session.open_offline(copy, admin.email, PASSWORD)
+    try:
+        current = clients.get_client(offline.ctx, client_ids[0])
+        clients.update_client(
+            offline.ctx, client_ids[0], {"notes": "Offline: TIN confirmed"}, current["updated_at"]
+        )
+    finally:
+        offline.close()
+    current = clients.get_client(admin, client_ids[0])
+    clients.update_client(
+        admin, client_ids[0], {"notes": "Online: phoned, no answer"}, current["updated_at"]
+    )
+    copy = offline_views.copy_of(store.copies(), admin)
+    dialog = offline_views.SyncDialog(admin, copy)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.pending_list.count() == 1, timeout=WAIT)
+    assert "Offline: TIN confirmed" in dialog.pending_list.item(0).text()
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.conflict_dialog is not None, timeout=30_000)
+    conflict = dialog.conflict_dialog
+    assert conflict.conflicting == ["notes"]
+    assert conflict.table.item(0, 1).text() == "Offline: TIN confirmed"
+    assert conflict.table.item(0, 2).text() == "Online: phoned, no answer"
+    qtbot.mouseClick(conflict.keep_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=30_000)
+    assert dialog.report.applied == 1 and dialog.report.conflicts_resolved == 1
+    assert not dialog.report.failed and dialog.check_in_button.isEnabled()
+    admin.session.expire_all()
+    assert clients.get_client(admin, client_ids[0])["notes"] == "Offline: TIN confirmed"
+    qtbot.mouseClick(dialog.check_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Checked in" in dialog.summary_text.text(), timeout=WAIT)
+    assert offline_views.copy_of(store.copies(), admin) is None
+    assert not status.checkouts(admin, client_ids)

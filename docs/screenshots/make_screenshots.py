@@ -964,6 +964,11 @@ def render_offline(ctx: Context, out: Path, password: str, offline=None) -> list
     offline_window.monitor.stop()
     offline_window._stop_uploads()
     offline_window.close()  # the journal goes back into the encrypted copy
+    offline_window.deleteLater()  # its pages stop reading from the replica, now gone
+    from PySide6.QtCore import QEvent
+
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QThreadPool.globalInstance().waitForDone()
 
     # Meanwhile, online, a colleague changed the same client's notes.
     current = clients.get_client(ctx, ids[0])
@@ -986,7 +991,7 @@ def render_offline(ctx: Context, out: Path, password: str, offline=None) -> list
     conflict.merge_button.click()
     wait_for(lambda: sync.report is not None, timeout=120)
     sync.check_in()
-    wait_for(lambda: not sync.check_in_button.isVisible(), timeout=60)
+    wait_for(lambda: "Checked in" in sync.summary_text.text(), timeout=60)
     sync.accept()
     window.monitor.stop()
     window._stop_uploads()
@@ -1073,6 +1078,30 @@ def demo_database(database_url: str | None) -> Iterator[URL]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def isolate_secrets_and_data() -> None:
+    """The offline screens write an encrypted copy and its key: to a temporary data directory
+    and an in-memory keyring, never the user's."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    secrets: dict[tuple[str, str], str] = {}
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            secrets.pop((service, username), None)
+
+    keyring.set_keyring(MemoryKeyring())
+    os.environ["GCMC_DATA_DIR"] = tempfile.mkdtemp(prefix="gcmc-screens-data-")
+
+
 def demo_password(email: str) -> str:
     from gcmc_desktop.services.demo.seed import demo_credentials
 
@@ -1101,6 +1130,7 @@ def main() -> None:
     from PySide6.QtCore import QSettings
 
     settings_dir = tempfile.mkdtemp(prefix="gcmc-screens-")
+    isolate_secrets_and_data()
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     with demo_database(args.database_url) as url:

@@ -180,11 +180,11 @@ def offline_banner_text(copy: Any) -> str:
     )
 
 
-def announce_clients(client_ids: Sequence[int]) -> None:
+def announce_clients(client_ids: Sequence[int] | None) -> None:
     """Tell the open screens that these clients' checkout state changed (lists re-mark them,
-    workspaces re-read their banner)."""
+    workspaces re-read their banner); None: any client."""
     changes = ChangeSet()
-    changes.add("client", "updated", list(client_ids))
+    changes.add("client", "updated", None if client_ids is None else list(client_ids))
     change_bus().publish(changes)
 
 
@@ -1130,6 +1130,7 @@ class SyncDialog(QDialog):
             self.cancel_button.hide()
             self.close_button.show()
             self.close_button.setDefault(True)
+            announce_clients(None)  # the marks of the released clients go
             self.checkedIn.emit()
 
         def failed(error: ServiceError) -> None:
