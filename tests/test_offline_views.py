@@ -777,3 +777,21 @@ def test_real_sync_with_a_conflict_then_check_in(qtbot, contexts, client_ids) ->
     qtbot.waitUntil(lambda: "Checked in" in dialog.summary_text.text(), timeout=WAIT)
     assert offline_views.copy_of(store.copies(), admin) is None
     assert not status.checkouts(admin, client_ids)
+
+
+def test_checkout_dialog_keyboard(qtbot, fake, bare) -> None:
+    """Enter checks out (from the days field too); Esc before starting closes."""
+    dialog = offline_views.CheckoutDialog(bare, [11])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.estimate_value is not None, timeout=WAIT)
+    assert dialog.check_out_button.isDefault()
+    dialog.days.setFocus()
+    qtbot.keyClick(dialog.days, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
+    assert ("check_out", (11,), False, 14) in fake.calls
+    other = offline_views.CheckoutDialog(bare, [12])
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.keyClick(other, Qt.Key.Key_Escape)
+    assert other.result() == QDialog.DialogCode.Rejected and not other.isVisible()

@@ -167,8 +167,8 @@ def checked_out_text(info: Any) -> str:
 
 def checkout_marks(ctx: Context, client_ids: list[Any]) -> dict[Any, str]:
     """The clients list's marks: {client id: "Checked out by … until …"}."""
-    if not client_ids or not available():
-        return {}
+    if not client_ids or is_offline(ctx) or not available():
+        return {}  # an offline copy holds no one's checkouts
     found = services().checkouts(ctx, list(client_ids))
     return {client_id: checked_out_text(info) for client_id, info in found.items()}
 
