@@ -10,13 +10,20 @@ import time
 import pytest
 from sqlalchemy import text
 
-from gcmc_desktop.services import auth, clients, tasks
+from gcmc_desktop.services import clients, tasks
 from gcmc_desktop.services.errors import PermissionDenied
 from gcmc_desktop.services.offline import checkout, session, store
 
+from .offline_fixtures import close_all, login
 from .security_fixtures import PASSWORD, Firms, build_firms
 
 ROLES = ("Admin",)
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    close_all()
 
 
 @pytest.fixture
@@ -30,11 +37,64 @@ def firms(engine, database_url) -> Firms:
             ),
             {"t": built.alpha, "c": built.alpha_client},
         )
+        # Links out of the copy: a task on another client's filing; a version uploaded by
+        # someone of another firm. The copy clears them (the replica's foreign keys hold).
+        other = conn.scalar(
+            text(
+                'INSERT INTO clients ("tenantId", name, type, "updatedAt") '
+                "VALUES (:t, 'Other Client', 'company', now()) RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        filing_type = conn.scalar(
+            text(
+                'INSERT INTO filing_types ("tenantId", name, code, authority, frequency, '
+                "\"updatedAt\") VALUES (:t, 'VAT return', 'VAT', 'GRA', 'monthly', now()) "
+                "RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        filing = conn.scalar(
+            text(
+                'INSERT INTO filings ("tenantId", "clientId", "filingTypeId", status, '
+                "\"updatedAt\") VALUES (:t, :c, :f, 'draft', now()) RETURNING id"
+            ),
+            {"t": built.alpha, "c": other, "f": filing_type},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO tasks ("tenantId", "clientId", "filingId", title, status, priority, '
+                "\"updatedAt\") VALUES (:t, :c, :f, 'Linked', 'blocked', 'low', now())"
+            ),
+            {"t": built.alpha, "c": built.alpha_client, "f": filing},
+        )
+        doc_type = conn.scalar(
+            text(
+                'INSERT INTO document_types ("tenantId", name, category, "updatedAt") '
+                "VALUES (:t, 'Receipt', 'financial', now()) RETURNING id"
+            ),
+            {"t": built.alpha},
+        )
+        doc = conn.scalar(
+            text(
+                'INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, '
+                "\"updatedAt\") VALUES (:t, :c, :d, 'Receipt', 'valid', now()) RETURNING id"
+            ),
+            {"t": built.alpha, "c": built.alpha_client, "d": doc_type},
+        )
+        stranger = conn.scalar(text("SELECT _id FROM \"user\" WHERE email = 'boss@beta.gy'"))
+        conn.execute(
+            text(
+                'INSERT INTO document_versions ("documentId", "fileUrl", "storageProvider", '
+                "\"isLatest\", \"uploadedById\") VALUES (:d, 'k', 'local', true, :u)"
+            ),
+            {"d": doc, "u": stranger},
+        )
     return built
 
 
 def test_open_offline_replica(firms: Firms) -> None:
-    online = auth.open_context(auth.sign_in(firms.profile, firms.emails["Admin"], PASSWORD))
+    online = login(firms, "Admin")
     checkout.check_out(online, [firms.alpha_client])
     (copy,) = store.copies()
     with pytest.raises(session.LoginFailed):
@@ -53,13 +113,19 @@ def test_open_offline_replica(firms: Firms) -> None:
         assert [c["name"] for c in _clients(ctx)] == ["Alpha Client"]
         assert ctx.can("tasks", "edit") and not ctx.can("tasks", "delete")
         assert not ctx.can("clients", "create")
-        (task,) = ctx.session.execute(text('SELECT id, "updatedAt" FROM tasks')).all()
+        (task,) = ctx.session.execute(
+            text("SELECT id, \"updatedAt\" FROM tasks WHERE title = 'Call GRA'")
+        ).all()
+        linked = text("SELECT \"filingId\" FROM tasks WHERE title = 'Linked'")
+        assert ctx.session.execute(linked).scalar() is None
+        versions = text("SELECT count(*) FROM document_versions")
+        assert ctx.session.execute(versions).scalar() == 1
         tasks.TASKS.update(ctx, task[0], {"status": "in_progress"}, task[1])
         record = clients.get_client(ctx, firms.alpha_client)
         clients.update_client(
             ctx, firms.alpha_client, {"notes": "Met offline"}, record["updated_at"]
         )
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="Not available while working offline"):
             clients.create_client(ctx, {"name": "New", "type": "individual"})
     finally:
         opened.close()
@@ -95,3 +161,15 @@ def _clients(ctx):
         clients.get_client(ctx, i)
         for i in ctx.session.execute(text("SELECT id FROM clients")).scalars()
     ]
+
+
+def test_leftover_replicas_are_removed() -> None:
+    base = store.root() / "replicas"
+    dead = base / "999999-deadbeef"
+    (dead / "pgdata").mkdir(parents=True)
+    (dead / "pgdata" / "base.txt").write_text("plaintext rows")
+    live = base / "1-cafe"  # pid 1 is alive: someone else's running replica stays
+    live.mkdir()
+    assert session.remove_leftover_replicas() == 1
+    assert not dead.exists() and live.exists()
+    live.rmdir()

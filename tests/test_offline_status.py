@@ -10,14 +10,21 @@ import pytest
 from sqlalchemy import text
 
 from gcmc_desktop.models import utcnow
-from gcmc_desktop.services import auth, clients
+from gcmc_desktop.services import clients
 from gcmc_desktop.services.errors import PermissionDenied, ServiceError, ValidationError
 from gcmc_desktop.services.offline import status
 
-from .security_fixtures import PASSWORD, Firms, build_firms
+from .offline_fixtures import close_all, login
+from .security_fixtures import Firms, build_firms
 from .security_fixtures import raw as connect
 
 ROLES = ("FirmAdmin", "Admin", "DocumentOfficer", "Viewer")
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    close_all()
 
 
 @pytest.fixture
@@ -26,7 +33,7 @@ def firms(engine, database_url) -> Firms:
 
 
 def ctx_of(firms: Firms, role: str):
-    return auth.open_context(auth.sign_in(firms.profile, firms.emails[role], PASSWORD))
+    return login(firms, role)
 
 
 def staff(firms: Firms, role: str, tenant: int | None = None) -> psycopg.Connection:
@@ -174,6 +181,10 @@ def test_status_and_policy(firms: Firms) -> None:
     assert status.checkouts(officer, [firms.alpha_client])[firms.alpha_client].mine
     assert status.checkouts(officer, []) == {}
     assert status.checkouts(officer, [firms.beta_client]) == {}
+    with pytest.raises(ValidationError):
+        status.checkouts(officer, ["1' OR '1'='1"])
+    with pytest.raises(ValidationError):
+        status.checkouts(officer, [None])
 
     # "flag": others may still change the client.
     record = clients.get_client(admin, firms.alpha_client)

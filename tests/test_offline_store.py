@@ -11,11 +11,11 @@ from sqlalchemy import text
 
 from gcmc_desktop.db import session_factory
 from gcmc_desktop.models import Document, DocumentType, DocumentVersion
-from gcmc_desktop.services import auth
 from gcmc_desktop.services.errors import ValidationError
 from gcmc_desktop.services.offline import checkout, status, store
 from gcmc_desktop.services.storage import LocalFolderStorage, object_key
 
+from .offline_fixtures import close_all, login
 from .security_fixtures import PASSWORD, Firms, build_firms
 
 ROLES = ("Admin", "DocumentOfficer")
@@ -65,6 +65,12 @@ def seed_documents(engine, tenant: int, client: int, folder: Path, count: int = 
     return ids
 
 
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    close_all()
+
+
 @pytest.fixture
 def firms(engine, database_url) -> Firms:
     built = build_firms(engine, database_url, ROLES)
@@ -78,7 +84,7 @@ def firms(engine, database_url) -> Firms:
 
 def test_check_out_encrypts_everything(firms: Firms, engine, tmp_path: Path) -> None:
     seed_documents(engine, firms.alpha, firms.alpha_client, tmp_path / "files")
-    ctx = auth.open_context(auth.sign_in(firms.profile, firms.emails["DocumentOfficer"], PASSWORD))
+    ctx = login(firms, "DocumentOfficer")
     provider = LocalFolderStorage(tmp_path / "files")
     est = checkout.estimate(ctx, [firms.alpha_client])
     assert (est.clients, est.documents, est.files) == (1, 2, 2)
@@ -108,7 +114,7 @@ def test_check_out_encrypts_everything(firms: Firms, engine, tmp_path: Path) -> 
     assert [c["name"] for c in records["clients"]] == [SECRET_NAME]
     assert "account" not in records and "audit_logs" not in records
     # Someone else cannot check out the same client.
-    admin = auth.open_context(auth.sign_in(firms.profile, firms.emails["Admin"], PASSWORD))
+    admin = login(firms, "Admin")
     with pytest.raises(ValidationError, match="already checked out by DocumentOfficer User"):
         checkout.check_out(admin, [firms.alpha_client], storage=provider)
     # Without the keyring entry the copy is unreadable; a tampered blob is refused.
@@ -123,7 +129,7 @@ def test_check_out_encrypts_everything(firms: Firms, engine, tmp_path: Path) -> 
 
 
 def test_expiry(firms: Firms, monkeypatch) -> None:
-    ctx = auth.open_context(auth.sign_in(firms.profile, firms.emails["DocumentOfficer"], PASSWORD))
+    ctx = login(firms, "DocumentOfficer")
     with pytest.raises(ValidationError):
         checkout.check_out(ctx, [firms.alpha_client], days=0)
     result = checkout.check_out(ctx, [firms.alpha_client], days=1)

@@ -13,6 +13,11 @@ from .errors import PermissionDenied
 
 ALL = "*"
 
+OFFLINE_MESSAGE = (
+    "Not available while working offline. On an offline copy you can add notes to the client, "
+    "write messages, change the status of tasks and steps, add filing notes and add documents; "
+    "everything else waits until you are back online."
+)
 # What may be changed while working on an offline copy (services/offline); everything else
 # is read-only there, the way `read_only` works.
 OFFLINE_ALLOWED = frozenset(
@@ -101,6 +106,8 @@ def allows(permissions: frozenset[tuple[str, str]], module: str, action: str) ->
 def require(ctx: Context, module: str, action: str) -> None:
     """The permission gate every service calls before reading or writing."""
     if not ctx.can(module, action):
+        if ctx.offline and allows(ctx.permissions, module, action):
+            raise PermissionDenied(OFFLINE_MESSAGE)
         if ctx.read_only:
             from .integrity import READ_ONLY_MESSAGE
 

@@ -146,12 +146,68 @@ def _table_rows(ctx: Context, ids: list[int]) -> dict[str, list[dict[str, Any]]]
         rows[name] = list(found)
         if "id" in columns:
             picked[name] = [r["id"] for r in rows[name]]
-    # Tasks may refer to filings / requests of other clients: those links are dropped.
-    for row in rows.get("tasks", []):
-        for column, parent in (("filingId", "filings"), ("serviceRequestId", "service_requests")):
-            if row.get(column) is not None and row[column] not in set(picked.get(parent, [])):
-                row[column] = None
+    # Users the rows name who are no longer members (a former colleague's uploads): their
+    # names, where row-level security shows them.
+    referenced = (
+        {
+            row.get(fk.parent.name)
+            for table in Base.metadata.sorted_tables
+            for fk in table.foreign_keys
+            if fk.column.table.name == "user" and table.name in rows
+            for row in rows[table.name]
+        }
+        - {None}
+        - {u["_id"] for u in rows.get("user", [])}
+    )
+    if referenced and "user" in rows:
+        rows["user"] += list(
+            ctx.session.execute(
+                text('SELECT to_jsonb(x) FROM "user" x WHERE x._id = ANY(:ids)'),
+                {"ids": sorted(referenced)},
+            ).scalars()
+        )
+    _drop_dangling(rows)
     return rows
+
+
+def _drop_dangling(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """References to rows that are not in the copy (a task linked to another client's filing,
+    a version uploaded by a former member): nullable ones are cleared, rows whose required
+    reference is missing are left out — the replica's foreign keys must hold."""
+    from ...models import Base
+
+    present: dict[tuple[str, str], set] = {}
+    for table in Base.metadata.sorted_tables:
+        data = rows.get(table.name)
+        if data is None:
+            continue
+        links = [
+            (fk.parent.name, fk.column.table.name, fk.column.name, fk.parent.nullable)
+            for fk in table.foreign_keys
+            if fk.column.table.name in rows and fk.column.table.name != table.name
+        ]
+        kept = []
+        for row in data:
+            ok = True
+            for column, ref_table, ref_column, nullable in links:
+                value = row.get(column)
+                if value is None:
+                    continue
+                keys = present.setdefault(
+                    (ref_table, ref_column),
+                    {r.get(ref_column) for r in rows.get(ref_table, [])},
+                )
+                if value not in keys:
+                    if nullable:
+                        row[column] = None
+                    else:
+                        ok = False
+                        break
+            if ok:
+                kept.append(row)
+        rows[table.name] = kept
+        for key in [k for k in present if k[0] == table.name]:
+            del present[key]  # recomputed from the kept rows when a child asks
 
 
 def password_verifier(password: str) -> dict[str, str]:

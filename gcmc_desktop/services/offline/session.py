@@ -105,9 +105,28 @@ def remove_leftover_replicas() -> int:
         pid = path.name.split("-")[0]
         alive = pid.isdigit() and _alive(int(pid))
         if not alive or (int(pid) == os.getpid() and path not in _open_replicas):
+            _stop_orphan(path / "pgdata")
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+def _stop_orphan(pgdata: Path) -> None:
+    """A replica's server outlives a killed process: stop it (fast shutdown) before its
+    directory goes."""
+    import signal
+    import time
+
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGINT)
+        for _ in range(50):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
@@ -281,7 +300,9 @@ class OfflineSession:
         merged = saved + offline
         for seq, e in enumerate(merged, start=1):
             e["seq"] = seq
-        self.store.write_journal(merged)
+        from .sync import count_pending
+
+        self.store.write_journal(merged, count_pending(self.store, merged))
         # The replica's current rows replace the copy's, so the next offline session opens
         # with the offline changes in place (the journal keeps what each change was based on).
         self.store.write_json(store_mod.RECORDS, self._dump())

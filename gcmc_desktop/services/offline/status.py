@@ -50,7 +50,10 @@ def checkouts(ctx: Context, client_ids: list[int] | None = None) -> dict[int, Ch
     sql = _OPEN
     params: dict = {"tenant": ctx.tenant_id}
     if client_ids is not None:
-        ids = [int(i) for i in client_ids]
+        try:
+            ids = [int(i) for i in client_ids]
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("Not a client.") from exc
         if not ids:
             return {}
         sql += ' AND k."clientId" = ANY(:ids)'

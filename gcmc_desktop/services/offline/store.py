@@ -197,10 +197,10 @@ class Store:
     def journal(self) -> list[dict[str, Any]]:
         return self.read_json(JOURNAL, default=[])
 
-    def write_journal(self, entries: list[dict[str, Any]]) -> None:
+    def write_journal(self, entries: list[dict[str, Any]], pending: int | None = None) -> None:
         self.write_json(JOURNAL, entries)
         manifest = self.manifest()
-        manifest["pending"] = len(entries)
+        manifest["pending"] = len(entries) if pending is None else pending
         self.write_manifest(manifest)
 
     def size_on_disk(self) -> int:

@@ -18,19 +18,23 @@ change was really made offline.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from .. import clients as clients_service
-from .. import conversations, filings, service_steps, tasks
+from .. import conversations, documents, filings, service_steps, tasks
 from ..context import Context
 from ..errors import ConflictError, ServiceError, ValidationError
 from ..outbox import Control
+from ..storage import StorageProvider
 from . import store as store_mod
 from .store import OfflineCopy
 
@@ -72,6 +76,24 @@ ENTITIES: dict[str, tuple[str, str, str]] = {
 DERIVED = frozenset(
     {"service_request", "conversation", "compliance_score", "notification", "client_task"}
 )
+
+
+# Changes to these fields follow from another change (a new version moves the latest pointer,
+# the status follows the expiry): not replayed on their own.
+DERIVED_FIELDS = {
+    "document": {"latest_version_id", "status"},
+    "document_version": {"is_latest"},
+}
+
+
+def _is_derived(entry: dict) -> bool:
+    if entry["entity"] in DERIVED:
+        return True
+    fields = DERIVED_FIELDS.get(entry["entity"])
+    if fields is None or entry["action"] != "update":
+        return False
+    changed = set(entry["changes"]) - {"updated_at", "created_at"}
+    return changed <= fields
 
 
 def _snake(key: str) -> str:
@@ -122,6 +144,10 @@ def describe(entry: dict, labels: dict) -> str:
         if entry["entity"] == "message":
             body = (changes.get("body") or [None, ""])[1]
             return f"New message: {_show(body)} ({when})"
+        if entry["entity"] == "document_version":
+            parent = (changes.get("document_id") or [None, None])[1]
+            name = labels.get(("document", parent), f"document {parent}")
+            return f"New version of {name} ({when})"
         noun = ENTITIES.get(entry["entity"], (None, None, entry["entity"].replace("_", " ")))[2]
         title = (changes.get("title") or changes.get("name") or [None, ""])[1]
         return f"New {noun.lower()}: {_show(title)} ({when})"
@@ -140,11 +166,34 @@ def pending(copy: OfflineCopy) -> list[str]:
     store = store_mod.open_store(copy)
     labels = _labels(store)
     done = _settled(store)
+    journal = store.journal()
+    firsts = _first_versions(journal)
     return [
         describe(e, labels)
-        for e in store.journal()
-        if e["seq"] not in done and e["entity"] not in DERIVED
+        for e in journal
+        if e["seq"] not in done and not _is_derived(e) and e["seq"] not in firsts
     ]
+
+
+def count_pending(store: store_mod.Store, journal: list[dict]) -> int:
+    """How many of the journal's changes are still to sync (as `pending` lists them)."""
+    done = _settled(store) | _first_versions(journal)
+    return len([e for e in journal if e["seq"] not in done and not _is_derived(e)])
+
+
+def _first_versions(journal: list[dict]) -> set[int]:
+    """The seqs of the first versions of documents created offline (shown and synced with
+    their document)."""
+    created = {
+        e["entity_id"] for e in journal if e["entity"] == "document" and e["action"] == "create"
+    }
+    return {
+        e["seq"]
+        for e in journal
+        if e["entity"] == "document_version"
+        and e["action"] == "create"
+        and (e["changes"].get("document_id") or [None, None])[1] in created
+    }
 
 
 def _journal_key(meta: dict) -> str:
@@ -182,12 +231,13 @@ def _apply(ctx: Context, entry: dict, values: dict[str, Any], expected: datetime
         tasks.TASKS.update(ctx, ident, values, expected)
     elif entity == "filing":
         filings.update_filing(ctx, ident, values, expected)
+    elif entity == "document":
+        documents.update_document(ctx, ident, values, expected)
     elif entity == "service_step":
         if set(values) - {"status"}:
             raise ValidationError("Only a step's status can be changed offline.")
-        service_steps.set_step_status(
-            ctx, ident, values["status"], expected, override_reason="Done offline"
-        )
+        # No override: a step done offline without its required documents is reported.
+        service_steps.set_step_status(ctx, ident, values["status"], expected)
     else:
         raise ValidationError("This kind of change cannot be synced.")
 
@@ -280,18 +330,120 @@ def _replay(
     raise ValidationError(f"{label} keeps changing on the server; try the sync again.")
 
 
+def _version_input(store, files, storage, changes: dict) -> documents.VersionInput:
+    new = {k: v[1] for k, v in changes.items()}
+    key = new.get("file_url")
+    if storage is None:
+        raise ValidationError("Connect the document storage to sync documents added offline.")
+    blob = files.get(key)
+    if blob is None:
+        raise ValidationError("The file of this document is missing from the offline copy.")
+    data = store.read_blob(blob)
+    sha = hashlib.sha256(data).hexdigest()
+    if not storage.exists(key):
+        with tempfile.TemporaryDirectory(prefix="gcmc-offline-") as tmp:
+            path = Path(tmp) / "file"
+            path.write_bytes(data)
+            storage.put_file(
+                key, path, sha256=sha, size=len(data),
+                content_type=new.get("mime_type") or "application/octet-stream",
+            )  # fmt: skip
+    meta = new.get("metadata") or {}
+    return documents.VersionInput(
+        file_url=key,
+        storage_provider=storage.name or new.get("storage_provider") or "local",
+        file_size=len(data),
+        mime_type=new.get("mime_type"),
+        sha256=sha,
+        original_name=meta.get("originalName") if isinstance(meta, dict) else None,
+        issue_date=_date(new.get("issue_date")),
+        expiry_date=_date(new.get("expiry_date")),
+        issuing_authority=new.get("issuing_authority"),
+        ocr_text=new.get("ocr_text"),
+    )
+
+
+def _date(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _replay_document(ctx, key, entry, journal, files, storage, store, done) -> set[int]:
+    """A document created offline (with its first version) or a new version of a document:
+    the file goes to the office's storage first (idempotent: content-addressed key), then the
+    rows, with the applied marks, in one transaction. The journal seqs it settled."""
+    changes = entry["changes"]
+    if entry["entity"] == "document":
+        local_id = entry["entity_id"]
+        first = next(
+            (
+                e for e in journal
+                if e["entity"] == "document_version" and e["action"] == "create"
+                and (e["changes"].get("document_id") or [None, None])[1] == local_id
+            ),
+            None,
+        )  # fmt: skip
+        if first is None:
+            raise ValidationError("A document added offline has no file.")
+        version = _version_input(store, files, storage, first["changes"])
+        new = {k: v[1] for k, v in changes.items()}
+        _stamp(ctx, key, entry)
+        _stamp(ctx, key, first)
+        documents.create_document(
+            ctx,
+            client_id=new.get("client_id"),
+            document_type_id=new.get("document_type_id"),
+            title=new.get("title"),
+            first_version=version,
+            client_business_id=new.get("client_business_id"),
+            description=new.get("description"),
+            tags=new.get("tags"),
+            authority=new.get("authority"),
+        )
+        return {entry["seq"], first["seq"]}
+    document_id = (changes.get("document_id") or [None, None])[1]
+    parent = next(
+        (
+            e for e in journal
+            if e["entity"] == "document" and e["action"] == "create"
+            and e["entity_id"] == document_id
+        ),
+        None,
+    )  # fmt: skip
+    if parent is not None:  # its first version: settled with the document itself
+        if parent["seq"] in done:
+            return set()
+        raise ValidationError("This file waits for its document, which could not be synced.")
+    version = _version_input(store, files, storage, changes)
+    _stamp(ctx, key, entry)
+    try:
+        documents.add_version(ctx, document_id, version)
+    except documents.DuplicateFile:
+        ctx.session.rollback()
+        ctx.session.execute(
+            text('INSERT INTO desktop_offline_applied ("checkoutId", seq) VALUES (:k, :s)'),
+            {"k": key, "s": entry["seq"]},
+        )
+        ctx.session.commit()
+    return {entry["seq"]}
+
+
 def sync(
     ctx: Context,
     copy: OfflineCopy,
     resolve: Callable[[Conflict], dict | None],
     control: Control | None = None,
+    *,
+    storage: StorageProvider | None = None,
 ) -> SyncReport:
+    """`storage`: the office's document store, for files added offline (without it those
+    changes fail, are reported and stay pending)."""
     store = store_mod.open_store(copy)
     meta = store.meta()
     _check_same(ctx, meta)
     key = _journal_key(meta)
     labels = _labels(store)
     journal = store.journal()
+    files = {k: v for k, v in store.read_json("new.bin", default={"_": ""}).items() if k != "_"}
     done = set(
         ctx.session.execute(
             text('SELECT seq FROM desktop_offline_applied WHERE "checkoutId" = :k'), {"k": key}
@@ -306,16 +458,25 @@ def sync(
         "failed": [],
     }
     todo = [e for e in journal if e["seq"] not in done]
+    firsts = _first_versions(journal)
     for n, entry in enumerate(todo):
         if control is not None:
             control.check()
             control.progress(n, len(todo), "Syncing offline changes…")
-        if entry["entity"] in DERIVED:
+        if entry["seq"] in firsts:  # synced with its document
+            continue
+        if _is_derived(entry) or entry["seq"] in done:
             done.add(entry["seq"])
             continue
         label = _label(labels, entry)
         try:
-            _replay(ctx, key, entry, label, resolve, report)
+            if entry["entity"] in ("document", "document_version") and entry["action"] == "create":
+                settled = _replay_document(ctx, key, entry, journal, files, storage, store, done)
+                if settled:
+                    report["applied"] += 1
+                done.update(settled)
+            else:
+                _replay(ctx, key, entry, label, resolve, report)
             done.add(entry["seq"])
         except ServiceError as exc:
             ctx.session.rollback()
@@ -323,7 +484,9 @@ def sync(
     settled = sorted(done)
     store.write_json(SYNCED, {"seqs": settled})
     manifest = store.manifest()
-    manifest["pending"] = len([e for e in journal if e["seq"] not in done])
+    manifest["pending"] = len(
+        [e for e in journal if e["seq"] not in done | firsts and not _is_derived(e)]
+    )
     store.write_manifest(manifest)
     if control is not None:
         control.progress(len(todo), len(todo), "Done")
@@ -336,7 +499,9 @@ def check_in(ctx: Context, copy: OfflineCopy) -> None:
     meta = store.meta()
     _check_same(ctx, meta)
     done = _settled(store)
-    left = [e for e in store.journal() if e["seq"] not in done and e["entity"] not in DERIVED]
+    journal = store.journal()
+    firsts = _first_versions(journal)
+    left = [e for e in journal if e["seq"] not in done | firsts and not _is_derived(e)]
     if left:
         raise ValidationError(
             f"{len(left)} offline changes are not synced yet. Sync first; nothing is checked "
