@@ -121,7 +121,8 @@ class FakeOffline:
     def pending(self, copy):
         return list(self.lines)
 
-    def sync(self, ctx, copy, resolve, control=None):
+    def sync(self, ctx, copy, resolve, control=None, **kw):
+        self.sync_storage = kw.get("storage")
         for n, conflict in enumerate(self.conflicts, 1):
             control.progress(n, len(self.conflicts) + 1, f"Change {n}…")
             self.answers.append(resolve(conflict))
@@ -570,6 +571,7 @@ def test_main_window_offers_sync_after_sign_in(qtbot, fake, contexts) -> None:
     assert "2 changes not yet synced" in window.offline_notice.text.text()
     qtbot.mouseClick(window.offline_notice.button, Qt.MouseButton.LeftButton)
     assert isinstance(window.sync_dialog, offline_views.SyncDialog)
+    assert window.sync_dialog.storage is window.storage  # files added offline go there
     window.sync_dialog.reject()
     window.monitor.stop()
     window._stop_uploads()

@@ -977,7 +977,7 @@ def render_offline(ctx: Context, out: Path, password: str, offline=None) -> list
         current["updated_at"],
     )  # fmt: skip
     copy = next(c for c in offline.copies() if c.email == ctx.email)
-    sync = offline_views.SyncDialog(ctx, copy, window, offline=offline)
+    sync = offline_views.SyncDialog(ctx, copy, window, offline=offline, storage=window.storage)
     sync.show()
     wait_for(lambda: sync.sync_button.isEnabled())
     sync.start()

@@ -1077,7 +1077,7 @@ class MainWindow(QMainWindow):
         if self.sync_dialog is not None:
             self.sync_dialog.raise_()
             return self.sync_dialog
-        dialog = SyncDialog(self.ctx, copy, self)
+        dialog = SyncDialog(self.ctx, copy, self, storage=self.storage)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: setattr(self, "sync_dialog", None))
         dialog.finished.connect(lambda _code: self.check_offline_copy())

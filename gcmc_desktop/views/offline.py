@@ -859,10 +859,13 @@ class SyncDialog(QDialog):
         parent: QWidget | None = None,
         *,
         offline: OfflineServices | None = None,
+        storage: Any = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.copy = copy
+        # The office's document store, for the documents added offline (the main window's).
+        self.storage = storage
         self.offline = offline or services()
         self.report: Any = None
         self.job: Job | None = None
@@ -985,9 +988,10 @@ class SyncDialog(QDialog):
         self.progress.setRange(0, 0)
         self.progress_text.setText("Sending your changes…")
         sync, copy, resolve = self.offline.sync, self.copy, self.bridge.resolve
+        options = {} if self.storage is None else {"storage": self.storage}
         self.job = run_operation(
             self.ctx,
-            lambda wctx, control: sync(wctx, copy, resolve, control=control),
+            lambda wctx, control: sync(wctx, copy, resolve, control=control, **options),
             owner=self,
             with_progress=True,
             on_progress=self._progressed,
