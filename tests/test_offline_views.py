@@ -711,6 +711,9 @@ def test_real_work_offline_from_the_login_dialog(qtbot, contexts, client_ids, fi
     qtbot.waitUntil(lambda: window.tabs.count() > 0, timeout=WAIT)
     assert "Working offline</b> — 2 clients" in window.offline_notice.text.text()
     assert "admin" not in window.section_keys() and window.storage is session.storage
+    # Uploads wait in the copy's own outbox, never the workstation's (sent past the sync).
+    assert window.uploads is not None
+    assert Path(window.uploads.outbox.root).parent == Path(session.directory)
     page = window.open_section("clients")
     qtbot.waitUntil(lambda: page.model.total is not None, timeout=WAIT)
     assert page.model.total == 2  # the checked-out clients only

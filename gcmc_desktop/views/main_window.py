@@ -402,7 +402,22 @@ class MainWindow(QMainWindow):
     def _outbox(self):
         from ..services.outbox import Outbox
 
-        return getattr(self.uploads, "outbox", None) or Outbox()
+        return getattr(self.uploads, "outbox", None) or self._offline_outbox() or Outbox()
+
+    def _offline_outbox(self):  # -> Outbox | None
+        """Offline, uploads wait in an outbox of the copy's own (beside the replica): the
+        workstation's outbox would send them to the office directly once online, past the
+        sync."""
+        directory = getattr(self.offline_session, "directory", None)
+        if directory is None:
+            return None
+        from pathlib import Path
+
+        from ..services.outbox import Outbox
+
+        if getattr(self, "_copy_outbox", None) is None:
+            self._copy_outbox = Outbox(Path(directory) / "outbox")
+        return self._copy_outbox
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
@@ -535,7 +550,9 @@ class MainWindow(QMainWindow):
             return
         from .uploads import UploadManager
 
-        self.uploads = UploadManager(self.ctx, self.storage, parent=self)
+        self.uploads = UploadManager(
+            self.ctx, self.storage, outbox=self._offline_outbox(), parent=self
+        )
         self.uploads.fileFailed.connect(
             lambda name, reason: self.statusBar().showMessage(f"{name}: {reason}", 10_000)
         )
