@@ -800,3 +800,40 @@ def test_checkout_dialog_keyboard(qtbot, fake, bare) -> None:
     other.show()
     qtbot.keyClick(other, Qt.Key.Key_Escape)
     assert other.result() == QDialog.DialogCode.Rejected and not other.isVisible()
+
+
+def test_application_opens_the_offline_window_and_signs_out_of_it(
+    qtbot, fake, contexts, monkeypatch
+) -> None:
+    """Start-up path: login dialog → Work offline… → the main window on the offline session;
+    signing out closes the copy's session and shows the login dialog again."""
+    from gcmc_desktop.app import Application
+    from gcmc_desktop.views.main_window import MainWindow
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@localhost:1/none")  # no demo users
+    ctx = replace(contexts["FirmAdmin"], offline=True)
+    fake.copy_list = [a_copy()]
+    opened: list[FakeSession] = []
+
+    def open_offline(copy, email, password, control=None):
+        opened.append(FakeSession(copy, ctx))
+        return opened[-1]
+
+    fake.open_offline = open_offline
+    app = Application()
+    app.show_login()
+    dialog = app.dialog
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.offline_button.isEnabled(), timeout=WAIT)
+    chooser = dialog.work_offline()
+    chooser.password.setText(PASSWORD)
+    chooser.open_copy()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=WAIT)
+    window = app.window
+    qtbot.addWidget(window)
+    assert isinstance(window, MainWindow) and window.offline_session is opened[0]
+    assert window.offline_notice.isVisible() and window.local_server is None
+    window.sign_out()
+    assert opened[0].closed and app.window is None
+    qtbot.addWidget(app.dialog)
+    assert app.dialog is not dialog and app.dialog.isVisible()
