@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from gcmc_desktop.services import clients, tasks
 from gcmc_desktop.services.errors import PermissionDenied
-from gcmc_desktop.services.offline import checkout, session, store
+from gcmc_desktop.services.offline import checkout, session, store, sync
 
 from .offline_fixtures import close_all, login
 from .security_fixtures import PASSWORD, Firms, build_firms
@@ -173,3 +173,25 @@ def test_leftover_replicas_are_removed() -> None:
     assert session.remove_leftover_replicas() == 1
     assert not dead.exists() and live.exists()
     live.rmdir()
+
+
+def test_crashed_session_is_recovered(firms: Firms) -> None:
+    online = login(firms, "Admin")
+    checkout.check_out(online, [firms.alpha_client])
+    (copy,) = store.copies()
+    opened = session.open_offline(copy, firms.emails["Admin"], PASSWORD)
+    record = clients.get_client(opened.ctx, firms.alpha_client)
+    clients.update_client(
+        opened.ctx, firms.alpha_client, {"notes": "Typed before the crash"}, record["updated_at"]
+    )
+    # The process "dies": nothing is closed or saved; the replica is left behind.
+    opened.ctx.session.close()
+    opened.ctx.session.get_bind().dispose()
+    opened.owner.dispose()
+    session._open_replicas.discard(opened.directory)
+    assert session.remove_leftover_replicas() == 1
+    assert not opened.directory.exists()
+    (copy,) = store.copies()
+    assert copy.pending_changes == 1
+    (line,) = sync.pending(copy)
+    assert line.startswith("Client 'Alpha Client': notes → Typed before the crash")

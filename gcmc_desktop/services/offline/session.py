@@ -105,10 +105,46 @@ def remove_leftover_replicas() -> int:
         pid = path.name.split("-")[0]
         alive = pid.isdigit() and _alive(int(pid))
         if not alive or (int(pid) == os.getpid() and path not in _open_replicas):
+            _recover(path)  # attaches to a server still running, or starts it once more
             _stop_orphan(path / "pgdata")
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+MARKER = "session.json"
+
+
+def _recover(directory: Path) -> bool:
+    """Offline work of a session that crashed before `close`: the replica is started once more
+    and its journal and rows are written back into the encrypted store, then it goes."""
+    import json
+
+    from ...db.embedded import start_server
+
+    try:
+        marker = json.loads((directory / MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    store_path = Path(marker["store"])
+    if not (store_path / store_mod.MANIFEST).exists():
+        return False
+    session = OfflineSession(store_mod.describe(store_path), store_mod.Store(store_path), directory)
+    session.baseline = int(marker["baseline"])
+    session.session_id = marker["session_id"]
+    session.tables = list(marker["tables"])
+    session.files = dict(marker["files"])
+    try:
+        session.server = start_server(directory / "pgdata", stop_at_exit=True)
+        session.owner = create_engine(_owner_url(session.server), isolation_level="AUTOCOMMIT")
+        session.save()
+        log.info("Recovered the offline changes of a session that ended without closing")
+        return True
+    except Exception:
+        log.warning("Could not recover a leftover offline replica", exc_info=True)
+        return False
+    finally:
+        session._teardown()
 
 
 def _stop_orphan(pgdata: Path) -> None:
@@ -415,6 +451,18 @@ def open_offline(
         session.ctx = replace(ctx, offline=True)
         with session.owner.connect() as conn:
             session.baseline = conn.scalar(text("SELECT coalesce(max(id), 0) FROM audit_logs"))
+        # What a crash recovery needs (the replica's directory is plaintext anyway).
+        (directory / MARKER).write_text(
+            _dumps(
+                {
+                    "store": str(store.path),
+                    "baseline": session.baseline,
+                    "session_id": session.session_id,
+                    "tables": session.tables,
+                    "files": session.files,
+                }
+            )
+        )
         step(5, "Ready")
         return session
     except BaseException:
