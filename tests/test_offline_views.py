@@ -539,7 +539,7 @@ def test_sync_decide_later_keeps_theirs_and_reports_it(qtbot, fake, bare) -> Non
     qtbot.waitUntil(lambda: dialog.sync_button.isEnabled(), timeout=WAIT)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.conflict_dialog is not None, timeout=WAIT)
-    dialog.conflict_dialog.reject()  # "Decide later (keep theirs)"
+    dialog.conflict_dialog.reject()  # "Skip (keep theirs)"
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=WAIT)
     assert fake.answers == [None]
     assert dialog.summary_list.item(0).text().startswith("Kept theirs")
@@ -837,3 +837,18 @@ def test_application_opens_the_offline_window_and_signs_out_of_it(
     assert opened[0].closed and app.window is None
     qtbot.addWidget(app.dialog)
     assert app.dialog is not dialog and app.dialog.isVisible()
+
+
+def test_sync_cancel_during_a_conflict_leaves_the_change_pending(qtbot, fake, bare) -> None:
+    fake.conflicts = [a_conflict()]
+    dialog = offline_views.SyncDialog(bare, a_copy())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sync_button.isEnabled(), timeout=WAIT)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.conflict_dialog is not None, timeout=WAIT)
+    dialog.reject()  # Esc / Cancel while the question is open
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT)
+    assert fake.answers == []  # nothing decided for the user: the change is still pending
+    assert dialog.report is None and "stopped" in dialog.message.text()
+    assert dialog.conflict_dialog is None and dialog.isVisible()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -819,9 +820,11 @@ class _ConflictBridge(QObject):
 
     asked = Signal(object, object)  # conflict, answer queue
 
-    def __init__(self, is_cancelled: Callable[[], bool]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._is_cancelled = is_cancelled
+        self.control: Any = None  # the sync job's, once it runs
+        # Set when the dialog is gone (its window closed under it): nobody will answer.
+        self.abandoned = threading.Event()
 
     def resolve(self, conflict: Any) -> dict | None:  # on the worker thread
         answer: queue.Queue = queue.Queue(maxsize=1)
@@ -830,8 +833,14 @@ class _ConflictBridge(QObject):
             try:
                 return answer.get(timeout=0.2)
             except queue.Empty:
-                if self._is_cancelled():
-                    return None
+                control = self.control
+                if control is None:
+                    continue
+                if self.abandoned.is_set():
+                    control.cancel()
+                # Cancelled: the sync stops here, this change unapplied and still pending
+                # (None would record it as "theirs kept").
+                control.check()
 
 
 SYNC_CONFLICT_INTRO = (
@@ -946,8 +955,10 @@ class SyncDialog(QDialog):
         layout.addWidget(self.working)
         layout.addLayout(buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reject)
-        self.bridge = _ConflictBridge(self._sync_cancelled)
+        self.bridge = _ConflictBridge()
         self.bridge.asked.connect(self._ask)
+        abandoned = self.bridge.abandoned
+        self.destroyed.connect(lambda *_: abandoned.set())
         self._load_pending()
 
     # -- the list -------------------------------------------------------------------------
@@ -975,10 +986,6 @@ class SyncDialog(QDialog):
 
     # -- syncing --------------------------------------------------------------------------
 
-    def _sync_cancelled(self) -> bool:
-        job = self.job
-        return job is None or job.control.cancelled
-
     def start(self) -> None:
         if self.job is not None:
             return
@@ -1000,6 +1007,7 @@ class SyncDialog(QDialog):
             on_cancelled=self._cancelled,
             description="Syncing offline changes…",
         )
+        self.bridge.control = self.job.control
 
     def _progressed(self, done: int, total: int, message: str) -> None:
         if total > 0:
@@ -1026,11 +1034,15 @@ class SyncDialog(QDialog):
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
         dialog.resize(820, min(560, max(260, rows + table.horizontalHeader().height() + 170)))
         dialog.theirs_button.setText("Take theirs (keep the server's)")
-        dialog.cancel_button.setText("Decide later (keep theirs)")
+        dialog.cancel_button.setText("Skip (keep theirs)")
         self.conflict_dialog = dialog
         self.progress_text.setText(f"Waiting for your choice about {conflict.label}…")
 
         def finished(_code: int) -> None:
+            self.conflict_dialog = None
+            dialog.deleteLater()
+            if self.job is not None and self.job.control.cancelled:
+                return  # no answer: the worker stops, the change stays pending
             choice = dialog.choice
             if choice == ConflictDialog.MERGE:
                 value: dict | None = dialog.merged()
@@ -1038,9 +1050,7 @@ class SyncDialog(QDialog):
                 value = dict(conflict.mine)
             else:
                 value = None
-            self.conflict_dialog = None
             answer.put(value)
-            dialog.deleteLater()
 
         dialog.finished.connect(finished)
         dialog.open()
@@ -1112,6 +1122,8 @@ class SyncDialog(QDialog):
         if self.job is not None:
             self.job.control.cancel()
             self.progress_text.setText("Stopping after the current change…")
+            if self.conflict_dialog is not None:  # the open question goes unanswered
+                self.conflict_dialog.done(QDialog.DialogCode.Rejected)
             return
         self.reject()
 
