@@ -531,7 +531,7 @@ def test_sync_shows_pending_conflict_field_by_field_summary_and_check_in(qtbot, 
     assert ("check_in", "alpha") in fake.calls
 
 
-def test_sync_decide_later_keeps_theirs_and_reports_it(qtbot, fake, bare) -> None:
+def test_sync_skip_keeps_theirs_and_reports_it(qtbot, fake, bare) -> None:
     fake.conflicts = [a_conflict()]
     dialog = offline_views.SyncDialog(bare, a_copy())
     qtbot.addWidget(dialog)
