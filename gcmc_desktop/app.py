@@ -108,7 +108,8 @@ class Application:
             dialog.context,
             on_sign_out=self._signed_out,
             on_close=QApplication.quit,
-            local_server=local,
+            local_server=local if dialog.offline_session is None else None,
+            offline_session=dialog.offline_session,  # "Work offline…" (issue 18)
         )
         self.window.show()
         # Everything loaded so far (Qt, SQLAlchemy, boto3…) lives for the whole run: freezing it

@@ -19,7 +19,10 @@ bundle_items.png, requests_list.png (with the selected request's checklist), req
 compliance.png, client_compliance.png, dashboard.png, notifications.png, deleted_items.png,
 report_preview.png (the compliance report's preview dialog), report_compliance.png (page 1
 of that PDF), admin_database.png (Admin → Database), audit.png (the firm's audit trail with
-the selected entry's before/after values).
+the selected entry's before/after values), offline_checkout.png (the checkout dialog over the
+clients list), offline_window.png (the main window working on an offline copy, with its banner),
+offline_sync_conflict.png (the sync dialog with a conflict shown field by field), all three at
+1280x800.
 """
 
 from __future__ import annotations
@@ -904,6 +907,118 @@ def render_database(ctx: Context, admin_url: URL, out: Path) -> Path:
     return path
 
 
+def over(window: QWidget, dialogs: list[tuple[QWidget, int, int]], path: Path) -> Path:
+    """`window` with `dialogs` drawn on it, each over the one before and moved (dx, dy) from
+    the centre (a grab of a window does not include the dialogs it opened)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter
+
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 60))
+    for dialog, dx, dy in dialogs:
+        shot = dialog.grab()
+        x = (picture.width() - shot.width()) // 2 + dx
+        y = (picture.height() - shot.height()) // 2 + dy
+        painter.fillRect(x + 4, y + 4, shot.width(), shot.height(), QColor(0, 0, 0, 70))
+        painter.drawPixmap(QPoint(x, y), shot)
+    painter.end()
+    picture.save(str(path))
+    print(f"wrote {path}")
+    return path
+
+
+def render_offline(ctx: Context, out: Path, password: str, offline=None) -> list[Path]:
+    """Offline review (issue 18), as a user goes through it: three clients checked out from the
+    clients list (the dialog with its estimate), the main window working on that copy (its
+    banner; a client's workspace open), then, back online after a colleague changed the same
+    client, the sync dialog showing the conflict field by field. `offline` stands in for the
+    services (views/offline.py's OfflineServices); by default the real ones."""
+    from gcmc_desktop.views import offline as offline_views
+    from gcmc_desktop.views.main_window import MainWindow
+
+    offline = offline or offline_views.services()
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    wait_for(lambda: window.tabs.count() > 0)
+    page = window.open_section("clients")
+    wait_for(lambda: page.model.total is not None and not page.model.loading)
+    ids = [page.model.row_id(row) for row in range(3)]
+    names = [str(page.model.row_values(row)["name"]) for row in range(3)]
+    page.table.selectRow(0)
+    for row in (1, 2):
+        page.table.selectionModel().select(
+            page.model.index(row, 0),
+            page.table.selectionModel().SelectionFlag.Select
+            | page.table.selectionModel().SelectionFlag.Rows,
+        )
+    dialog = offline_views.CheckoutDialog(
+        ctx, ids, window, names=names, offline=offline, storage=window.storage
+    )
+    dialog.show()
+    wait_for(lambda: dialog.estimate_value is not None)
+    paths = [over(window, [(dialog, 0, 0)], out / "offline_checkout.png")]
+    dialog.start()
+    wait_for(lambda: dialog.result_value is not None or dialog.job is None, timeout=300)
+    dialog.accept()
+    copy = next(c for c in offline.copies() if c.email == ctx.email)
+
+    # Offline: the same window on the copy's local replica.
+    session = offline.open_offline(copy, ctx.email, password)
+    offline_window = MainWindow(session.ctx, offline_session=session)
+    offline_window.resize(1280, 800)
+    offline_window.show()
+    wait_for(lambda: offline_window.tabs.count() > 0)
+    workspace = offline_window.open_client(ids[0])
+    wait_for(lambda: bool(workspace.overview.values))
+    offline_ctx = session.ctx
+    current = clients.get_client(offline_ctx, ids[0])
+    clients.update_client(
+        offline_ctx, ids[0],
+        {"notes": "Met at the GRA office: TIN certificate confirmed, VAT return to follow."},
+        current["updated_at"],
+    )  # fmt: skip
+    wait_for(lambda: "GRA office" in workspace.overview.labels["notes"].text())
+    paths.append(save(offline_window, out / "offline_window.png"))
+    offline_window.monitor.stop()
+    offline_window._stop_uploads()
+    offline_window.close()  # the journal goes back into the encrypted copy
+    offline_window.deleteLater()  # its pages stop reading from the replica, now gone
+    from PySide6.QtCore import QEvent
+
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QThreadPool.globalInstance().waitForDone()
+
+    # Meanwhile, online, a colleague changed the same client's notes.
+    current = clients.get_client(ctx, ids[0])
+    clients.update_client(
+        ctx, ids[0], {"notes": "Phoned: the client will bring the NIS card on Friday."},
+        current["updated_at"],
+    )  # fmt: skip
+    copy = next(c for c in offline.copies() if c.email == ctx.email)
+    sync = offline_views.SyncDialog(ctx, copy, window, offline=offline, storage=window.storage)
+    sync.show()
+    wait_for(lambda: sync.sync_button.isEnabled())
+    sync.start()
+    wait_for(lambda: sync.conflict_dialog is not None, timeout=120)
+    conflict = sync.conflict_dialog
+    paths.append(
+        over(window, [(sync, -170, -150), (conflict, 120, 130)], out / "offline_sync_conflict.png")
+    )
+    if "notes" in conflict.choices:
+        conflict.choose("notes", conflict.KEEP_MINE)
+    conflict.merge_button.click()
+    wait_for(lambda: sync.report is not None, timeout=120)
+    sync.check_in()
+    wait_for(lambda: "Checked in" in sync.summary_text.text(), timeout=60)
+    sync.accept()
+    window.monitor.stop()
+    window._stop_uploads()
+    window.hide()
+    return paths
+
+
 def render_all(
     ctx: Context, out: Path, *, every_tab: bool = False, admin_url: URL | None = None
 ) -> list[Path]:
@@ -943,6 +1058,7 @@ def render_all(
         *render_admin(ctx, out),
         *([render_database(ctx, admin_url, out / "admin_database.png")] if admin_url else []),
         render_audit(ctx, out / "audit.png"),
+        *render_offline(ctx, out, demo_password(ctx.email)),
         # Last: it deletes demo records (kept in Deleted items) that earlier screens show.
         render_deleted_items(ctx, client_id, out / "deleted_items.png"),
     ]
@@ -985,6 +1101,36 @@ def demo_database(database_url: str | None) -> Iterator[URL]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def isolate_secrets_and_data() -> None:
+    """The offline screens write an encrypted copy and its key: to a temporary data directory
+    and an in-memory keyring, never the user's."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    secrets: dict[tuple[str, str], str] = {}
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            secrets.pop((service, username), None)
+
+    keyring.set_keyring(MemoryKeyring())
+    os.environ["GCMC_DATA_DIR"] = tempfile.mkdtemp(prefix="gcmc-screens-data-")
+
+
+def demo_password(email: str) -> str:
+    from gcmc_desktop.services.demo.seed import demo_credentials
+
+    return next(p for _r, e, p in demo_credentials(True) if e == email)
+
+
 def sign_in(admin_url: URL, email: str = FIRM_ADMIN) -> Context:
     from gcmc_desktop.services.demo.seed import demo_credentials
 
@@ -1007,6 +1153,7 @@ def main() -> None:
     from PySide6.QtCore import QSettings
 
     settings_dir = tempfile.mkdtemp(prefix="gcmc-screens-")
+    isolate_secrets_and_data()
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     with demo_database(args.database_url) as url:

@@ -680,6 +680,13 @@ class FirmTab(QWidget):
             row.addStretch(1)
             form.addRow(row)
             layout.addWidget(box)
+        # Offline review (issue 18): checked-out clients read-only for others, or flagged.
+        from .offline import OfflinePolicyBox, available
+
+        self.offline_policy: OfflinePolicyBox | None = None
+        if ctx.can("settings", "view") and available():
+            self.offline_policy = OfflinePolicyBox(ctx)
+            layout.addWidget(self.offline_policy)
         self.firms: QTableWidget | None = None
         if firm_settings.can_manage_firms(ctx):
             box = QGroupBox("All firms (SuperAdmin)")

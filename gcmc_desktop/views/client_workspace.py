@@ -40,7 +40,7 @@ from ..services.paging import format_date, format_value
 from ..services.trash import ENTITY_MODULES, DeletedItem, deletable_entities, find_item, restore
 from .businesses import BUSINESSES, status_label
 from .client_tasks import ClientTasksTab
-from .clients import CLIENT_RECORD
+from .clients import CLIENT_NOTES_RECORD, CLIENT_RECORD
 from .filing_documents import FilingDocumentsPane
 from .filings import FILINGS
 from .kit.bus import change_bus
@@ -217,7 +217,8 @@ class OverviewTab(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.heading.setFont(font)
-        self.edit_button = QPushButton("Edit client…")
+        offline = bool(getattr(ctx, "offline", False))
+        self.edit_button = QPushButton("Edit notes…" if offline else "Edit client…")
         self.edit_button.setVisible(ctx.can("clients", "edit"))
         self.edit_button.clicked.connect(self.editRequested)
         self.cover_button = QPushButton("Cover sheet…")
@@ -226,6 +227,18 @@ class OverviewTab(QWidget):
         )
         self.cover_button.setVisible(ctx.can("documents", "create"))
         self.cover_button.clicked.connect(self.cover_sheet)
+        # Offline review (issue 18): check this client out; who has it checked out.
+        from .offline import CheckoutBanner, may_check_out
+
+        self.checkout_button = QPushButton("Check out for offline review…")
+        self.checkout_button.setToolTip("Copy this client to this computer to work offline")
+        self.checkout_button.setVisible(may_check_out(ctx))
+        self.checkout_button.clicked.connect(self.check_out)
+        self.checkout_dialog: QWidget | None = None
+        self.checkout_banner = CheckoutBanner(ctx, client_id)
+        self.checkout_banner.lockedChanged.connect(
+            lambda locked: self.edit_button.setVisible(ctx.can("clients", "edit") and not locked)
+        )
         self.labels: dict[str, QLabel | LongText] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -243,6 +256,7 @@ class OverviewTab(QWidget):
             form.addRow(f"{title}:", label)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
+        top.addWidget(self.checkout_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.cover_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         # The fields scroll as a whole when long notes and a small window meet.
@@ -258,8 +272,16 @@ class OverviewTab(QWidget):
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.checkout_banner)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
+
+    def check_out(self) -> QWidget | None:
+        from .offline import open_checkout
+
+        name = str(self.values.get("name") or "")
+        self.checkout_dialog = open_checkout(self, self.ctx, [self.client_id], [name])
+        return self.checkout_dialog
 
     def cover_sheet(self) -> QWidget:
         from .cover_sheets import CoverSheetDialog
@@ -271,6 +293,7 @@ class OverviewTab(QWidget):
 
     def refresh(self) -> None:
         client_id = self.client_id
+        self.checkout_banner.refresh()
         run_operation(
             self.ctx,
             lambda wctx: get_client(wctx, client_id),
@@ -597,7 +620,9 @@ class ClientWorkspace(QTabWidget):
     def edit_client(self) -> RecordDialog | None:
         if not self.ctx.can("clients", "edit"):
             return None
-        dialog = RecordDialog(self.ctx, CLIENT_RECORD, self._client_id, self)
+        # Offline only the notes may change (issue 18).
+        spec = CLIENT_NOTES_RECORD if getattr(self.ctx, "offline", False) else CLIENT_RECORD
+        dialog = RecordDialog(self.ctx, spec, self._client_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
         self.edit_dialog = dialog

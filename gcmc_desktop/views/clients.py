@@ -16,8 +16,9 @@ from ..services.clients import (
 )
 from ..services.context import Context
 from .kit.fields import EMAIL_MAX, SHORT_MAX, FieldSpec, choices
-from .kit.list_page import DeleteSpec, FilterSpec, ListSpec
+from .kit.list_page import ActionSpec, DeleteSpec, FilterSpec, ListSpec
 from .kit.record_dialog import RecordSpec
+from .offline import check_out_selected, checkout_marks, may_check_out
 
 
 def also_deleted(ctx: Context, client_id: int) -> str:
@@ -52,6 +53,18 @@ CLIENT_RECORD = RecordSpec(
         ),
         FieldSpec("notes", "Notes", "text", height=72),
     ),
+    load=get_client,
+    create=create_client,
+    update=update_client,
+    min_width=520,
+)
+
+
+# Offline (issue 18) a client's notes are all that may change: the form shows only them.
+CLIENT_NOTES_RECORD = RecordSpec(
+    noun="client notes",
+    entity="client",
+    fields=(FieldSpec("notes", "Notes", "text", height=160),),
     load=get_client,
     create=create_client,
     update=update_client,
@@ -97,4 +110,18 @@ CLIENTS = ListSpec(
     opens=_same,
     state_key="clients/header",
     fit_columns=True,
+    # Offline review (issue 18): several clients checked out at once; checked-out rows marked.
+    several=True,
+    marks=checkout_marks,
+    actions=(
+        ActionSpec(
+            "Check out for offline review…",
+            check_out_selected,
+            permission="view",
+            needs_selection=True,
+            several=True,
+            visible=may_check_out,
+            tooltip="Copy the selected clients to this computer to work on them offline",
+        ),
+    ),
 )

@@ -43,6 +43,7 @@ from .. import settings as app_settings
 from ..services import auth
 from ..services.auth import Membership, RememberedLogin, ServerProfile, SignedIn
 from ..services.context import Context
+from .kit.operations import alive
 from .workers import UNREACHABLE, run_job
 
 ProfileResolver = Callable[[app_settings.ConnectionProfile, str], ServerProfile]
@@ -87,10 +88,17 @@ class LoginDialog(QDialog):
         demo_users: list[tuple[str, str, str]] | None = None,
         remembered: RememberedLogin | None = None,
         notice: str = "",
+        offline: object | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in — GCMC Desktop")
+        # Offline review (issue 18): the copies this computer holds, and the session opened on
+        # one ("Work offline…"); `offline` stands in for the services in tests.
+        self._offline = offline
+        self.offline_copies: list = []
+        self.offline_session = None
+        self.offline_dialog: QDialog | None = None
         self.setMinimumWidth(660)
         self.profile = profile
         self.context: Context | None = None
@@ -130,6 +138,15 @@ class LoginDialog(QDialog):
         self.ok_button.setDefault(True)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
+        self.offline_button = self.buttons.addButton(
+            "Work &offline…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.offline_button.setAutoDefault(False)
+        self.offline_button.setToolTip(
+            "Work without the server on the clients you checked out to this computer"
+        )
+        self.offline_button.setEnabled(False)
+        self.offline_button.clicked.connect(self.work_offline)
 
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
@@ -168,8 +185,70 @@ class LoginDialog(QDialog):
 
         if notice:
             self.show_error(notice)
+        self._find_offline_copies()
         if remembered is not None:
             self._resume(remembered)
+
+    # -- offline review --------------------------------------------------------------------
+
+    def _offline_services(self):  # -> OfflineServices | None
+        from .offline import available, services
+
+        if self._offline is not None:
+            return self._offline
+        return services() if available() else None
+
+    def _find_offline_copies(self) -> None:
+        """ "Work offline…" is enabled when this computer holds a copy (read in the background:
+        it looks at the disk)."""
+        offline = self._offline_services()
+        self.offline_button.setVisible(offline is not None)
+        if offline is None:
+            return
+
+        def found(copies: list) -> None:
+            self.offline_copies = list(copies)
+            self.offline_button.setEnabled(bool(copies))
+            if copies:
+                self.offline_button.setToolTip(
+                    f"Work without the server on the clients you checked out "
+                    f"({len(copies)} offline cop{'y' if len(copies) == 1 else 'ies'} here)"
+                )
+
+        run_job(lambda _control: offline.copies(), on_done=alive(self, found))
+
+    def work_offline(self) -> QDialog | None:
+        offline = self._offline_services()
+        if offline is None or not self.offline_copies:
+            self.show_error("There is no offline copy on this computer. Check clients out first.")
+            return None
+        from .offline import WorkOfflineDialog
+
+        dialog = WorkOfflineDialog(
+            self.offline_copies,
+            self,
+            email=auth.normalize_email(self.email_edit.text()),
+            offline=offline,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.offline_dialog = dialog
+        dialog.accepted.connect(lambda: self._offline_opened(dialog.session))
+        dialog.destroyed.connect(lambda *_: setattr(self, "offline_dialog", None))
+        dialog.open()
+        return dialog
+
+    def _offline_hint(self, message: str) -> str:
+        """The server cannot be reached: offer the offline copy, if there is one."""
+        if not self.offline_copies:
+            return message
+        self.offline_button.setFocus()
+        return f"{message} You can work offline on the clients you checked out: Work offline…"
+
+    def _offline_opened(self, session) -> None:
+        self.offline_session = session
+        self.context = session.ctx
+        self.signedIn.emit(self.context)
+        self.accept()
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -440,7 +519,7 @@ class LoginDialog(QDialog):
                 app_settings.delete_secret(app_settings.remembered_secret_name(profile))
                 self.show_error(message)
             else:  # unreachable: keep the remembered sign-in for when it is back
-                self.show_error(message, retry=True)
+                self.show_error(self._offline_hint(message), retry=True)
 
         self._set_busy(f"Signing in as {remembered.email}…")
         self._job = run_job(work, on_done=lambda ctx: self._entered((ctx, None)), on_error=failed)
@@ -449,7 +528,7 @@ class LoginDialog(QDialog):
     def _failed(self, message: str) -> None:
         self._set_busy(None)
         unreachable = message in (auth.ServerUnreachable.default_message, UNREACHABLE)
-        self.show_error(message, retry=unreachable)
+        self.show_error(self._offline_hint(message) if unreachable else message, retry=unreachable)
         if message == auth.BAD_CREDENTIALS:
             self.password_edit.selectAll()
             self.password_edit.setFocus()

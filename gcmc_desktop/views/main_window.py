@@ -70,8 +70,20 @@ SECTIONS = (
 )  # fmt: skip
 
 
+# What makes no sense on an offline copy (issue 18): firm-wide administration, the firm's
+# audit trail, the firm-wide dashboard, and reminders (copied as they were; read and new ones
+# belong to the server).
+OFFLINE_HIDDEN = frozenset({"admin", "audit", "dashboard", "notifications"})
+
+
 def visible_sections(ctx: Context) -> list[Section]:
-    return [s for s in SECTIONS if s.module is None or ctx.can(s.module, "view")]
+    offline = bool(getattr(ctx, "offline", False))
+    return [
+        s
+        for s in SECTIONS
+        if (s.module is None or ctx.can(s.module, "view"))
+        and not (offline and s.key in OFFLINE_HIDDEN)
+    ]
 
 
 class ComingSoonPage(QWidget):
@@ -199,10 +211,16 @@ class MainWindow(QMainWindow):
         on_sign_out: Callable[[], None] | None = None,
         on_close: Callable[[], None] | None = None,
         local_server: LocalServer | None = None,
+        offline_session: Any = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # Working offline (issue 18): the session on the local replica of a checked-out copy.
+        self.offline_session = offline_session
+        self.offline = bool(getattr(ctx, "offline", False))
+        self.offline_copy: Any = None  # online: this user's copy waiting to be synced
+        self.sync_dialog: QWidget | None = None
         # The embedded server this workstation runs, if it does: it backs itself up daily.
         self.local_server = local_server
         self.backups = ScheduledBackups(local_server, self) if local_server else None
@@ -211,6 +229,8 @@ class MainWindow(QMainWindow):
         self._section_tabs: dict[str, QWidget] = {}
         self._client_tabs: dict[int, QWidget] = {}
         read_only = " (read-only)" if ctx.read_only else ""
+        if self.offline:
+            read_only = " (offline)"
         self.setWindowTitle(f"GCMC Desktop — {ctx.tenant_name}{read_only}")
         self.setMinimumSize(QSize(900, 560))
 
@@ -254,6 +274,11 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.schema_notice)
+        from .offline import OfflineNotice
+
+        self.offline_notice = OfflineNotice()
+        self.offline_notice.button.clicked.connect(self.sync_offline)
+        column.addWidget(self.offline_notice)
         column.addWidget(splitter, 1)
         self.setCentralWidget(central)
         # The width the user gave the navigation; kept whenever the window has room for it.
@@ -266,7 +291,10 @@ class MainWindow(QMainWindow):
         self._populate_navigation()
         self.monitor = ConnectionMonitor(ctx, parent=self)
         self.monitor.stateChanged.connect(self._connection_changed)
-        self.monitor.start()
+        if self.offline:
+            self._show_offline_state()
+        else:
+            self.monitor.start()
         # Other workstations' commits arrive on the change bus, like this one's.
         self.listener: ChangeListener | None = None
         self._listen(ctx)
@@ -276,22 +304,27 @@ class MainWindow(QMainWindow):
         self.generation_timer = QTimer(self)
         self.generation_timer.setInterval(GENERATE_EVERY_MS)
         self.generation_timer.timeout.connect(self.generate_due_filings)
-        self.generation_timer.start()
-        QTimer.singleShot(GENERATE_AFTER_START_MS, self, self.generate_due_filings)
+        if not self.offline:  # an offline copy records only what the user does
+            self.generation_timer.start()
+            QTimer.singleShot(GENERATE_AFTER_START_MS, self, self.generate_due_filings)
         # Compliance scores follow the changes that affect them, in the background; at start
         # (after the recurring run) the firm's are recalculated when some are a day old.
         self.compliance_jobs = ComplianceJobs(ctx, self)
-        QTimer.singleShot(
-            GENERATE_AFTER_START_MS + RECALCULATE_AFTER_GENERATE_MS,
-            self,
-            lambda: self.compliance_jobs.recalculate_if_stale(),
-        )
+        if not self.offline:
+            QTimer.singleShot(
+                GENERATE_AFTER_START_MS + RECALCULATE_AFTER_GENERATE_MS,
+                self,
+                lambda: self.compliance_jobs.recalculate_if_stale(),
+            )
         # A window left open overnight: the hourly check finds the day-old scores too.
         self.generation_timer.timeout.connect(lambda: self.compliance_jobs.recalculate_if_stale())
         # Reminders: a run soon after start and every hour; the unread badge; tray messages.
         self.notifications = self._notification_center(ctx)
         self.generation_timer.timeout.connect(lambda: self.notifications.generate())
         self.storage, self.storage_error = _open_storage()
+        offline_storage = getattr(offline_session, "storage", None)
+        if offline_storage is not None:
+            self.storage, self.storage_error = offline_storage, None
         self.uploads = None
         self.uploads_dock = QDockWidget("Uploads", self)
         self.uploads_dock.setObjectName("uploadsDock")
@@ -300,6 +333,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.uploads_dock.toggleViewAction())
         self._start_uploads()
         self._restore_state()
+        if not self.offline:
+            QTimer.singleShot(0, self, self.check_offline_copy)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -367,7 +402,22 @@ class MainWindow(QMainWindow):
     def _outbox(self):
         from ..services.outbox import Outbox
 
-        return getattr(self.uploads, "outbox", None) or Outbox()
+        return getattr(self.uploads, "outbox", None) or self._offline_outbox() or Outbox()
+
+    def _offline_outbox(self):  # -> Outbox | None
+        """Offline, uploads wait in an outbox of the copy's own (beside the replica): the
+        workstation's outbox would send them to the office directly once online, past the
+        sync."""
+        directory = getattr(self.offline_session, "directory", None)
+        if directory is None:
+            return None
+        from pathlib import Path
+
+        from ..services.outbox import Outbox
+
+        if getattr(self, "_copy_outbox", None) is None:
+            self._copy_outbox = Outbox(Path(directory) / "outbox")
+        return self._copy_outbox
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
@@ -381,6 +431,10 @@ class MainWindow(QMainWindow):
         for action in (self.cover_sheets_action, self.station_action):
             action.setVisible(self.ctx.can("documents", "create"))
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        self.sync_action = self._action("S&ync offline changes…", self.sync_offline)
+        self.sync_action.setVisible(False)  # shown once a copy of this user's is found
+        file_menu.addAction(self.sync_action)
         file_menu.addSeparator()
         self.switch_action = self._action("S&witch firm…", self.switch_firm)
         file_menu.addAction(self.switch_action)
@@ -437,6 +491,7 @@ class MainWindow(QMainWindow):
             self.open_section,
         )
         self.switch_action.setEnabled(True)
+        self.switch_action.setVisible(not self.offline)
         self.document_types_action.setVisible(self.ctx.can("documents", "view"))
         self.filing_types_action.setVisible(self.ctx.can("filings", "view"))
         self.service_catalog_action.setVisible(self.ctx.can("services", "view"))
@@ -495,7 +550,9 @@ class MainWindow(QMainWindow):
             return
         from .uploads import UploadManager
 
-        self.uploads = UploadManager(self.ctx, self.storage, parent=self)
+        self.uploads = UploadManager(
+            self.ctx, self.storage, outbox=self._offline_outbox(), parent=self
+        )
         self.uploads.fileFailed.connect(
             lambda name, reason: self.statusBar().showMessage(f"{name}: {reason}", 10_000)
         )
@@ -632,7 +689,8 @@ class MainWindow(QMainWindow):
         center = NotificationCenter(ctx, self)
         center.unreadChanged.connect(self._show_unread)
         center.trayClicked.connect(self._tray_clicked)
-        QTimer.singleShot(GENERATE_AFTER_START_MS, center, center.generate)
+        if not getattr(ctx, "offline", False):
+            QTimer.singleShot(GENERATE_AFTER_START_MS, center, center.generate)
         center.count_unread()
         return center
 
@@ -978,6 +1036,72 @@ class MainWindow(QMainWindow):
         self._signing_out = True
         self.close()
 
+    # -- offline review (issue 18) ---------------------------------------------------------
+
+    def _show_offline_state(self) -> None:
+        from .offline import offline_banner_text
+
+        copy = getattr(self.offline_session, "copy", None)
+        text = (
+            offline_banner_text(copy)
+            if copy is not None
+            else "Working offline; changes are kept and synced when you reconnect."
+        )
+        self.offline_notice.show_text(text)
+        self.connection_label.setText("○ Working offline")
+
+    def check_offline_copy(self) -> None:
+        """Online: copies whose access was revoked are wiped; this user's copy of this firm,
+        if any, is offered for syncing."""
+        from .offline import available, copy_of, services
+
+        if self.offline or not available():
+            return
+        offline, ctx = services(), self.ctx
+
+        def work(wctx: Context) -> tuple[list[str], Any]:
+            wiped = offline.enforce_revocations(wctx)
+            return wiped, copy_of(offline.copies(), wctx)
+
+        run_operation(
+            ctx,
+            work,
+            owner=self,
+            on_done=self._offline_copy_found,
+            on_error=lambda error: log.info("Offline copies not checked: %s", error),
+        )
+
+    def _offline_copy_found(self, found: tuple[list[str], Any]) -> None:
+        from .offline import pending_copy_text
+
+        wiped, copy = found
+        if wiped:
+            self.statusBar().showMessage(" ".join(wiped), 15_000)
+        self.offline_copy = copy
+        self.sync_action.setVisible(copy is not None)
+        if copy is not None and (copy.pending_changes or copy.expired):
+            self.offline_notice.show_text(pending_copy_text(copy), "Sync offline changes…")
+        else:
+            self.offline_notice.show_text("")
+
+    def sync_offline(self) -> QWidget | None:
+        """File → Sync offline changes…: the changes made offline, sent, then Check in."""
+        copy = self.offline_copy
+        if self.offline or copy is None:
+            return None
+        from .offline import SyncDialog
+
+        if self.sync_dialog is not None:
+            self.sync_dialog.raise_()
+            return self.sync_dialog
+        dialog = SyncDialog(self.ctx, copy, self, storage=self.storage)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: setattr(self, "sync_dialog", None))
+        dialog.finished.connect(lambda _code: self.check_offline_copy())
+        self.sync_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _about(self) -> None:
         from ..services.about import about_facts
 
@@ -1111,7 +1235,15 @@ class MainWindow(QMainWindow):
 
     def _end_session(self, *, forget: bool) -> None:
         """Signing out ends the session (and any remembered device); quitting keeps a
-        remembered sign-in for next time."""
+        remembered sign-in for next time. Offline, the copy's session closes: the journal is
+        written back into the encrypted copy and the local replica removed."""
+        if self.offline_session is not None:
+            self.ctx.session.close()
+            try:
+                self.offline_session.close()
+            except Exception:  # logged; the window closes regardless
+                log.exception("closing the offline copy failed")
+            return
         try:
             if forget:
                 auth.sign_out(self.ctx)

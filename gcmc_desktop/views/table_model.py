@@ -306,6 +306,10 @@ class PagedTableModel(QAbstractTableModel):
         page, offset = hit
         return {"id": page.ids[offset], **dict(zip(self._keys, page.rows[offset], strict=True))}
 
+    def loaded_ids(self) -> list[Any]:
+        """The ids of the rows in memory (at most `max_pages` pages)."""
+        return [ident for page in self._pages.values() for ident in page.ids]
+
     def row_of(self, row_id: Any) -> int | None:
         """The loaded row showing `row_id`, if any."""
         return self._row_of.get(row_id)

@@ -47,20 +47,23 @@ class ConflictDialog(QDialog):
         *,
         base: dict[str, Any] | None = None,
         show: Callable[[str, Any], str] | None = None,
+        intro: str | None = None,
+        title: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Someone else saved this record")
+        self.setWindowTitle(title or "Someone else saved this record")
         self.choice: str | None = None
         self.mine, self.theirs = dict(mine), dict(theirs)
         base = dict(mine) if base is None else base
         shown = show or (lambda _key, value: display(value))
-        intro = QLabel(
-            "While you were editing, someone else saved this record. Highlighted fields differ. "
-            "Merge keeps your changes and theirs; where you both changed a field, choose whose "
-            "to keep. Or keep your whole version (it overwrites theirs), or take theirs into the "
-            "form and drop your edits."
+        self.intro = QLabel(
+            intro
+            or "While you were editing, someone else saved this record. Highlighted fields "
+            "differ. Merge keeps your changes and theirs; where you both changed a field, choose "
+            "whose to keep. Or keep your whole version (it overwrites theirs), or take theirs "
+            "into the form and drop your edits."
         )
-        intro.setWordWrap(True)
+        self.intro.setWordWrap(True)
         self.table = QTableWidget(len(fields), 4)
         self.table.setHorizontalHeaderLabels(
             ["Field", "Your version", "Their version (saved)", "Merged"]
@@ -139,7 +142,7 @@ class ConflictDialog(QDialog):
         self._update_merge_button()
 
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.resize(860, 440)

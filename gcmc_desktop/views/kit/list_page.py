@@ -26,7 +26,17 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -100,6 +110,11 @@ class ActionSpec:
     needs_selection: bool = False
     tooltip: str = ""
     shortcut: str = ""
+    # Enabled with one row selected or several (a list with `several` selection): the action
+    # reads `page.selected_ids()`.
+    several: bool = False
+    # Shown only when `visible(ctx)` also holds (e.g. not while working offline).
+    visible: Callable[[Context], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,13 @@ class ListSpec:
     # Rows to show in bold: `bold(row values)` (conversations with unread messages).
     bold: Callable[[Mapping[str, Any]], bool] | None = None
     actions: tuple[ActionSpec, ...] = ()
+    # Several rows may be selected at once (Ctrl/Shift-click) for the actions marked `several`;
+    # Edit, Delete and Open still act on one row.
+    several: bool = False
+    # A mark on some rows (an icon in the first column and a tooltip): `marks(ctx, ids)` is
+    # asked in the background for the ids of each page of rows that arrives and returns
+    # {id: tooltip text} for the rows to mark (clients checked out for offline review).
+    marks: Callable[[Context, list[Any]], Mapping[Any, str]] | None = None
     # The permission action a button needs where the module names it otherwise (rule sets are
     # created and deleted with `compliance:edit`): {"create": "edit", "delete": "edit"}.
     grants: Mapping[str, str] = field(default_factory=dict)
@@ -157,6 +179,26 @@ _BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 _FONT = Qt.ItemDataRole.FontRole.value
 _USER = Qt.ItemDataRole.UserRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+
+
+def mark_icon() -> QIcon:
+    """The marked-row icon: a small padlock, drawn (no icon theme is needed)."""
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor("#1f5fa8")
+    pen = QPen(colour, 1.8)
+    painter.setPen(pen)
+    painter.drawArc(4, 1, 8, 9, 0, 180 * 16)
+    painter.drawLine(4, 5, 4, 8)
+    painter.drawLine(12, 5, 12, 8)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawRoundedRect(2, 7, 12, 8, 2, 2)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class LabelledTableModel(PagedTableModel):
@@ -176,6 +218,25 @@ class LabelledTableModel(PagedTableModel):
         self._spec = spec
         self._states: dict[Any, str | None] = {}
         self.modelReset.connect(self._states.clear)
+        self._marks: dict[Any, str] = {}
+        self._mark_icon: QIcon | None = None
+
+    def set_marks(self, asked: Iterable[Any], marks: Mapping[Any, str]) -> None:
+        """The answer of the spec's `marks` for the ids `asked`: those in `marks` are marked,
+        the others no longer."""
+        for ident in asked:
+            self._marks.pop(ident, None)
+        self._marks.update(marks)
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(self.rowCount() - 1, self.columnCount() - 1),
+                [_DECORATION, _TOOLTIP],
+            )
+
+    def mark(self, row_id: Any) -> str | None:
+        """The mark's text of the row showing `row_id` (None: not marked)."""
+        return self._marks.get(row_id)
 
     def row_state(self, row: int) -> str | None:
         spec = self._spec
@@ -187,6 +248,14 @@ class LabelledTableModel(PagedTableModel):
         return self._states[row_id]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if role in (_DECORATION, _TOOLTIP) and index.isValid() and self._marks:
+            text = self._marks.get(self.row_id(index.row()))
+            if text is not None and role == _TOOLTIP:
+                return text
+            if text is not None and index.column() == 0:
+                if self._mark_icon is None:
+                    self._mark_icon = mark_icon()
+                return self._mark_icon
         if role == _BACKGROUND and index.isValid() and self._spec is not None:
             colour = self._spec.tints.get(self.row_state(index.row()) or "")
             return QBrush(colour) if colour is not None else None
@@ -261,11 +330,16 @@ class ListPage(QWidget):
         # closes keeps it alive instead of calling into a deleted one.
         if spec.model is not None:
             self.model = spec.model(query, ctx)
-        elif spec.labels or spec.tint is not None or spec.bold is not None:
+        elif (
+            spec.labels or spec.tint is not None or spec.bold is not None or spec.marks is not None
+        ):
             self.model = LabelledTableModel(query, ctx.reading, labels=spec.labels, spec=spec)
         else:
             self.model = PagedTableModel(query, ctx.reading)
         self.table = list_table(self.model, alternating=spec.alternating_rows)
+        if spec.several:
+            self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._marks_asked: set[Any] = set()
         for key, width in spec.widths.items():
             self.table.setColumnWidth(query.column_index(key), width)
         for key in spec.hidden(scope):
@@ -319,6 +393,7 @@ class ListPage(QWidget):
             button.setToolTip(action_spec.tooltip)
             button.setAutoDefault(False)
             allowed = action_spec.permission is None or self.can(action_spec.permission)
+            allowed = allowed and (action_spec.visible is None or action_spec.visible(ctx))
             button.setVisible(allowed)
             button.clicked.connect(lambda _checked=False, a=action_spec: a.run(self))
             if action_spec.shortcut and allowed:
@@ -534,8 +609,14 @@ class ListPage(QWidget):
         cancel_export(self)
 
     def selected_id(self) -> int | None:
+        """The selected row's id; None with none, or with several selected."""
         rows = self.table.selectionModel().selectedRows()
-        return self.model.row_id(rows[0].row()) if rows else None
+        return self.model.row_id(rows[0].row()) if len(rows) == 1 else None
+
+    def selected_ids(self) -> list[int]:
+        """Every selected row's id, in the list's order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [i for i in (self.model.row_id(row) for row in rows) if i is not None]
 
     def select_id(self, record_id: int) -> bool:
         """Select the row of `record_id` if it is loaded."""
@@ -668,6 +749,7 @@ class ListPage(QWidget):
         )
 
     def _model_reset(self) -> None:
+        self._marks_asked.clear()
         # After the reset has finished: a new filter clears the total, a new sort keeps it.
         QTimer.singleShot(0, self, self._show_count)
 
@@ -680,6 +762,31 @@ class ListPage(QWidget):
 
     def _page_loaded(self, _rows: int) -> None:
         self.loaded.emit()
+        if self.spec.marks is not None:
+            self._ask_marks()
+
+    def _ask_marks(self) -> None:
+        """Ask the spec's `marks` about the loaded rows not asked yet (in the background)."""
+        marks = self.spec.marks
+        model = self.model
+        if marks is None or not isinstance(model, LabelledTableModel):
+            return
+        ids = [i for i in model.loaded_ids() if i not in self._marks_asked]
+        if not ids:
+            return
+        self._marks_asked.update(ids)
+        run_operation(
+            self.ctx,
+            lambda wctx: marks(wctx, ids),
+            owner=self,
+            on_done=lambda found: model.set_marks(ids, found),
+            on_error=lambda _error: None,  # no marks is better than a message about them
+        )
+
+    def refresh_marks(self) -> None:
+        """Ask again about every loaded row (the marks changed, the rows did not)."""
+        self._marks_asked.clear()
+        self._ask_marks()
 
     def _activated(self, index: QModelIndex) -> None:
         if not index.isValid():
@@ -717,9 +824,11 @@ class ListPage(QWidget):
         has = self.selected_id() is not None
         for button in (self.edit_button, self.delete_button, self.open_button):
             button.setEnabled(has)
+        several = bool(self.selected_ids()) if self.spec.several else has
         for action_spec in self.spec.actions:
             if action_spec.needs_selection and action_spec.label in self.extra_buttons:
-                self.extra_buttons[action_spec.label].setEnabled(has)
+                enabled = several if action_spec.several else has
+                self.extra_buttons[action_spec.label].setEnabled(enabled)
 
 
 class ListWindow(QDialog):
