@@ -79,6 +79,8 @@ def report_size(folder: Path) -> None:
     parts: dict[str, int] = {}
     internal = folder / "_internal"
     for child in (internal if internal.is_dir() else folder).iterdir():
+        if child.is_symlink():  # a link to a library counted where it lies
+            continue
         parts[child.name] = folder_size(child) if child.is_dir() else child.stat().st_size
     for name, size in sorted(parts.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {size / 2**20:8.1f} MiB  {name}")
