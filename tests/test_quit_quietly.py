@@ -68,7 +68,7 @@ def _load_then_lose_the_server(qtbot, engine: Engine, pool: QThreadPool, quit_fi
                     {"q": SLEEP},
                 )
             ),
-            timeout=5000,
+            timeout=20_000,  # a loaded machine: the read may take a while to reach the server
         )
     assert pool.waitForDone(10_000)
     qtbot.wait(50)  # the job's signals reach the GUI thread
