@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QObject, QThreadPool
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy import Engine, text
 
 from gcmc_desktop.views import workers
 from gcmc_desktop.views.kit.operations import run_query
@@ -21,13 +20,6 @@ from gcmc_desktop.views.workers import UNREACHABLE
 
 pytestmark = pytest.mark.gui
 SLEEP = "SELECT pg_sleep(60) -- quit quietly"
-
-
-@pytest.fixture
-def engine(empty_database_url: URL) -> Iterator[Engine]:
-    engine = create_engine(empty_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
