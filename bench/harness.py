@@ -14,12 +14,9 @@ helpers are bench/table_model.py's.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from table_model import (
     STAFF_PASSWORD,
     Stage,
+    bench_server,
     fmt_ms,
     median,
     peak_mb,
@@ -286,13 +284,9 @@ def list_main(
         print("RESULT " + json.dumps(result), flush=True)
         return
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    server = None
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         info = server.get_postmaster_info()
         url, tenant_id = prepare(server_url(server), args.rows)
         common = [
@@ -310,9 +304,3 @@ def list_main(
             print(f"Running {variant} …", flush=True)
             results[variant] = spawn(variant, common, script)
         report(make_bench(args.rows), results)
-    finally:
-        if temporary:
-            if server is not None:
-                with contextlib.suppress(Exception):
-                    server.cleanup()
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
