@@ -29,9 +29,7 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import SEARCH_KEY, ListBench, Step, report, run_ours, run_qsql
-from table_model import Stage, ensure_staff, spawn, staff_context
+from table_model import Stage, bench_server, ensure_staff, spawn, staff_context
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -369,12 +367,9 @@ def main() -> None:
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         info = server.get_postmaster_info()
         url, tenant_id = prepare_database(server_url(server), args.rows, date.today())
         plain = url.render_as_string(hide_password=False)
@@ -404,11 +399,6 @@ def main() -> None:
                 f"Ours: scroll bar to the last of {ours['total']:,} rows (total known): "
                 f"{ours['scroll_end']:.1f} ms."
             )
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

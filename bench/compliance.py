@@ -29,19 +29,20 @@ worker while a 10 ms QTimer measures its own lateness (target: no stall over 50 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import GATEWAY_PASSWORD, ensure_staff  # the bench's staff sign-in
+from table_model import (  # the bench's staff sign-in and server
+    GATEWAY_PASSWORD,
+    bench_server,
+    ensure_staff,
+)
 
 DATABASE = "gcmc_bench_compliance"
 TENANT_CODE = "bench"
@@ -412,12 +413,9 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         url, tenant_id = prepare_database(server_url(server), args.clients)
         ctx = admin_context(url)
         assert ctx.tenant_id == tenant_id, "signed in to the wrong firm"
@@ -434,11 +432,6 @@ def main() -> None:
             {"t": tenant_id},
         ).scalar_one()
         ctx.session.close()
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
     disagree = [c for c in sample if engine_rows.get(c) != reference_rows.get(c)]
     levels: dict[str, int] = {}

@@ -16,35 +16,23 @@ plain SQL joining the latest version, as that same login in the same firm.
 Steps, each until the new first rows are painted on a shown QTableView: first page (title
 order), re-sort by expiry (both directions), upload date, client name (both directions) and
 type, searches over the title, a tag,
-the latest version's text, and a term without matches.
+the latest version's text, and a term without matches (bench/harness.py steps the list and
+runs the command line).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import (  # the client bench's staff sign-in and stage
-    Stage,
-    ensure_staff,
-    fmt_ms,
-    median,
-    peak_mb,
-    rss_mb,
-    spawn,
-    staff_context,
-)
+from harness import SEARCH_KEY, ListBench, Step, list_main
+from table_model import ensure_staff  # the client bench's staff sign-in
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -170,83 +158,6 @@ def prepare_database(admin_url, rows: int) -> tuple[Any, int]:
     return url, tenant_id
 
 
-def run_ours(url: str, tenant_id: int, repeat: int) -> dict[str, Any]:
-    from PySide6.QtCore import Qt
-
-    from gcmc_desktop.services.documents import document_list_query
-    from gcmc_desktop.views.table_model import PagedTableModel, query_pool, survey_pool
-
-    ctx = staff_context(url)
-    assert ctx.tenant_id == tenant_id
-    stage = Stage()
-    query = document_list_query(ctx)
-    out: dict[str, Any] = {"user": f"{ctx.email} ({ctx.role_name}), RLS on"}
-    rss0 = rss_mb()
-    box: dict[str, Any] = {}
-
-    def quiesce() -> None:
-        model = box["model"]
-        stage.wait(lambda: model.total is not None)
-        query_pool().waitForDone()
-        survey_pool().waitForDone()
-        stage.settle()
-
-    def first() -> None:
-        model = PagedTableModel(query.clone(), ctx.reading)
-        box["model"] = model
-        stage.view.setModel(model)
-        stage.wait(lambda: model.rowCount() > 0)
-
-    firsts = []
-    for _ in range(repeat):
-        firsts.append(stage.timed(first))
-        quiesce()
-    out["first"] = median(firsts)
-    out["total"] = box["model"].total
-    model: PagedTableModel = box["model"]
-
-    def until_page(action: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            action()
-            stage.wait(lambda: not model.loading)
-
-        return run
-
-    def sort(key: str | None, descending: bool = False) -> Callable[[], None]:
-        column = -1 if key is None else query.column_index(key)
-        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        return until_page(lambda: stage.view.sortByColumn(column, order))
-
-    def search(term: str) -> Callable[[], None]:
-        def run() -> None:
-            model.set_search(term)
-            model.flush_search()
-
-        return until_page(run)
-
-    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
-        times = []
-        for _ in range(repeat):
-            prepare()
-            quiesce()
-            times.append(stage.timed(action))
-            quiesce()
-        return median(times)
-
-    title = query.column_index("title")
-    for key, _label, column, descending, _sql in SORTS:
-        out[key] = repeated(sort("title"), sort(column, descending))
-    stage.view.sortByColumn(title, Qt.SortOrder.AscendingOrder)
-    stage.wait(lambda: not model.loading)
-    for key, _label, term in SEARCHES:
-        out[key] = repeated(search(""), search(term))
-        out[f"{key}_total"] = model.total
-    out["rss_growth"] = rss_mb() - rss0
-    out["peak_growth"] = peak_mb() - rss0
-    ctx.session.close()
-    return out
-
-
 QSQL_BASE = (
     'SELECT d.title, c.name, t.name, d.authority, d.status, v."expiryDate", v."uploadedAt", d.id '
     'FROM documents d JOIN clients c ON c.id = d."clientId" '
@@ -256,160 +167,55 @@ QSQL_BASE = (
 )
 
 
-def run_qsql(url: str, tenant_id: int, repeat: int, socket_dir: str, port: int) -> dict[str, Any]:
-    from PySide6.QtSql import QSqlDatabase, QSqlQuery, QSqlQueryModel
-
-    stage = Stage()
-    if "QPSQL" not in QSqlDatabase.drivers():
-        return {"na": f"no QPSQL driver (have {QSqlDatabase.drivers()})"}
-    db = QSqlDatabase.addDatabase("QPSQL", "bench")
-    db.setHostName(socket_dir)
-    db.setPort(port)
-    db.setDatabaseName(DATABASE)
-    ctx = staff_context(url)
-    role = ctx.session.get_bind().url.username
-    ctx.session.close()
-    from table_model import STAFF_PASSWORD
-
-    db.setUserName(role)
-    db.setPassword(STAFF_PASSWORD)
-    if not db.open():
-        return {"na": f"QPSQL cannot connect: {db.lastError().text()}"}
-    QSqlQuery(f"SELECT set_config('gcmc.tenant_id', '{tenant_id}', false)", db)
-    base = QSQL_BASE.format(tenant=tenant_id)
-    out: dict[str, Any] = {"user": f"{role} (same login), RLS on"}
-    rss0 = rss_mb()
-    box: dict[str, Any] = {"model": QSqlQueryModel()}
-    repeat = min(repeat, 2)  # each run holds the whole result
-
-    def set_query(sql: str) -> Callable[[], None]:
-        def run() -> None:
-            box["model"].setQuery(QSqlQuery(sql, db))
-            if box["model"].lastError().isValid():
-                raise RuntimeError(box["model"].lastError().text())
-
-        return run
-
-    by_title = set_query(f"{base} ORDER BY d.title, d.id")
-
-    def first() -> None:
-        box["model"] = QSqlQueryModel()
-        by_title()
-        stage.view.setModel(box["model"])
-
-    out["first"] = median([stage.timed(first) for _ in range(repeat)])
-
-    def repeated(prepare: Callable[[], None], action: Callable[[], None]) -> float:
-        times = []
-        for _ in range(repeat):
-            prepare()
-            stage.paint()
-            times.append(stage.timed(action))
-        return median(times)
-
-    for key, _label, _column, _descending, sql in SORTS:
-        out[key] = repeated(by_title, set_query(f"{base} ORDER BY {sql}, d.id"))
-    for key, _label, term in SEARCHES:
-        pattern = "'%" + term.replace("'", "''") + "%'"
-        where = (
-            f"(d.title ILIKE {pattern} OR array_to_string(d.tags, ' ') ILIKE {pattern} "
-            f'OR v."ocrText" ILIKE {pattern})'
-        )
-        out[key] = repeated(by_title, set_query(f"{base} AND {where} ORDER BY d.title, d.id"))
-    out["rss_growth"] = rss_mb() - rss0
-    out["peak_growth"] = peak_mb() - rss0
-    return out
+SEARCH_WHERE = (
+    "(d.title ILIKE {p} OR array_to_string(d.tags, ' ') ILIKE {p} OR v.\"ocrText\" ILIKE {p})"
+)
 
 
-def report(rows: int, results: dict[str, dict[str, Any]]) -> None:
-    names = {"ours": "PagedTableModel", "qsql": "QSqlQueryModel (QPSQL)"}
-    lines = [
-        ("first page visible", "first"),
-        *((f"re-sort by {label}", key) for key, label, *_ in SORTS),
-        *((f"search {term!r} ({label})", key) for key, label, term in SEARCHES),
-    ]
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print()
-    print(f"Documents list of one firm with {rows:,} documents (staff user, RLS on)")
-    print(f"Machine: {os.cpu_count()} CPU cores, load average {load}; medians of the runs.")
-    print("".ljust(30) + "".join(names[k].rjust(26) for k in names))
-    for title, key in lines:
-        cells = []
-        for variant in names:
-            result = results[variant]
-            value = result.get(key)
-            cells.append(("n/a" if "na" in result or value is None else fmt_ms(value)).rjust(26))
-        print(title.ljust(30) + "".join(cells))
-    for title, key in (("RSS growth at peak", "peak_growth"),):
-        cells = [
-            ("n/a" if "na" in results[v] else f"{results[v][key]:,.1f} MB").rjust(26) for v in names
-        ]
-        print(title.ljust(30) + "".join(cells))
-    for variant in names:
-        if "na" in results[variant]:
-            print(f"{names[variant]}: n/a — {results[variant]['na']}")
-    ours = results["ours"]
-    if "na" not in ours:
-        print(
-            f"Ours: total {ours['total']:,}; signed in as {ours['user']}; searches matched "
-            + ", ".join(f"{term!r} {ours[f'{key}_total']:,}" for key, _l, term in SEARCHES)
-            + "."
-        )
+def list_bench(rows: int) -> ListBench:
+    """The documents list as the harness steps it: by title, each re-sort from title order,
+    each search from no search; QSqlQueryModel with the same joins and order."""
+    from gcmc_desktop.services.documents import document_list_query
+
+    by_title = (None, "title", False)
+    return ListBench(
+        title=f"Documents list of one firm with {rows:,} documents",
+        first_label="first page visible",
+        initial=by_title,
+        steps=(
+            *(
+                Step(key, f"re-sort by {label}", by_title, (None, column, descending))
+                for key, label, column, descending, _sql in SORTS
+            ),
+            *(
+                Step(key, f"search {term!r} ({label})", by_title, (key, "title", False))
+                for key, label, term in SEARCHES
+            ),
+        ),
+        query=document_list_query,
+        filters={
+            None: {SEARCH_KEY: ""},
+            **{key: {SEARCH_KEY: term} for key, _label, term in SEARCHES},
+        },
+        qsql_base=QSQL_BASE,
+        qsql_where={
+            None: "",
+            **{
+                key: " AND " + SEARCH_WHERE.format(p="'%" + term.replace("'", "''") + "%'")
+                for key, _label, term in SEARCHES
+            },
+        },
+        qsql_order={
+            ("title", False): " ORDER BY d.title, d.id",
+            **{(column, desc): f" ORDER BY {sql}, d.id" for _k, _l, column, desc, sql in SORTS},
+        },
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # 1,000,000 documents (1.8 M versions) take a long while to load on a small machine: the
     # default is 100,000; pass --rows 1000000 for the full size.
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--pgdata", type=Path, help="keep the server's data here and reuse it")
-    parser.add_argument("--only", choices=("ours", "qsql"), action="append")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--tenant", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--socket-dir", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.variant:
-        try:
-            if args.variant == "ours":
-                result = run_ours(args.url, args.tenant, args.repeat)
-            else:
-                result = run_qsql(args.url, args.tenant, args.repeat, args.socket_dir, args.port)
-        except Exception as exc:  # reported in the table, not as a traceback
-            result = {"na": f"failed: {type(exc).__name__}: {exc}"}
-        print("RESULT " + json.dumps(result), flush=True)
-        return
-
-    from gcmc_desktop.db.embedded import server_url, start_server
-
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
-        info = server.get_postmaster_info()
-        url, tenant_id = prepare_database(server_url(server), args.rows)
-        common = [
-            "--repeat", str(args.repeat),
-            "--url", url.render_as_string(hide_password=False),
-            "--tenant", str(tenant_id),
-            "--socket-dir", str(info.socket_dir or ""),
-            "--port", str(info.port or 5432),
-        ]  # fmt: skip
-        results = {}
-        for variant in ("ours", "qsql"):
-            if args.only and variant not in args.only:
-                results[variant] = {"na": "not run (--only)"}
-                continue
-            print(f"Running {variant} …", flush=True)
-            results[variant] = spawn(variant, common, __file__)
-        report(args.rows, results)
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
+    list_main(__doc__, __file__, prepare_database, list_bench, DATABASE, default_rows=100_000)
 
 
 if __name__ == "__main__":

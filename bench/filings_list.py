@@ -21,13 +21,9 @@ search over client name, reference and period (bench/harness.py steps the list).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,8 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import SEARCH_KEY, ListBench, Step, report, run_ours, run_qsql
-from table_model import ensure_staff, spawn  # the client bench's staff sign-in and processes
+from harness import SEARCH_KEY, ListBench, Step, list_main
+from table_model import ensure_staff  # the client bench's staff sign-in
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -226,59 +222,15 @@ def list_bench(rows: int, today: date) -> ListBench:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pgdata", type=Path, help="keep the server's data here and reuse it")
-    parser.add_argument("--only", choices=("ours", "qsql"), action="append")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--tenant", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--socket-dir", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.variant:
-        try:
-            bench = list_bench(args.rows, date.today())
-            if args.variant == "ours":
-                result = run_ours(bench, args.url, args.tenant, args.repeat)
-            else:
-                result = run_qsql(
-                    bench, args.url, args.tenant, args.repeat, args.socket_dir, args.port, DATABASE
-                )
-        except Exception as exc:  # reported in the table, not as a traceback
-            result = {"na": f"failed: {type(exc).__name__}: {exc}"}
-        print("RESULT " + json.dumps(result), flush=True)
-        return
-
-    from gcmc_desktop.db.embedded import server_url, start_server
-
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
-        info = server.get_postmaster_info()
-        url, tenant_id = prepare_database(server_url(server), args.rows, date.today())
-        common = [
-            "--repeat", str(args.repeat),
-            "--url", url.render_as_string(hide_password=False),
-            "--tenant", str(tenant_id),
-            "--socket-dir", str(info.socket_dir or ""),
-            "--port", str(info.port or 5432), "--rows", str(args.rows),
-        ]  # fmt: skip
-        results = {}
-        for variant in ("ours", "qsql"):
-            if args.only and variant not in args.only:
-                results[variant] = {"na": "not run (--only)"}
-                continue
-            print(f"Running {variant} …", flush=True)
-            results[variant] = spawn(variant, common, __file__)
-        report(list_bench(args.rows, date.today()), results)
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
+    today = date.today()  # the load and the bench agree on the day
+    list_main(
+        __doc__,
+        __file__,
+        lambda admin_url, rows: prepare_database(admin_url, rows, today),
+        lambda rows: list_bench(rows, today),
+        DATABASE,
+        default_rows=1_000_000,
+    )
 
 
 if __name__ == "__main__":

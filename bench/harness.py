@@ -5,12 +5,16 @@ rows are painted, and the side-by-side report.
 
 A bench describes its list as data — `ListBench`: the query factory, the filters each named
 state sets, the QSqlQueryModel SQL (base, WHERE per state, ORDER BY per sort) — and calls
-`run_ours` / `run_qsql` in child processes (`table_model.spawn`), then `report`. The staff
-sign-in, the painting stage and the process helpers are bench/table_model.py's.
+`run_ours` / `run_qsql` in child processes (`table_model.spawn`), then `report` — or hands
+`list_main` its database loader and bench, which does all of that behind the usual command line
+(--rows, --pgdata, --only, --repeat). The staff sign-in, the painting stage and the process
+helpers are bench/table_model.py's.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -20,7 +24,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import STAFF_PASSWORD, Stage, fmt_ms, median, peak_mb, rss_mb, staff_context
+from table_model import (
+    STAFF_PASSWORD,
+    Stage,
+    bench_server,
+    fmt_ms,
+    median,
+    peak_mb,
+    rss_mb,
+    spawn,
+    staff_context,
+)
 
 SEARCH_KEY = "__search"  # in a state's filters: the search term it types
 # A state of the list: (filters name or None, sort column key, descending).
@@ -53,7 +67,7 @@ class ListBench:
 def run_ours(bench: ListBench, url: str, tenant_id: int, repeat: int) -> dict[str, Any]:
     from PySide6.QtCore import Qt
 
-    from gcmc_desktop.views.table_model import PagedTableModel, query_pool
+    from gcmc_desktop.views.table_model import PagedTableModel, query_pool, survey_pool
 
     ctx = staff_context(url)
     assert ctx.tenant_id == tenant_id
@@ -67,6 +81,7 @@ def run_ours(bench: ListBench, url: str, tenant_id: int, repeat: int) -> dict[st
         model = box["model"]
         stage.wait(lambda: model.total is not None)
         query_pool().waitForDone()
+        survey_pool().waitForDone()
         stage.settle()
 
     def first() -> None:
@@ -231,3 +246,61 @@ def report(bench: ListBench, results: dict[str, dict[str, Any]]) -> None:
             + ", ".join(f"{s.label.strip()} {qsql[f'{s.key}_total']:,}" for s in bench.steps)
             + "."
         )
+
+
+def list_main(
+    doc: str,
+    script: str,
+    prepare: Callable[[Any, int], tuple[Any, int]],  # (admin URL, rows) -> (URL, tenant id)
+    make_bench: Callable[[int], ListBench],  # rows -> the bench
+    database: str,
+    default_rows: int,
+) -> None:
+    """A list bench's whole command line: start (or reuse, --pgdata) an embedded server, load it
+    with `prepare`, run ours and QSqlQueryModel each in its own process as the staff user, print
+    the side-by-side report. `script` is the bench's own file (the child processes run it)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=default_rows)
+    parser.add_argument("--pgdata", type=Path, help="keep the server's data here and reuse it")
+    parser.add_argument("--only", choices=("ours", "qsql"), action="append")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--tenant", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--socket-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        try:
+            bench = make_bench(args.rows)
+            if args.variant == "ours":
+                result = run_ours(bench, args.url, args.tenant, args.repeat)
+            else:
+                result = run_qsql(
+                    bench, args.url, args.tenant, args.repeat, args.socket_dir, args.port, database
+                )
+        except Exception as exc:  # reported in the table, not as a traceback
+            result = {"na": f"failed: {type(exc).__name__}: {exc}"}
+        print("RESULT " + json.dumps(result), flush=True)
+        return
+
+    from gcmc_desktop.db.embedded import server_url
+
+    with bench_server(args.pgdata) as server:
+        info = server.get_postmaster_info()
+        url, tenant_id = prepare(server_url(server), args.rows)
+        common = [
+            "--repeat", str(args.repeat),
+            "--url", url.render_as_string(hide_password=False),
+            "--tenant", str(tenant_id),
+            "--socket-dir", str(info.socket_dir or ""),
+            "--port", str(info.port or 5432), "--rows", str(args.rows),
+        ]  # fmt: skip
+        results = {}
+        for variant in ("ours", "qsql"):
+            if args.only and variant not in args.only:
+                results[variant] = {"na": "not run (--only)"}
+                continue
+            print(f"Running {variant} …", flush=True)
+            results[variant] = spawn(variant, common, script)
+        report(make_bench(args.rows), results)

@@ -22,11 +22,8 @@ server's work plus the round trips).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -34,7 +31,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import GATEWAY_PASSWORD, ensure_staff, fmt_ms  # the bench's staff sign-in
+from table_model import (  # the bench's staff sign-in and server
+    GATEWAY_PASSWORD,
+    bench_server,
+    ensure_staff,
+    fmt_ms,
+)
 
 DATABASE = "gcmc_bench"
 TENANT_CODE = "bench"
@@ -229,22 +231,14 @@ def main() -> None:
     parser.add_argument("--pgdata", type=Path, help="the server's data directory (kept)")
     args = parser.parse_args()
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         today = date.today()
         url, tenant_id = prepare_database(server_url(server), args.schedules, today)
         before = counts(url, tenant_id)
         results = run(url, tenant_id, args.schedules)
         after = counts(url, tenant_id)
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
     created = after["firm"] - before["firm"]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -27,9 +27,7 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ListBench, Step, report, run_ours, run_qsql
-from table_model import GATEWAY_PASSWORD, STAFF_PASSWORD, ensure_staff, spawn
+from table_model import GATEWAY_PASSWORD, STAFF_PASSWORD, bench_server, ensure_staff, spawn
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -344,12 +342,9 @@ def main() -> None:
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         info = server.get_postmaster_info()
         url, tenant_id = prepare_database(server_url(server), args.rows)
         plain = url.render_as_string(hide_password=False)
@@ -371,11 +366,6 @@ def main() -> None:
             print(f"Running {variant} …", flush=True)
             results[variant] = spawn(variant, common, __file__)
         report(list_bench(args.rows), results)
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def _cleanup(url: str, ids: list[int]) -> None:

@@ -17,19 +17,19 @@ service and reads, through the real PagedQuery, the first 50 rows of each list (
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table_model import staff_context  # the bench's staff sign-in (a Viewer of "bench")
+from table_model import (  # the bench's staff sign-in (a Viewer of "bench") and server
+    bench_server,
+    staff_context,
+)
 
 DATABASE = "gcmc_bench"  # the sign-in helpers of bench/table_model.py expect this name
 OTHER = 5_000
@@ -166,13 +166,10 @@ def main() -> None:
     parser.add_argument("--pgdata", type=Path)
     args = parser.parse_args()
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
     results: dict[int, list[tuple[str, float, int]]] = {}
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         for n in args.clients:
             url, tenant_id, bundles = prepare(server_url(server), n)
             ctx = staff_context(url)
@@ -183,11 +180,6 @@ def main() -> None:
                 results[n].append((label, ms, rows))
                 print(f"  {n:,} clients, {label}: {ms:.1f} ms ({rows} rows)", flush=True)
             ctx.session.close()
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print()

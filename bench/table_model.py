@@ -742,6 +742,27 @@ def spawn(variant: str, common: list[str], script: str = __file__) -> dict[str, 
     return {"na": f"exited with {proc.returncode}: {' / '.join(tail)}"}
 
 
+@contextlib.contextmanager
+def bench_server(pgdata: Path | None):
+    """The benches' embedded PostgreSQL: in `pgdata` (kept for later runs with the same data),
+    or in a temporary directory removed afterwards with the server stopped."""
+    from gcmc_desktop.db.embedded import start_server
+
+    temporary = pgdata is None
+    if temporary:
+        pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata"
+    server = None
+    try:
+        server = start_server(pgdata)
+        yield server
+    finally:
+        if temporary:
+            if server is not None:
+                with contextlib.suppress(Exception):
+                    server.cleanup()
+            shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
 def explain(url, tenant_id: int) -> None:
     """EXPLAIN ANALYZE of the queries our model sends, as the signed-in staff user."""
     from gcmc_desktop.services.client_list import client_list_query
@@ -874,12 +895,9 @@ def main() -> None:
         run_variant(args)
         return
 
-    from gcmc_desktop.db.embedded import server_url, start_server
+    from gcmc_desktop.db.embedded import server_url
 
-    temporary = args.pgdata is None
-    pgdata = Path(tempfile.mkdtemp(prefix="gcmc-bench-")) / "pgdata" if temporary else args.pgdata
-    try:
-        server = start_server(pgdata)
+    with bench_server(args.pgdata) as server:
         admin = server_url(server)
         info = server.get_postmaster_info()
         url, tenant_id = prepare_database(admin, args.rows)
@@ -902,11 +920,6 @@ def main() -> None:
             print(f"Running {variant} …", flush=True)
             results[variant] = spawn(variant, common)
         report(args.rows, results)
-    finally:
-        if temporary:
-            with contextlib.suppress(Exception):
-                server.cleanup()  # type: ignore[possibly-undefined]
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

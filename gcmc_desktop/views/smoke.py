@@ -1,7 +1,8 @@
 """The installed program's self-check (`GCMC_SMOKE=1`): used by the frozen build's smoke test
 and by anyone checking an installation. It reports when the login dialog is up (the start-up
 time), signs in as the embedded demo's FirmAdmin, opens the clients list, waits for its first
-rows, reports them and quits with status 0 — or prints what failed and quits with 1."""
+rows, reports them and quits with status 0 — or prints what failed and quits with 1.
+With `GCMC_SMOKE_QUIT=1` it opens every page and quits while they are still loading."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def run(runner) -> None:  # runner: app.Application
             QTimer.singleShot(100, wait_for_window)
             return
         say(f"signed in: {window.windowTitle()}")
+        if quit_while_loading():
+            # Every page starts its background reads; quitting at once stops the embedded
+            # server under them, which must end them quietly (issue 19: no AdminShutdown
+            # traceback on stderr).
+            for key in window.section_keys():
+                window.open_section(key)
+            window.open_section("clients")
+            say("every page opened; quitting while they load")
+            window.close()
+            QApplication.exit(0)
+            return
         page = window.open_section("clients")
         wait_for_rows(page)
 
@@ -60,6 +72,12 @@ def run(runner) -> None:  # runner: app.Application
             QTimer.singleShot(100, lambda: wait_for_rows(page))
             return
         say(f"clients list: {model.total} clients, first {model.index(0, 0).data()!r}")
+        if check_parts():
+            try:
+                say(parts())
+            except Exception as exc:  # reported, and the check fails
+                fail(f"bundled parts: {type(exc).__name__}: {exc}")
+                return
         runner.window.close()
         say("quit")
         QApplication.exit(0)
@@ -69,6 +87,48 @@ def run(runner) -> None:  # runner: app.Application
 
 def enabled() -> bool:
     return os.environ.get("GCMC_SMOKE") == "1"
+
+
+def check_parts() -> bool:
+    """`GCMC_SMOKE_PARTS=1`: also check the bundled parts that the sign-in does not use."""
+    return os.environ.get("GCMC_SMOKE_PARTS") == "1"
+
+
+def parts() -> str:
+    """OCR reads a line drawn here (RapidOCR on the headless OpenCV build), and an S3 client is
+    made (botocore's S3 description is bundled; nothing is sent)."""
+    import io
+
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice, Qt
+    from PySide6.QtGui import QFont, QImage, QPainter
+
+    from ..services.intake.ocr import ocr_image
+    from ..services.storage.s3 import S3Storage
+
+    image = QImage(900, 160, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    font = QFont()
+    font.setPixelSize(64)
+    painter.setFont(font)
+    painter.drawText(30, 105, "CERTIFICATE 2026")
+    painter.end()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    started = time.perf_counter()
+    text = ocr_image(Image.open(io.BytesIO(bytes(buffer.data()))))
+    if "CERTIFICATE" not in text.upper():
+        raise RuntimeError(f"OCR read {text!r}")
+    ocr_s = time.perf_counter() - started
+    S3Storage("http://127.0.0.1:9", "us-east-1", "smoke", "key", "secret")
+    return f"parts: OCR read {text!r} in {ocr_s:.1f} s; S3 client made"
+
+
+def quit_while_loading() -> bool:
+    """`GCMC_SMOKE_QUIT=1`: sign in, open every page and quit at once, while they load."""
+    return os.environ.get("GCMC_SMOKE_QUIT") == "1"
 
 
 def excepthook(kind, value, tb) -> None:  # an uncaught error fails the check, loudly

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QTableView
 from sqlalchemy.orm import Session
 
 from ..services.paging import Anchor, Page, PagedQuery
-from .workers import Job, JobCancelled, JobControl, run_job
+from .workers import QUITTING, Job, JobCancelled, JobControl, run_job
 
 SessionProvider = Callable[[], AbstractContextManager[Session]]
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -63,7 +63,8 @@ _pool: QThreadPool | None = None
 _survey_pool: QThreadPool | None = None
 # Set once the application is quitting: a list query still running then fails when its server
 # goes away (AdminShutdown from the embedded server), which is the end of it, not an error.
-_closing = threading.Event()
+# The job runner's own flag: every background job ends quietly then (views/workers.py).
+_closing = QUITTING
 
 
 def query_pool() -> QThreadPool:

@@ -12,9 +12,28 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
+
+# Set once the application is quitting (QCoreApplication.aboutToQuit): a job still running then
+# fails when the embedded server stops under it (AdminShutdown), which is the end of it, not an
+# error — nobody waits for its result any more. Such a job ends as cancelled, quietly.
+QUITTING = threading.Event()
+_watching_quit = False
+
+
+def end_jobs_quietly() -> None:
+    """What aboutToQuit calls: from now on a failing job is logged without a traceback."""
+    QUITTING.set()
+
+
+def _watch_quit() -> None:
+    global _watching_quit
+    app = QCoreApplication.instance()
+    if not _watching_quit and app is not None:
+        app.aboutToQuit.connect(end_jobs_quietly)
+        _watching_quit = True
 
 
 class JobCancelled(Exception):
@@ -66,6 +85,10 @@ class Job(QRunnable):
         except JobCancelled:
             self.signals.cancelled.emit()
         except Exception as exc:
+            if QUITTING.is_set():
+                log.debug("background job ended by quitting: %s", type(exc).__name__)
+                self.signals.cancelled.emit()
+                return
             log.exception("background job failed")
             self.signals.failed.emit(self._describe_error(exc))
         else:
@@ -145,6 +168,7 @@ def run_job(
 ) -> Job:
     """Start `fn(control)` in the background; callbacks run on the GUI thread. Jobs with a
     `description` show in the main window's progress area while they run."""
+    _watch_quit()
     job = Job(fn, user_message)
     _running.add(job)
     if description:
