@@ -409,7 +409,13 @@ def open_offline(
             template,
             directory / "pgdata",
             ignore=shutil.ignore_patterns(
-                "postmaster.pid", "postmaster.opts", ".gcmc_owners.json", ".handle_pids.json", "log"
+                "postmaster.pid",
+                "postmaster.opts",
+                ".gcmc_owners.json",
+                ".handle_pids.json",
+                "log",
+                # a just-stopped server's Unix socket can linger; it is not data
+                ".s.PGSQL.*",
             ),
         )
         _same_owner(template, directory / "pgdata")
