@@ -172,6 +172,10 @@ _STEP = (
     "WHEN 'annual' THEN interval '1 year' ELSE interval '1 month' END)"
 )
 
+# JSON text of a text value and of an optional id, for the breakdown's items.
+_JSON = "COALESCE(to_json({})::text, 'null')"  # NaN and the like too
+_ID = "COALESCE(({})::text, 'null')"
+
 SCORE_SQL = f"""
 WITH p AS (SELECT CAST(:now AS timestamp) AS now, CAST(:now AS timestamp)::date AS today),
 cl AS (
@@ -394,12 +398,22 @@ changed AS MATERIALIZED (
 ),
 agg AS (
     SELECT i.client_id,
-           json_agg(json_build_object(
-               'points', i.points, 'kind', i.kind, 'text', i.txt, 'rule_id', i.rule_id,
-               'bundle_id', i.bundle_id, 'document_type_id', i.dt, 'filing_type_id', i.ft,
-               'document_id', i.doc, 'filing_id', i.fil)
+           -- The items' JSON text by concatenation (what json_build_object writes, for a
+           -- third of its cost: it looks up every argument's type on every call), parsed
+           -- into jsonb once below.
+           '[' || string_agg(
+               '{{"points": ' || {_JSON.format("i.points")}
+               || ', "kind": ' || {_JSON.format("i.kind")}
+               || ', "text": ' || {_JSON.format("i.txt")}
+               || ', "rule_id": ' || {_ID.format("i.rule_id")}
+               || ', "bundle_id": ' || {_ID.format("i.bundle_id")}
+               || ', "document_type_id": ' || {_ID.format("i.dt")}
+               || ', "filing_type_id": ' || {_ID.format("i.ft")}
+               || ', "document_id": ' || {_ID.format("i.doc")}
+               || ', "filing_id": ' || {_ID.format("i.fil")} || '}}', ', '
              ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0), COALESCE(i.dt, 0),
-                      COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) AS items,
+                      COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) || ']'
+               AS items,
            -- One item per failed rule and client, and the rows arrive sorted by rule id
            -- within the rules' group: no DISTINCT (a sort per client).
            COALESCE(jsonb_agg(i.rule_id ORDER BY i.k, COALESCE(i.rule_id, 0),
