@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import statistics
@@ -167,7 +168,7 @@ def cases(bundles: list[int]) -> list[tuple[str, Any, str]]:
     asc, desc = 's."scoreValue", s."clientId"', 's."scoreValue" DESC, s."clientId" DESC'
 
     def bundle(n: int) -> str:
-        return "s.breakdown -> 'items' @> '[{\"bundle_id\": %d}]'" % n
+        return "s.breakdown -> 'items' @> '[" + json.dumps({"bundle_id": n}) + "]'"
 
     return [
         ("by score, poorest first", sort(), f"ORDER BY {asc}"),
