@@ -53,7 +53,11 @@ second run over unchanged data writes nothing — no index updates, no audit row
 later of the two (the "older than a day" check, the list's *Last calculated*). Statements that
 write more than 50 rows are audited by one summary row (see migration 0018).
 
-A run is one transaction: cancelled or failed, it leaves every row as it was.
+A run is one transaction: cancelled or failed, it leaves every row as it was. A whole-firm run
+of PARALLEL_MIN clients or more is split into WORKERS halves by client id, computed and written
+at the same time on two connections (the 2-core server's two cores; `recalculate` says how
+they commit: nothing until both are done, a failed half rolls back the other, and the rare
+lost last commit is reported as RecalculationPartial and finished by the next run).
 """
 
 from __future__ import annotations
