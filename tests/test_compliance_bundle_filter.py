@@ -170,3 +170,20 @@ def test_bundle_clients_attacked_as_staff(firms: Firms, scored, engine: Engine) 
                 "CREATE OR REPLACE FUNCTION desktop_score_bundles(p jsonb) RETURNS integer[]"
                 " LANGUAGE sql IMMUTABLE AS $$ SELECT '{}'::integer[] $$"
             )
+
+
+def test_migration_0022_downgrades_and_upgrades(engine: Engine) -> None:
+    from gcmc_desktop.db import migrate
+
+    def present() -> tuple:
+        with engine.connect() as conn:
+            return (
+                conn.scalar(text("SELECT to_regclass('desktop_compliance_scores_bundles_idx')")),
+                conn.scalar(text("SELECT to_regproc('desktop_score_bundle_clients')")),
+                conn.scalar(text("SELECT to_regproc('desktop_score_bundles')")),
+            )
+
+    migrate.downgrade(engine, "0021_audit")
+    assert present() == (None, None, None)
+    migrate.upgrade(engine)
+    assert None not in present()
