@@ -219,3 +219,17 @@ def test_a_lost_last_commit_is_reported_partial_and_a_second_run_finishes(
     assert report.changed == CLIENTS // 2
     assert rows(engine, firms.alpha) == expected
     assert full_run_stamp(engine, firms.alpha) == NOW
+
+
+def test_no_second_connection_runs_on_one(
+    firms: Firms, admin_ctx: Context, engine: Engine, clients: list[int], monkeypatch
+) -> None:
+    from sqlalchemy import create_engine
+
+    unreachable = create_engine("postgresql+psycopg://nobody@/nowhere?host=/nonexistent-dir")
+    monkeypatch.setattr(compliance_scoring, "_extra_session", lambda target: Session(unreachable))
+    report = recalculate(admin_ctx, now=NOW)
+    assert (report.clients, report.changed) == (CLIENTS, CLIENTS)
+    assert len(scores(engine, firms.alpha)) == CLIENTS
+    assert full_run_stamp(engine, firms.alpha) == NOW
+    unreachable.dispose()

@@ -62,7 +62,9 @@ lost last commit is reported as RecalculationPartial and finished by the next ru
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import threading
 import time
@@ -96,6 +98,8 @@ from .context import Context, require
 from .errors import ServiceError
 from .filings import DUE, OPEN_STATUSES, period_containing, period_kind_for
 from .records import guarded
+
+log = logging.getLogger(__name__)
 
 BASE = 100
 MISSING_POINTS = 10
@@ -507,6 +511,23 @@ def _extra_session(target: Context | Session) -> Session | None:
     return Session(bind=bind)
 
 
+def _open_extra(target: Context | Session) -> Session | None:
+    """Another session with its transaction begun (work_mem set), or None when there is none
+    to be had (no session maker, or the server refuses another connection: too many, say):
+    the run then goes on one connection."""
+    extra = _extra_session(target)
+    if extra is None:
+        return None
+    try:
+        extra.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    except Exception:
+        log.warning("No second connection for the recalculation; running on one", exc_info=True)
+        with contextlib.suppress(Exception):
+            extra.close()
+        return None
+    return extra
+
+
 def _split(ranges_ids: list[int], parts: int) -> list[list[int]]:
     size = math.ceil(len(ranges_ids) / parts)
     return [ranges_ids[i : i + size] for i in range(0, len(ranges_ids), size)]
@@ -587,15 +608,15 @@ def recalculate(
                 plans.append((tenant, [_chunks(g, batched) for g in groups]))
             need = max((len(p) for _, p in plans), default=1) - 1
             for _ in range(need):
-                extra = _extra_session(target)
+                extra = _open_extra(target)
                 if extra is None:
                     break
                 extras.append(extra)
-            if len(extras) < need:  # no second connection: one part per firm
+            if len(extras) < need:  # no further connection to be had: one part per firm
+                for extra in extras:
+                    extra.close()
+                extras.clear()
                 plans = [(t, [[c for g in p for c in g]]) for t, p in plans]
-            for extra in extras:
-                with guarded(extra):
-                    extra.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
             total = sum(n for _, p in plans for g in p for _, _, n in g)
             done = 0
             for tenant, groups in plans:
