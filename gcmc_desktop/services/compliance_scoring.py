@@ -53,21 +53,28 @@ second run over unchanged data writes nothing — no index updates, no audit row
 later of the two (the "older than a day" check, the list's *Last calculated*). Statements that
 write more than 50 rows are audited by one summary row (see migration 0018).
 
-A run is one transaction: cancelled or failed, it leaves every row as it was.
+A run is one transaction: cancelled or failed, it leaves every row as it was. A whole-firm run
+of PARALLEL_MIN clients or more is split into WORKERS halves by client id, computed and written
+at the same time on two connections (the 2-core server's two cores; `recalculate` says how
+they commit: nothing until both are done, a failed half rolls back the other, and the rare
+lost last commit is reported as RecalculationPartial and finished by the next run).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from queue import Queue
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, select, text
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, select, text
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -91,6 +98,8 @@ from .context import Context, require
 from .errors import ServiceError
 from .filings import DUE, OPEN_STATUSES, period_containing, period_kind_for
 from .records import guarded
+
+log = logging.getLogger(__name__)
 
 BASE = 100
 MISSING_POINTS = 10
@@ -170,6 +179,10 @@ _STEP = (
     "(CASE t.frequency WHEN 'quarterly' THEN interval '3 months' "
     "WHEN 'annual' THEN interval '1 year' ELSE interval '1 month' END)"
 )
+
+# JSON text of a text value and of an optional id, for the breakdown's items.
+_JSON = "COALESCE(to_json({})::text, 'null')"  # NaN and the like too
+_ID = "COALESCE(({})::text, 'null')"
 
 SCORE_SQL = f"""
 WITH p AS (SELECT CAST(:now AS timestamp) AS now, CAST(:now AS timestamp)::date AS today),
@@ -393,12 +406,22 @@ changed AS MATERIALIZED (
 ),
 agg AS (
     SELECT i.client_id,
-           json_agg(json_build_object(
-               'points', i.points, 'kind', i.kind, 'text', i.txt, 'rule_id', i.rule_id,
-               'bundle_id', i.bundle_id, 'document_type_id', i.dt, 'filing_type_id', i.ft,
-               'document_id', i.doc, 'filing_id', i.fil)
+           -- The items' JSON text by concatenation (what json_build_object writes, for a
+           -- third of its cost: it looks up every argument's type on every call), parsed
+           -- into jsonb once below.
+           '[' || string_agg(
+               '{{"points": ' || {_JSON.format("i.points")}
+               || ', "kind": ' || {_JSON.format("i.kind")}
+               || ', "text": ' || {_JSON.format("i.txt")}
+               || ', "rule_id": ' || {_ID.format("i.rule_id")}
+               || ', "bundle_id": ' || {_ID.format("i.bundle_id")}
+               || ', "document_type_id": ' || {_ID.format("i.dt")}
+               || ', "filing_type_id": ' || {_ID.format("i.ft")}
+               || ', "document_id": ' || {_ID.format("i.doc")}
+               || ', "filing_id": ' || {_ID.format("i.fil")} || '}}', ', '
              ORDER BY i.k, COALESCE(i.rule_id, 0), COALESCE(i.bundle_id, 0), COALESCE(i.dt, 0),
-                      COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) AS items,
+                      COALESCE(i.ft, 0), COALESCE(i.doc, 0), COALESCE(i.fil, 0)) || ']'
+               AS items,
            -- One item per failed rule and client, and the rows arrive sorted by rule id
            -- within the rules' group: no DISTINCT (a sort per client).
            COALESCE(jsonb_agg(i.rule_id ORDER BY i.k, COALESCE(i.rule_id, 0),
@@ -455,6 +478,99 @@ def _target(target: Context | Session, tenant_id: int | None) -> tuple[Session, 
     return session, list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
 
 
+# A whole-firm run of at least PARALLEL_MIN clients is split into WORKERS halves by client id,
+# computed and written concurrently on WORKERS connections (the server's two cores), each its
+# own transaction; see `recalculate` for how they commit.
+PARALLEL_MIN = 2_000
+WORKERS = 2
+
+
+class RecalculationPartial(ServiceError):
+    """A split run whose first part committed and whose last part could not: the saved scores
+    are correct, the others unchanged; running again finishes (it writes only what differs)."""
+
+    def __init__(self, saved: int, total: int) -> None:
+        super().__init__(
+            f"The recalculation was interrupted: {saved:,} of {total:,} clients' scores were "
+            "brought up to date, the others are unchanged. Run it again to finish."
+        )
+        self.saved = saved
+        self.total = total
+
+
+def _extra_session(target: Context | Session) -> Session | None:
+    """Another session as the same user and firm, or None when there cannot be one (a context
+    without a session maker, a session bound to one connection as in transactional tests)."""
+    if isinstance(target, Context):
+        if target.session_maker is None:
+            return None
+        return target.session_maker()
+    bind = target.get_bind()
+    if not isinstance(bind, Engine):
+        return None
+    return Session(bind=bind)
+
+
+def _run_settings(session: Session) -> None:
+    """For the run's transaction only: its sorts and hashes (133,000 breakdown items for
+    10,000 clients) in memory rather than temporary files; and a plan made for each batch's
+    own values. The driver prepares a statement run five times on a connection, and the
+    server then may switch to a generic plan made without the values (the client range, the
+    ids or NULL): measured, every third batched 10,000-client run on a pooled connection took
+    over 30 s in such a plan instead of 2 s, and was cancelled by the statement timeout."""
+    session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _open_extra(target: Context | Session) -> Session | None:
+    """Another session with its transaction begun (work_mem set), or None when there is none
+    to be had (no session maker, or the server refuses another connection: too many, say):
+    the run then goes on one connection."""
+    extra = _extra_session(target)
+    if extra is None:
+        return None
+    try:
+        _run_settings(extra)
+    except Exception:
+        log.warning("No second connection for the recalculation; running on one", exc_info=True)
+        with contextlib.suppress(Exception):
+            extra.close()
+        return None
+    return extra
+
+
+def _split(ranges_ids: list[int], parts: int) -> list[list[int]]:
+    size = math.ceil(len(ranges_ids) / parts)
+    return [ranges_ids[i : i + size] for i in range(0, len(ranges_ids), size)]
+
+
+def _chunks(ids: list[int], batched: bool) -> list[tuple[int, int, int]]:
+    step = BATCH if batched else max(len(ids), 1)
+    return [
+        (chunk[0], chunk[-1], len(chunk))
+        for chunk in (ids[i : i + step] for i in range(0, len(ids), step))
+    ]
+
+
+def _run_part(
+    session: Session,
+    tenant: int,
+    chunks: list[tuple[int, int, int]],
+    ids: list[int] | None,
+    now: datetime,
+    cancel: Any,
+) -> Iterator[tuple[int, int]]:
+    """The statements of one part, in `session`'s open transaction (not committed here);
+    yields (clients, rows written) after each."""
+    for lo, hi, n in chunks:
+        if cancel is not None and cancel.is_set():
+            raise RecalculationCancelled()
+        result = session.execute(
+            text(SCORE_SQL), {"t": tenant, "lo": lo, "hi": hi, "ids": ids, "now": now}
+        )
+        yield n, max(result.rowcount or 0, 0)
+
+
 def recalculate(
     target: Context | Session,
     *,
@@ -463,79 +579,167 @@ def recalculate(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    workers: int | None = None,
 ) -> RecalculationReport:
     """Recalculate the scores of a firm's clients (all, or `client_ids`).
 
     With a Context: that firm, as that user (compliance:edit; the database's policies apply).
     With an administrator's Session: `tenant_id`'s firm, or every firm when None (the CLI).
-    Without `progress`/`cancel` each firm is one statement; with them, batches of clients by id
-    (`progress(done, total)` after each, `cancel` checked between them). Either way one
-    transaction: a cancelled (RecalculationCancelled) or failed run writes nothing."""
+    Without `progress`/`cancel` each firm (or each part, below) is one statement; with them,
+    batches of clients by id (`progress(done, total)` after each, always in the calling thread;
+    `cancel` checked between them).
+
+    A whole firm of at least PARALLEL_MIN clients is split in `workers` (default WORKERS; 1 =
+    never) parts by client id, run at the same time on as many connections, each its own
+    transaction. Nothing commits until every part has computed and written its rows: a part
+    that fails or a cancel rolls every part back (nothing written). Then the other parts
+    commit, and the caller's session last, with the firm's full-run stamp. Should that last
+    commit fail after the others succeeded (the connection lost in between), the run raises
+    RecalculationPartial: the committed parts' scores are right, the rest as before, no stamp
+    (so the "older than a day" check runs it again), and running again finishes it.
+    A run that is not split is one transaction: cancelled or failed, it writes nothing."""
     session, tenants = _target(target, tenant_id)
     now = now or utcnow()
     ids = None if client_ids is None else sorted({int(i) for i in client_ids})
     report = RecalculationReport(tenants=len(tenants))
     started = time.perf_counter()
+    batched = progress is not None or cancel is not None
+    parts = workers or WORKERS
+    plans: list[tuple[int, list[list[tuple[int, int, int]]]]] = []
+    extras: list[Session] = []
     try:
         with guarded(session):
-            # The run's sorts and hashes (133,000 breakdown items for 10,000 clients) in memory
-            # rather than temporary files; for this transaction only.
-            session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+            _run_settings(session)
             for tenant in tenants:
-                ranges = _ranges(session, tenant, ids, batched=progress is not None or cancel)
-                total = sum(n for _, _, n in ranges)
-                done = 0
-                for lo, hi, n in ranges:
-                    if cancel is not None and cancel.is_set():
-                        raise RecalculationCancelled()
-                    result = session.execute(
-                        text(SCORE_SQL),
-                        {
-                            "t": tenant,
-                            "lo": lo,
-                            "hi": hi,
-                            "ids": ids,
-                            "now": now,
-                        },
-                    )
-                    done += n
-                    report.clients += n
-                    report.changed += max(result.rowcount or 0, 0)
+                all_ids = _client_ids(session, tenant, ids)
+                split = ids is None and parts > 1 and len(all_ids) >= PARALLEL_MIN
+                groups = _split(all_ids, parts) if split else [all_ids] if all_ids else []
+                plans.append((tenant, [_chunks(g, batched) for g in groups]))
+            need = max((len(p) for _, p in plans), default=1) - 1
+            for _ in range(need):
+                extra = _open_extra(target)
+                if extra is None:
+                    break
+                extras.append(extra)
+            if len(extras) < need:  # no further connection to be had: one part per firm
+                for extra in extras:
+                    extra.close()
+                extras.clear()
+                plans = [(t, [[c for g in p for c in g]]) for t, p in plans]
+            total = sum(n for _, p in plans for g in p for _, _, n in g)
+            done = 0
+            for tenant, groups in plans:
+                for clients, changed in _run_parts(
+                    [session, *extras], tenant, groups, ids, now, cancel
+                ):
+                    done += clients
+                    report.clients += clients
+                    report.changed += changed
                     if progress is not None:
                         progress(done, total)
                 if ids is None:
                     session.execute(text(MARK_FULL_RUN_SQL), {"t": tenant, "now": now})
             if cancel is not None and cancel.is_set():
                 raise RecalculationCancelled()
-            session.commit()
+            committed = 0
+            for extra in extras:
+                with guarded(extra):
+                    extra.commit()
+                committed += 1
+            try:
+                session.commit()
+            except BaseException:
+                if committed:
+                    raise RecalculationPartial(_saved(session, plans), total) from None
+                raise
     except BaseException:
-        session.rollback()
+        for s in (*extras, session):
+            s.rollback()
         raise
+    finally:
+        for extra in extras:
+            extra.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ranges(
-    session: Session, tenant: int, ids: list[int] | None, *, batched: Any
-) -> list[tuple[int, int, int]]:
-    """(first id, last id, clients) per statement."""
+def _saved(session: Session, plans: list) -> int:
+    """Clients in the parts other than the caller's (those committed)."""
+    return sum(n for _, groups in plans for g in groups[1:] for _, _, n in g)
+
+
+def _run_parts(
+    sessions: list[Session],
+    tenant: int,
+    groups: list[list[tuple[int, int, int]]],
+    ids: list[int] | None,
+    now: datetime,
+    cancel: Any,
+) -> Iterator[tuple[int, int]]:
+    """Run group i on sessions[i], concurrently when there are several; yields (clients, rows
+    written) per statement in the calling thread. The first failure is raised after every part
+    stopped (the others are told to stop at their next batch)."""
+    if len(groups) <= 1:
+        for g in groups:
+            yield from _run_part(sessions[0], tenant, g, ids, now, cancel)
+        return
+    queue: Queue = Queue()
+    stop = _Stop(cancel)
+
+    def part(session: Session, chunks: list[tuple[int, int, int]]) -> None:
+        try:
+            with guarded(session):
+                for n, c in _run_part(session, tenant, chunks, ids, now, stop):
+                    queue.put(("done", n, c))
+            queue.put(("end", None, None))
+        except BaseException as error:  # handed to the calling thread
+            stop.failed = True
+            queue.put(("error", error, None))
+
+    threads = [
+        threading.Thread(target=part, args=(s, g), name=f"scores-part-{i}", daemon=True)
+        for i, (s, g) in enumerate(zip(sessions, groups, strict=False))
+    ]
+    for thread in threads:
+        thread.start()
+    failure: BaseException | None = None
+    running = len(threads)
+    try:
+        while running:
+            kind, a, b = queue.get()
+            if kind == "done":
+                if failure is None:
+                    yield a, b
+            else:
+                running -= 1
+                if kind == "error" and (
+                    failure is None or isinstance(failure, RecalculationCancelled)
+                ):
+                    failure = a
+    finally:
+        stop.failed = True
+        for thread in threads:
+            thread.join()
+    if failure is not None:
+        raise failure
+
+
+class _Stop:
+    """A part's cancel: the caller's, or another part failed."""
+
+    def __init__(self, cancel: Any) -> None:
+        self.cancel = cancel
+        self.failed = False
+
+    def is_set(self) -> bool:
+        return self.failed or (self.cancel is not None and self.cancel.is_set())
+
+
+def _client_ids(session: Session, tenant: int, ids: list[int] | None) -> list[int]:
     query = select(Client.id).where(Client.tenant_id == tenant).order_by(Client.id)
     if ids is not None:
         query = query.where(Client.id.in_(ids))
-    if not batched:
-        row = session.execute(
-            text(
-                'SELECT min(id), max(id), count(*) FROM clients WHERE "tenantId" = :t'
-                " AND (CAST(:ids AS integer[]) IS NULL OR id = ANY(CAST(:ids AS integer[])))"
-            ),
-            {"t": tenant, "ids": ids},
-        ).one()
-        return [(row[0], row[1], row[2])] if row[2] else []
-    all_ids = list(session.scalars(query))
-    return [
-        (chunk[0], chunk[-1], len(chunk))
-        for chunk in (all_ids[i : i + BATCH] for i in range(0, len(all_ids), BATCH))
-    ]
+    return list(session.scalars(query))
 
 
 def client_tenant(session: Session, client_id: int) -> int | None:
@@ -891,6 +1095,7 @@ __all__ = [
     "AFFECTING_ENTITIES",
     "SCORE_RUNS",
     "RecalculationCancelled",
+    "RecalculationPartial",
     "RecalculationReport",
     "affected_clients",
     "client_tenant",
