@@ -127,7 +127,9 @@ def process_scan(
     result = ScanResult(path.name)
     with tempfile.TemporaryDirectory(prefix="gcmc-scan-") as work:
         work_dir = Path(work)
-        if path.suffix.lower() in scan_pages.IMAGE_SUFFIXES:
+        if path.is_dir():  # a folder batch: its page files in name order are one scan
+            pdf = scan_pages.folder_to_pdf(path, work_dir / f"{path.name}.pdf")
+        elif path.suffix.lower() in scan_pages.IMAGE_SUFFIXES:
             pdf = scan_pages.images_to_pdf([path], work_dir / f"{path.stem}.pdf")
         else:
             pdf = path
@@ -137,8 +139,9 @@ def process_scan(
             (work_dir / f"{number:02d}").mkdir()
             shown = [p + 1 for p in part.pages]
             span = f"p{shown[0]}" if len(shown) == 1 else f"p{shown[0]}-{shown[-1]}"
+            stem = path.name if path.is_dir() else path.stem
             part_pdf = scan_pages.write_part(
-                pdf, part.pages, work_dir / f"{number:02d}" / f"{path.stem} {span}.pdf"
+                pdf, part.pages, work_dir / f"{number:02d}" / f"{stem} {span}.pdf"
             )
             sheet = part.sheet
             reason = None
