@@ -127,6 +127,25 @@ def test_broken_scans_get_a_clear_error(tmp_path: Path) -> None:
         pages.images_to_pdf([image], tmp_path / "out.pdf")
 
 
+def test_the_ocr_engine_is_chosen_by_what_is_installed(monkeypatch) -> None:
+    from gcmc_desktop.services.intake import ocr
+
+    monkeypatch.setattr(ocr, "rapidocr_installed", lambda: True)
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    assert [ocr.choose(p) for p in ocr.ENGINES] == ["rapidocr", "rapidocr", "rapidocr", None]
+    assert ocr.describe("rapidocr") == "RapidOCR (bundled)"
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: "/usr/bin/tesseract")
+    assert [ocr.choose(p) for p in ocr.ENGINES] == ["tesseract", "rapidocr", "tesseract", None]
+    monkeypatch.setattr(ocr, "rapidocr_installed", lambda: False)
+    assert ocr.choose("rapidocr") == "tesseract"
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    assert ocr.choose("auto") is None and not ocr.available()
+    assert ocr.ocr_pdf(Path("never-read.pdf")) == ""  # no engine: no text, no error
+    # Tesseract failing on a page (here: gone since it was chosen) falls back to RapidOCR.
+    monkeypatch.setattr(ocr, "_rapidocr", lambda image: "read by RapidOCR")
+    assert ocr.ocr_image(Image.new("L", (20, 20), 255), "tesseract") == "read by RapidOCR"
+
+
 # ----------------------------------------------------------------------------- pickup
 
 
@@ -322,7 +341,8 @@ def test_a_batch_is_split_and_filed_to_the_right_clients(
         version = s.get(DocumentVersion, document.latest_version_id)
     stored = storage.open_read(version.file_url).read()
     assert len(PdfReader(io.BytesIO(stored)).pages) == 2  # the cover sheet is dropped
-    # Image-only pages: the bundled OCR made them searchable.
+    # Image-only pages: OCR made them searchable (the one OCR run of the suite: the engine
+    # `auto` picks — Tesseract where installed, else the bundled RapidOCR).
     assert "Certificate page" in (version.ocr_text or "")
 
     # The same scan dropped again: the outbox recognises the file, nothing recorded twice.

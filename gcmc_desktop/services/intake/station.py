@@ -4,7 +4,9 @@
 files each part behind a cover sheet through the upload outbox — the same path as any upload:
 permission and validation checks, duplicate detection by checksum, audit, and a copy kept if
 the server or the storage is unreachable (sent later). Parts without a usable cover sheet go
-to the review queue. Image-only parts get OCR text (services/intake/ocr.py) for search.
+to the review queue. Image-only parts get OCR text (services/intake/ocr.py: Tesseract where
+installed, else the bundled RapidOCR, or as the station's setting says) for search. A scan may
+be one file or a folder of page files (a scanner's batch folder).
 """
 
 from __future__ import annotations
@@ -98,14 +100,16 @@ def file_part(
     return outcome.message, outcome.document_id, outcome.version_id, False
 
 
-def _add_text(ctx: Context, part_pdf: Path, version_id: int | None, ocr: bool) -> None:
+def _add_text(
+    ctx: Context, part_pdf: Path, version_id: int | None, ocr: bool, engine: str = "auto"
+) -> None:
     if version_id is None:
         return
     text = "\n".join(t for _i, t in scan_pages.text_of(part_pdf) if t)
     if not text and ocr:
         from .ocr import ocr_pdf
 
-        text = ocr_pdf(part_pdf)
+        text = ocr_pdf(part_pdf, engine)
     if text:
         try:
             save_text_layer(ctx, version_id, text)
@@ -121,6 +125,7 @@ def process_scan(
     storage: StorageProvider,
     review: ReviewQueue,
     ocr: bool = True,
+    ocr_engine: str = "auto",
 ) -> ScanResult:
     """File one scan; BrokenScan if it cannot be read (the caller moves it to `failed/`)."""
     path = Path(path)
@@ -172,7 +177,7 @@ def process_scan(
                 )
                 continue
             if not deferred:
-                _add_text(ctx, part_pdf, version_id, ocr)
+                _add_text(ctx, part_pdf, version_id, ocr, ocr_engine)
             result.filed.append(Filed(shown, names[0], names[1], message, document_id, deferred))
     return result
 
@@ -186,6 +191,7 @@ def assign(
     outbox: Outbox,
     storage: StorageProvider,
     ocr: bool = True,
+    ocr_engine: str = "auto",
 ) -> str:
     """File a review item where a person said it belongs; it leaves the queue once recorded
     (or safely in the outbox)."""
@@ -197,6 +203,6 @@ def assign(
         ctx, pdf, target, outbox=outbox, storage=storage
     )
     if not deferred:
-        _add_text(ctx, pdf, version_id, ocr)
+        _add_text(ctx, pdf, version_id, ocr, ocr_engine)
     review.remove(item_id)
     return message
