@@ -276,7 +276,6 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
 
     def check() -> None:
         if samples and (len(results) % every_sample == 0) and len(results) not in dict(rss):
-            gc.collect()
             rss.append((len(results), rss_mb()))
         if len(results) >= len(scans) and not station.busy:
             loop.quit()
@@ -305,7 +304,6 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
     dropper.stop()
     checker.stop()
     if samples:
-        gc.collect()
         rss.append((len(results), rss_mb()))
     filed = sum(len(r.filed) for r in results)
     review = sum(len(r.review) for r in results)

@@ -11,6 +11,7 @@ a time. The lists keep the latest `KEEP_ROWS` entries so the window can run all 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -285,6 +286,11 @@ class ScanningStation(QMainWindow):
         preference = ocr_preference() if self.ocr else ocr.OFF
         self.ocr_box.setCurrentIndex(max(0, self.ocr_box.findData(preference)))
         self._show_ocr()
+        if ocr.choose(preference) == ocr.TESSERACT:
+            # Loaded here, before the window shows: a native module first imported on a
+            # worker thread holds the GIL while it loads (a ~50 ms freeze mid-work).
+            with contextlib.suppress(ImportError):
+                import cv2  # noqa: F401
 
     @property
     def ocr_engine(self) -> str:
@@ -378,6 +384,9 @@ class ScanningStation(QMainWindow):
             from ..services.intake.pages import BrokenScan
             from ..services.intake.station import process_scan
 
+            if not path.exists():
+                # Filed while a look that still saw it was under way: nothing left to do.
+                return None
             digest = sha256_of(path)
             if digest in folder.journal:
                 folder.processed(path, digest, "duplicate")
@@ -401,7 +410,8 @@ class ScanningStation(QMainWindow):
         def done(outcome: Any) -> None:
             self._processing = None
             self.progress.hide()
-            self._record(path, outcome)
+            if outcome is not None:
+                self._record(path, outcome)
             self.state.setText(f"Watching {folder.root} — new scans are filed automatically.")
             self._next()
 
