@@ -127,6 +127,25 @@ def test_broken_scans_get_a_clear_error(tmp_path: Path) -> None:
         pages.images_to_pdf([image], tmp_path / "out.pdf")
 
 
+def test_the_ocr_engine_is_chosen_by_what_is_installed(monkeypatch) -> None:
+    from gcmc_desktop.services.intake import ocr
+
+    monkeypatch.setattr(ocr, "rapidocr_installed", lambda: True)
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    assert [ocr.choose(p) for p in ocr.ENGINES] == ["rapidocr", "rapidocr", "rapidocr", None]
+    assert ocr.describe("rapidocr") == "RapidOCR (bundled)"
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: "/usr/bin/tesseract")
+    assert [ocr.choose(p) for p in ocr.ENGINES] == ["tesseract", "rapidocr", "tesseract", None]
+    monkeypatch.setattr(ocr, "rapidocr_installed", lambda: False)
+    assert ocr.choose("rapidocr") == "tesseract"
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    assert ocr.choose("auto") is None and not ocr.available()
+    assert ocr.ocr_pdf(Path("never-read.pdf")) == ""  # no engine: no text, no error
+    # Tesseract failing on a page (here: gone since it was chosen) falls back to RapidOCR.
+    monkeypatch.setattr(ocr, "_rapidocr", lambda image: "read by RapidOCR")
+    assert ocr.ocr_image(Image.new("L", (20, 20), 255), "tesseract") == "read by RapidOCR"
+
+
 # ----------------------------------------------------------------------------- pickup
 
 
@@ -191,6 +210,79 @@ def test_the_journal_never_takes_the_same_scan_twice(tmp_path: Path) -> None:
     assert "cannot be read" in failed.with_name(failed.name + ".reason.txt").read_text()
 
 
+def test_a_folder_of_page_images_written_slowly_is_one_scan(tmp_path: Path) -> None:
+    """A scanner that saves one JPEG a page into a folder per batch, slowly (each page in
+    chunks, one under a temporary name first): the folder is taken once, whole, and split at
+    its sheets like a multi-page PDF, pages in number order (scan_9 before scan_10)."""
+    inbox = tmp_path / "scans"
+    inbox.mkdir()
+    folder = ScanFolder(inbox, settle=0.4)
+    code = cover(1, 42, 7)
+    texts = [
+        degrade(text_page_pdf("Loose"), 150, 1),
+        degrade(sheet_pdf(tmp_path, code), 150, -3),
+        degrade(text_page_pdf("Page A"), 150, 2),
+        degrade(sheet_pdf(tmp_path, SEPARATOR_CODE, "sep.pdf"), 150, 4),
+        degrade(text_page_pdf("Page S"), 150, 0),
+    ]
+    blobs = []
+    for image in texts:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=60, dpi=(150, 150))
+        blobs.append(buffer.getvalue())
+    batch = inbox / "batch-0001"
+    done = threading.Event()
+
+    def writer() -> None:
+        batch.mkdir()
+        for number, blob in enumerate(blobs, start=8):  # scan_8 … scan_12
+            final = batch / f"scan_{number}.jpg"
+            target = final.with_suffix(".jpg.part") if number == 10 else final
+            with target.open("wb") as out:
+                for start in range(0, len(blob), len(blob) // 3 + 1):
+                    out.write(blob[start : start + len(blob) // 3 + 1])
+                    out.flush()
+                    time.sleep(0.1)
+            if target != final:
+                time.sleep(0.2)
+                target.rename(final)
+            time.sleep(0.15)
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    taken_early: list[Path] = []
+    while not done.is_set():
+        taken_early += folder.ready()
+        time.sleep(0.02)
+    thread.join()
+    assert taken_early == []
+    assert wait_ready(folder) == [batch]
+    assert [p.name for p in pages.batch_pages(batch)] == [f"scan_{n}.jpg" for n in range(8, 13)]
+
+    pdf = pages.folder_to_pdf(batch, tmp_path / "batch.pdf")
+    assert pages.page_sheets(pdf) == [None, code, None, SEPARATOR_CODE, None]
+    parts = pages.split_points(pages.page_sheets(pdf))
+    assert [(p.sheet, p.pages) for p in parts] == [
+        (None, [0]),
+        (code, [2]),
+        (SEPARATOR_CODE, [4]),
+    ]
+    digest = sha256_of(batch)
+    assert digest == sha256_of(batch)  # names and contents, in order: stable
+    moved = folder.processed(batch, digest)
+    assert moved.is_dir() and len(list(moved.iterdir())) == 5 and not batch.exists()
+    assert digest in ScanFolder(inbox).journal
+    # The station's own folders are never taken as batches.
+    assert folder.ready() == [] and wait_ready(folder, 0.6) == []
+    empty = inbox / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no pages")
+    with pytest.raises(pages.BrokenScan, match="no scanned pages"):
+        pages.folder_to_pdf(empty, tmp_path / "none.pdf")
+    assert wait_ready(folder, 0.6) == []
+
+
 # ----------------------------------------------------------------------------- filing
 
 
@@ -249,7 +341,8 @@ def test_a_batch_is_split_and_filed_to_the_right_clients(
         version = s.get(DocumentVersion, document.latest_version_id)
     stored = storage.open_read(version.file_url).read()
     assert len(PdfReader(io.BytesIO(stored)).pages) == 2  # the cover sheet is dropped
-    # Image-only pages: the bundled OCR made them searchable.
+    # Image-only pages: OCR made them searchable (the one OCR run of the suite: the engine
+    # `auto` picks — Tesseract where installed, else the bundled RapidOCR).
     assert "Certificate page" in (version.ocr_text or "")
 
     # The same scan dropped again: the outbox recognises the file, nothing recorded twice.

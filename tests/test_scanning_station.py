@@ -77,20 +77,36 @@ def test_station_files_a_scan_and_the_review_queue(
     partial.write_bytes(scan.read_bytes())
     partial.rename(inbox / "scan0001.pdf")
     (inbox / "broken.pdf").write_bytes(b"%PDF-1.7 half a file")
+    # A scanner that saves a folder of page images per batch: one scan, split at its sheet.
+    batch = inbox / "batch 0002"
+    batch.mkdir()
+    for number, image in enumerate(
+        [degrade(sheet, 150, 2), degrade(text_page_pdf("NIS card back"), 150, -1)], start=1
+    ):
+        image.save(batch / f"page_{number}.jpg", "JPEG", quality=60, dpi=(150, 150))
 
-    qtbot.waitUntil(lambda: station.filed_table.rowCount() >= 3 and not station.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: station.filed_table.rowCount() >= 4 and not station.busy, timeout=WAIT)
     results = {station.filed_table.item(r, 3).text() for r in range(station.filed_table.rowCount())}
     assert "Alpha Client — NIS card" in results
     assert "Review queue" in results and "Failed" in results
-    assert not (inbox / "scan0001.pdf").exists()
+    assert not (inbox / "scan0001.pdf").exists() and not batch.exists()
+    assert list((inbox / "processed").rglob("batch 0002/page_2.jpg"))
     assert list((inbox / "processed").rglob("scan0001.pdf"))
     assert (inbox / "failed" / "broken.pdf.reason.txt").exists()
     assert station.failed_list.count() == 1
     with Session(engine) as s:
         filed = s.scalars(select(Document).where(Document.document_type_id == doc_type)).all()
-    assert [d.client_id for d in filed] == [firms.alpha_client]
+    assert [d.client_id for d in filed] == [firms.alpha_client] * 2
     assert station.review_list.count() == 1
     assert station.tabs.tabText(1) == "Review queue (1)"
+    # The OCR engine in view: off here (the constructor said so), Tesseract offered only where
+    # it is installed.
+    assert station.ocr_box.currentData() == "off"
+    assert "filed without searchable text" in station.ocr_label.text()
+    station.ocr_box.setCurrentIndex(station.ocr_box.findData("rapidocr"))
+    assert station.ocr and "RapidOCR (bundled)" in station.ocr_label.text()
+    station.ocr_box.setCurrentIndex(station.ocr_box.findData("off"))
+    assert not station.ocr
     station.tabs.setCurrentIndex(0)
     station.grab().save("/tmp/scanning_station.png")
 

@@ -30,7 +30,7 @@ from ..services.client_list import find_clients
 from ..services.context import Context
 from ..services.document_types import document_type_choices
 from ..services.intake.codes import SEPARATOR_CODE, cover
-from ..services.intake.cover_sheets import Sheet, write_sheets
+from ..services.intake.cover_sheets import Sheet, label, write_sheets
 from .kit import messages
 from .kit.fields import LookupBox
 from .kit.operations import run_operation
@@ -42,10 +42,16 @@ class CoverSheetDialog(QDialog):
         ctx: Context,
         *,
         client: tuple[str, int] | None = None,
+        document_type_id: int | None = None,
+        sheets: list[Sheet] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`client` and `document_type_id` preset the choices (a request step's document);
+        `sheets` are listed ready to print (a request step's missing documents, a document's
+        new version)."""
         super().__init__(parent)
         self.ctx = ctx
+        self._preset_type = document_type_id
         self.setWindowTitle("Cover sheets")
         self.setMinimumSize(QSize(560, 420))
         self.sheets: list[Sheet] = []
@@ -91,6 +97,12 @@ class CoverSheetDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self.client_box.setFocus()
+        for sheet in sheets or ():
+            self._append(sheet, label(sheet))
+        if sheets:
+            self.add_button.setDefault(False)
+            self.print_button.setDefault(True)  # ready: Enter prints
+            self.print_button.setFocus()
         self._update()
         run_operation(
             ctx,
@@ -103,6 +115,8 @@ class CoverSheetDialog(QDialog):
     def _types_loaded(self, types: list[tuple[str, int]]) -> None:
         for name, type_id in types:
             self.type_box.addItem(name, type_id)
+        if self._preset_type is not None:
+            self.type_box.setCurrentIndex(max(0, self.type_box.findData(self._preset_type)))
 
     def _search(self, text: str) -> None:
         if not text:
@@ -128,7 +142,7 @@ class CoverSheetDialog(QDialog):
             client=self.client_box.currentText().strip(),
             document_type=self.type_box.currentText(),
         )
-        self._append(sheet, f"{sheet.client} — {sheet.document_type}")
+        self._append(sheet, label(sheet))
 
     def add_separator(self) -> None:
         self._append(Sheet(SEPARATOR_CODE, firm=self.ctx.tenant_name), "Separator sheet")

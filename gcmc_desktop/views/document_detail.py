@@ -74,6 +74,7 @@ class DocumentDetail(QWidget):
         self._generation = 0
         # Seams for tests: the desktop hand-off, the save dialog and the "no viewer" box.
         self.open_url = QDesktopServices.openUrl
+        self.open_cover_sheets = self._open_cover_sheets
         self.ask_save_path = self._ask_save_path
         self.offer_save_copy = self._offer_save_copy
 
@@ -111,10 +112,18 @@ class DocumentDetail(QWidget):
         self.preview_button.clicked.connect(self.show_preview)
         self.open_button.clicked.connect(self.open_external)
         self.save_button.clicked.connect(self.save_copy)
+        self.cover_button = QPushButton("Cover sheet for a new version…")
+        self.cover_button.setToolTip(
+            "Print a scanning cover sheet: the pages scanned behind it become this document's"
+            " next version"
+        )
+        self.cover_button.setVisible(ctx.can("documents", "edit"))
+        self.cover_button.clicked.connect(self.cover_sheet)
         buttons = QHBoxLayout()
         for button in (self.preview_button, self.open_button, self.save_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.cover_button)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.history)
@@ -208,6 +217,41 @@ class DocumentDetail(QWidget):
         has = self.selected_version() is not None
         for button in (self.preview_button, self.open_button, self.save_button):
             button.setEnabled(has)
+        self.cover_button.setEnabled(self.document_id is not None)
+
+    def cover_sheet(self) -> None:
+        """A cover sheet whose QR code names this document (read in the background)."""
+        document_id = self.document_id
+        if document_id is None:
+            return
+        ctx = self.ctx
+
+        def load(_control: JobControl) -> Any:
+            from ..services.intake.cover_sheets import new_version_sheet
+
+            with ctx.worker() as wctx:
+                return new_version_sheet(wctx, document_id)
+
+        run_query(
+            self,
+            load,
+            on_done=lambda sheet: self.open_cover_sheets(sheet),
+            on_error=self.message.emit,
+        )
+
+    def _open_cover_sheets(self, sheet: Any) -> QWidget:
+        from .cover_sheets import CoverSheetDialog
+
+        dialog = CoverSheetDialog(
+            self.ctx,
+            client=(sheet.client, sheet.code.client_id),
+            document_type_id=sheet.code.document_type_id,
+            sheets=[sheet],
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _show_placeholder(self, text: str) -> None:
         self.pdf_document.close()

@@ -73,6 +73,7 @@ class RequestChecklist(QWidget):
         self.ask_reason = ask_reason
         self.open_document = self._open_document
         self.open_filing = self._open_filing
+        self.open_cover_sheets = self._open_cover_sheets
 
         self.heading = QLabel("Select a service request to see its steps.")
         self.heading.setWordWrap(True)
@@ -96,6 +97,13 @@ class RequestChecklist(QWidget):
         self.status_box.setAccessibleName("Request status")
         self.status_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.status_button = QPushButton("Change status")
+        self.cover_button = QPushButton("Cover sheet…")
+        self.cover_button.setToolTip(
+            "Print a scanning cover sheet for the selected document (or the step's missing"
+            " documents): the scanning station files the pages behind it to this client"
+        )
+        self.cover_button.setVisible(ctx.can("documents", "create"))
+        self.cover_button.clicked.connect(self.cover_sheets)
         for widget in (
             self.start_button,
             self.block_button,
@@ -114,6 +122,7 @@ class RequestChecklist(QWidget):
         steps_bar = QHBoxLayout()
         for button in (self.start_button, self.block_button, self.done_button):
             steps_bar.addWidget(button)
+        steps_bar.addWidget(self.cover_button)
         steps_bar.addStretch(1)
         steps_bar.addWidget(self.status_box)
         steps_bar.addWidget(self.status_button)
@@ -270,8 +279,52 @@ class RequestChecklist(QWidget):
         self.done_button.setEnabled(is_open and "done" in allowed)
         self.status_box.setEnabled(self.status_box.count() > 0)
         self.status_button.setEnabled(self.status_box.count() > 0)
+        self.cover_button.setEnabled(bool(self.cover_sheet_types()))
 
     # -- actions ------------------------------------------------------------------------------
+
+    def cover_sheet_types(self) -> list[dict[str, Any]]:
+        """The required documents a cover sheet is for: the selected one, or the selected
+        step's missing ones (all of them when none is missing)."""
+        step = self.step_values(self.selected_step())
+        if step is None or self.sheet is None:
+            return []
+        documents = list(step["documents"])
+        item = self.tree.currentItem()
+        if item is not None and item.parent() is not None:
+            index = item.parent().indexOfChild(item)
+            return documents[index : index + 1]
+        return [d for d in documents if not d["present"]] or documents
+
+    def cover_sheets(self) -> QWidget | None:
+        """Cover sheets for the client and the document type(s) of the step, ready to print."""
+        from ..services.intake.codes import cover
+        from ..services.intake.cover_sheets import Sheet
+
+        wanted = self.cover_sheet_types()
+        if not wanted or self.sheet is None:
+            return None
+        client = (self.sheet.get("client_name") or "", self.sheet["client_id"])
+        sheets = [
+            Sheet(
+                cover(self.ctx.tenant_id, client[1], doc["type_id"]),
+                firm=self.ctx.tenant_name,
+                client=client[0],
+                document_type=doc["name"],
+            )
+            for doc in wanted
+        ]
+        return self.open_cover_sheets(client, wanted[0]["type_id"], sheets)
+
+    def _open_cover_sheets(self, client: tuple[str, int], type_id: int, sheets: list) -> QWidget:
+        from .cover_sheets import CoverSheetDialog
+
+        dialog = CoverSheetDialog(
+            self.ctx, client=client, document_type_id=type_id, sheets=sheets, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def move_selected(self, status: str, reason: str | None = None) -> None:
         step = self.step_values(self.selected_step())

@@ -11,6 +11,7 @@ a time. The lists keep the latest `KEEP_ROWS` entries so the window can run all 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -57,6 +59,16 @@ POLL_MS = 2_000
 KEEP_ROWS = 500
 FOLDER_KEY = "station/folder"
 MODE_KEY = "station/mode"
+OCR_KEY = "station/ocr_engine"
+
+
+def ocr_preference() -> str:
+    """The station's OCR setting: auto (Tesseract where installed, else RapidOCR), rapidocr,
+    tesseract or off."""
+    from ..services.intake.ocr import AUTO, ENGINES
+
+    value = str(app_settings.settings().value(OCR_KEY, AUTO) or AUTO)
+    return value if value in ENGINES else AUTO
 
 
 def station_mode() -> bool:
@@ -66,6 +78,8 @@ def station_mode() -> bool:
 
 
 def _assign_spec(station: ScanningStation, item_id: str) -> RecordSpec:
+    use_ocr, engine = station.ocr, station.ocr_engine  # read here, on the GUI thread
+
     def create(ctx: Context, values: dict[str, Any], **_scope: Any) -> dict[str, Any]:
         from ..services.intake.station import assign
 
@@ -80,6 +94,8 @@ def _assign_spec(station: ScanningStation, item_id: str) -> RecordSpec:
             ),
             outbox=station.outbox,
             storage=station.storage,
+            ocr=use_ocr,
+            ocr_engine=engine,
         )
         return {"id": 0, "message": message}
 
@@ -164,6 +180,12 @@ class ScanningStation(QMainWindow):
         self.mode_box.toggled.connect(
             lambda on: app_settings.settings().setValue(MODE_KEY, "true" if on else "false")
         )
+        self.ocr_box = QComboBox()
+        self.ocr_box.setAccessibleName("Text recognition (OCR) engine")
+        self.ocr_label = QLabel()
+        self.ocr_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._fill_ocr_box()
+        self.ocr_box.currentIndexChanged.connect(self._ocr_chosen)
         self.error = messages.banner()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -214,11 +236,18 @@ class ScanningStation(QMainWindow):
         status = QHBoxLayout()
         status.addWidget(self.state, 1)
         status.addWidget(self.progress)
-        status.addWidget(self.mode_box)
+        options = QHBoxLayout()
+        ocr_caption = QLabel("&Text recognition:")
+        ocr_caption.setBuddy(self.ocr_box)
+        options.addWidget(ocr_caption)
+        options.addWidget(self.ocr_box)
+        options.addWidget(self.ocr_label, 1)
+        options.addWidget(self.mode_box)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(top)
         layout.addLayout(status)
+        layout.addLayout(options)
         layout.addWidget(self.error)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -233,6 +262,54 @@ class ScanningStation(QMainWindow):
         start = folder or Path(str(app_settings.settings().value(FOLDER_KEY, "") or ""))
         if str(start) not in ("", ".") and start.is_dir():
             self.set_folder(start)
+
+    # ------------------------------------------------------------------ OCR engine
+
+    def _fill_ocr_box(self) -> None:
+        from ..services.intake import ocr
+
+        auto = ocr.choose(ocr.AUTO)
+        tesseract = ocr.tesseract_path() is not None
+        entries = [
+            (f"Automatic ({'Tesseract' if auto == ocr.TESSERACT else 'RapidOCR'})", ocr.AUTO),
+            ("RapidOCR (bundled)", ocr.RAPIDOCR),
+            ("Tesseract" if tesseract else "Tesseract (not installed)", ocr.TESSERACT),
+            ("Off", ocr.OFF),
+        ]
+        for text, value in entries:
+            self.ocr_box.addItem(text, value)
+        model = self.ocr_box.model()
+        item = model.item(2) if hasattr(model, "item") else None
+        if item is not None and not tesseract:
+            item.setEnabled(False)
+            item.setToolTip("Install Tesseract (tesseract-ocr) on this PC to use it")
+        preference = ocr_preference() if self.ocr else ocr.OFF
+        self.ocr_box.setCurrentIndex(max(0, self.ocr_box.findData(preference)))
+        self._show_ocr()
+        if ocr.choose(preference) == ocr.TESSERACT:
+            # Loaded here, before the window shows: a native module first imported on a
+            # worker thread holds the GIL while it loads (a ~50 ms freeze mid-work).
+            with contextlib.suppress(ImportError):
+                import cv2  # noqa: F401
+
+    @property
+    def ocr_engine(self) -> str:
+        return str(self.ocr_box.currentData() or "auto")
+
+    def _ocr_chosen(self, _index: int) -> None:
+        self.ocr = self.ocr_engine != "off"
+        app_settings.settings().setValue(OCR_KEY, self.ocr_engine)
+        self._show_ocr()
+
+    def _show_ocr(self) -> None:
+        from ..services.intake import ocr
+
+        engine = ocr.choose(self.ocr_engine)
+        self.ocr_label.setText(
+            f"Image-only scans are read by {ocr.describe(engine)}."
+            if engine
+            else "Off: image-only scans are filed without searchable text."
+        )
 
     # ------------------------------------------------------------------ the folder
 
@@ -301,10 +378,15 @@ class ScanningStation(QMainWindow):
         self.progress.show()
         self.state.setText(f"Filing {path.name}…")
 
+        engine = self.ocr_engine
+
         def work(wctx: Context) -> Any:
             from ..services.intake.pages import BrokenScan
             from ..services.intake.station import process_scan
 
+            if not path.exists():
+                # Filed while a look that still saw it was under way: nothing left to do.
+                return None
             digest = sha256_of(path)
             if digest in folder.journal:
                 folder.processed(path, digest, "duplicate")
@@ -317,6 +399,7 @@ class ScanningStation(QMainWindow):
                     storage=self.storage,
                     review=review,
                     ocr=self.ocr,
+                    ocr_engine=engine,
                 )
             except BrokenScan as exc:
                 folder.failed(path, exc.message)
@@ -327,7 +410,8 @@ class ScanningStation(QMainWindow):
         def done(outcome: Any) -> None:
             self._processing = None
             self.progress.hide()
-            self._record(path, outcome)
+            if outcome is not None:
+                self._record(path, outcome)
             self.state.setText(f"Watching {folder.root} — new scans are filed automatically.")
             self._next()
 

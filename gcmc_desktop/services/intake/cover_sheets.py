@@ -13,8 +13,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
+from sqlalchemy import select
 
-from .codes import SEPARATOR_CODE, SheetCode
+from ...models import Client, Document, DocumentType
+from ..context import Context, require
+from ..errors import NotFoundError
+from .codes import SEPARATOR_CODE, SheetCode, cover
 
 
 @dataclass(frozen=True)
@@ -94,3 +98,39 @@ def write_sheets(sheets: list[Sheet], target: Path) -> Path:
 
 def separator_sheet(target: Path) -> Path:
     return write_sheets([Sheet(SEPARATOR_CODE)], target)
+
+
+def new_version_sheet(ctx: Context, document_id: int) -> Sheet:
+    """The cover sheet for a new version of a document (document detail → "Cover sheet for a
+    new version…"): its QR code names the document, so the pages behind it are filed as the
+    document's next version. Needs the right to add versions (documents: edit)."""
+    require(ctx, "documents", "edit")
+    row = ctx.session.execute(
+        select(Document.title, Document.client_id, Document.document_type_id, Client.name)
+        .join(Client, Client.id == Document.client_id)
+        .where(Document.id == document_id)
+    ).first()
+    type_name = (
+        ctx.session.scalar(select(DocumentType.name).where(DocumentType.id == row[2]))
+        if row
+        else None
+    )
+    ctx.session.rollback()
+    if row is None:
+        raise NotFoundError()
+    title, client_id, type_id, client = row
+    return Sheet(
+        cover(ctx.tenant_id, client_id, type_id, document_id),
+        firm=ctx.tenant_name,
+        client=client,
+        document_type=type_name or "",
+        document=title,
+    )
+
+
+def label(sheet: Sheet) -> str:
+    """How a sheet is listed before printing."""
+    if not sheet.code.is_cover:
+        return "Separator sheet"
+    text = f"{sheet.client} — {sheet.document_type}"
+    return f"{text} — new version of “{sheet.document}”" if sheet.document else text

@@ -11,6 +11,7 @@ the local-average one misses (pages with no QR-like shape at all cost one look).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,57 @@ def images_to_pdf(images: list[Path], target: Path) -> Path:
         buffer = io.BytesIO()
         pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=200)
         target.write_bytes(buffer.getvalue())
+    return target
+
+
+def _natural(path: Path) -> list:
+    """scan_2.jpg before scan_10.jpg: digits compare as numbers."""
+    return [int(bit) if bit.isdigit() else bit.lower() for bit in re.split(r"(\d+)", path.name)]
+
+
+def batch_pages(folder: Path) -> list[Path]:
+    """The page files of a folder batch (a scanner's sub-folder, one image per page, or a few
+    PDFs), in page order: names sorted with their numbers as numbers; hidden and temporary
+    names left out."""
+    return sorted(
+        (
+            p
+            for p in Path(folder).iterdir()
+            if p.is_file()
+            and not p.name.startswith((".", "~$"))
+            and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES
+        ),
+        key=_natural,
+    )
+
+
+def folder_to_pdf(folder: Path, target: Path) -> Path:
+    """A folder batch as ONE PDF, pages in name order (runs of images through img2pdf, PDFs
+    appended as they are), to be split at its sheets like a multi-page scan."""
+    files = batch_pages(folder)
+    if not files:
+        raise BrokenScan(f"The folder {Path(folder).name} has no scanned pages in it.")
+    runs: list[list[Path]] = []
+    for path in files:
+        is_image = path.suffix.lower() in IMAGE_SUFFIXES
+        if runs and is_image and runs[-1][0].suffix.lower() in IMAGE_SUFFIXES:
+            runs[-1].append(path)
+        else:
+            runs.append([path])
+    if len(runs) == 1 and runs[0][0].suffix.lower() in IMAGE_SUFFIXES:
+        return images_to_pdf(runs[0], target)
+    writer = PdfWriter()
+    for number, run in enumerate(runs):
+        if run[0].suffix.lower() in IMAGE_SUFFIXES:
+            pdf = images_to_pdf(run, target.with_name(f"{target.stem}-{number}.pdf"))
+        else:
+            pdf = run[0]
+        try:
+            writer.append(str(pdf))
+        except (PdfReadError, OSError, ValueError) as exc:
+            raise BrokenScan(f"{pdf.name} in {Path(folder).name} cannot be read ({exc}).") from None
+    with target.open("wb") as out:
+        writer.write(out)
     return target
 
 

@@ -11,6 +11,12 @@ events, or late ones. So a file is taken only when:
 - its SHA-256 is not in the journal of files taken before (the same scan dropped twice, or a
   move that failed after processing): such a file is moved to `processed/` as a duplicate.
 
+A sub-folder dropped into the scan folder (scanners that save one image per page, e.g.
+`scan_0001.jpg`, `scan_0002.jpg`, … in a folder per batch) is ONE scan: it is taken when its
+page files — how many, their sizes, their modification times — and the folder's own time held
+still for `settle` seconds, no temporary-named file is left in it, and every page opens; then
+it is split at its sheets like a multi-page PDF (pages in name order, numbers as numbers).
+
 Processed originals move to `processed/YYYY-MM-DD/`, failures to `failed/` with a
 `NAME.reason.txt` beside them. Events (the station's QFileSystemWatcher) only make it look
 sooner; the periodic look alone is enough, which is what a share without events gets.
@@ -51,7 +57,48 @@ def is_candidate(path: Path) -> bool:
     return path.suffix.lower() in SCAN_SUFFIXES
 
 
+def _folder_state(path: Path) -> tuple[int, int] | None:
+    """(total size, a fingerprint of names, sizes and times) of a batch folder's page files;
+    None while it is empty, still has temporary-named files, or cannot be read."""
+    try:
+        entries = list(os.scandir(path))
+        state = [os.stat(path).st_mtime_ns]
+        total = 0
+        pages = 0
+        for entry in entries:
+            if not entry.is_file():
+                continue
+            name = entry.name
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in TEMPORARY_SUFFIXES:
+                return None  # the scanner is still writing a page under a temporary name
+            if name.startswith((".", "~$")) or suffix not in SCAN_SUFFIXES:
+                continue
+            stat = entry.stat()
+            state += [hash(name), stat.st_size, stat.st_mtime_ns]
+            total += stat.st_size
+            pages += 1
+    except OSError:
+        return None
+    if not pages:
+        return None
+    return total, hash(tuple(state))
+
+
+def _pages_in(path: Path) -> list[Path]:
+    from .pages import batch_pages
+
+    return batch_pages(path)
+
+
+def is_batch_folder(path: Path) -> bool:
+    """A sub-folder that holds one scan's pages (not the station's own folders)."""
+    return not path.name.startswith((".", "~$")) and path.name not in (PROCESSED, FAILED)
+
+
 def _openable(path: Path) -> bool:
+    if path.is_dir():
+        return all(_openable(page) for page in _pages_in(path))
     try:
         handle = open(path, "rb+")  # noqa: SIM115 - closed below; Windows refuses while written
     except OSError:
@@ -70,7 +117,12 @@ def _openable(path: Path) -> bool:
 
 
 def sha256_of(path: Path) -> str:
+    """The file's SHA-256; for a batch folder, of its pages' names and checksums in order."""
     digest = hashlib.sha256()
+    if path.is_dir():
+        for page in _pages_in(path):
+            digest.update(f"{page.name}\0{sha256_of(page)}\n".encode())
+        return digest.hexdigest()
     with path.open("rb") as source:
         while chunk := source.read(1 << 20):
             digest.update(chunk)
@@ -129,17 +181,27 @@ class ScanFolder:
         for entry in entries:
             path = Path(entry.path)
             try:
-                if not entry.is_file() or not is_candidate(path):
+                if entry.is_dir():
+                    if not is_batch_folder(path):
+                        continue
+                    state = _folder_state(path)
+                    # Empty or still being written: listed as arriving, never stable.
+                    size, stamp = state or (0, time.monotonic_ns())
+                    order = entry.stat().st_mtime_ns
+                elif entry.is_file() and is_candidate(path):
+                    stat = entry.stat()
+                    size = stat.st_size
+                    stamp = order = stat.st_mtime_ns
+                else:
                     continue
-                stat = entry.stat()
             except OSError:
                 continue
             before = self._seen.get(path)
-            current = Observation(stat.st_size, stat.st_mtime_ns, now)
+            current = Observation(size, stamp, now)
             if before and (before.size, before.mtime_ns) == (current.size, current.mtime_ns):
                 current = before  # keep when it first looked like this
-                if now - before.seen_at >= self.settle and stat.st_size > 0 and _openable(path):
-                    ready.append((stat.st_mtime_ns, path))
+                if now - before.seen_at >= self.settle and size > 0 and _openable(path):
+                    ready.append((order, path))
             found[path] = current
         self._seen = found
         return [p for _m, p in sorted(ready)]
@@ -147,9 +209,10 @@ class ScanFolder:
     def _move(self, path: Path, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / path.name
+        stem, suffix = (path.name, "") if path.is_dir() else (path.stem, path.suffix)
         counter = 1
         while target.exists():
-            target = folder / f"{path.stem} ({counter}){path.suffix}"
+            target = folder / f"{stem} ({counter}){suffix}"
             counter += 1
         shutil.move(str(path), str(target))
         self._seen.pop(path, None)

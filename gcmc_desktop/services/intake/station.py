@@ -4,7 +4,9 @@
 files each part behind a cover sheet through the upload outbox — the same path as any upload:
 permission and validation checks, duplicate detection by checksum, audit, and a copy kept if
 the server or the storage is unreachable (sent later). Parts without a usable cover sheet go
-to the review queue. Image-only parts get OCR text (services/intake/ocr.py) for search.
+to the review queue. Image-only parts get OCR text (services/intake/ocr.py: Tesseract where
+installed, else the bundled RapidOCR, or as the station's setting says) for search. A scan may
+be one file or a folder of page files (a scanner's batch folder).
 """
 
 from __future__ import annotations
@@ -98,14 +100,16 @@ def file_part(
     return outcome.message, outcome.document_id, outcome.version_id, False
 
 
-def _add_text(ctx: Context, part_pdf: Path, version_id: int | None, ocr: bool) -> None:
+def _add_text(
+    ctx: Context, part_pdf: Path, version_id: int | None, ocr: bool, engine: str = "auto"
+) -> None:
     if version_id is None:
         return
     text = "\n".join(t for _i, t in scan_pages.text_of(part_pdf) if t)
     if not text and ocr:
         from .ocr import ocr_pdf
 
-        text = ocr_pdf(part_pdf)
+        text = ocr_pdf(part_pdf, engine)
     if text:
         try:
             save_text_layer(ctx, version_id, text)
@@ -121,13 +125,16 @@ def process_scan(
     storage: StorageProvider,
     review: ReviewQueue,
     ocr: bool = True,
+    ocr_engine: str = "auto",
 ) -> ScanResult:
     """File one scan; BrokenScan if it cannot be read (the caller moves it to `failed/`)."""
     path = Path(path)
     result = ScanResult(path.name)
     with tempfile.TemporaryDirectory(prefix="gcmc-scan-") as work:
         work_dir = Path(work)
-        if path.suffix.lower() in scan_pages.IMAGE_SUFFIXES:
+        if path.is_dir():  # a folder batch: its page files in name order are one scan
+            pdf = scan_pages.folder_to_pdf(path, work_dir / f"{path.name}.pdf")
+        elif path.suffix.lower() in scan_pages.IMAGE_SUFFIXES:
             pdf = scan_pages.images_to_pdf([path], work_dir / f"{path.stem}.pdf")
         else:
             pdf = path
@@ -137,8 +144,9 @@ def process_scan(
             (work_dir / f"{number:02d}").mkdir()
             shown = [p + 1 for p in part.pages]
             span = f"p{shown[0]}" if len(shown) == 1 else f"p{shown[0]}-{shown[-1]}"
+            stem = path.name if path.is_dir() else path.stem
             part_pdf = scan_pages.write_part(
-                pdf, part.pages, work_dir / f"{number:02d}" / f"{path.stem} {span}.pdf"
+                pdf, part.pages, work_dir / f"{number:02d}" / f"{stem} {span}.pdf"
             )
             sheet = part.sheet
             reason = None
@@ -169,7 +177,7 @@ def process_scan(
                 )
                 continue
             if not deferred:
-                _add_text(ctx, part_pdf, version_id, ocr)
+                _add_text(ctx, part_pdf, version_id, ocr, ocr_engine)
             result.filed.append(Filed(shown, names[0], names[1], message, document_id, deferred))
     return result
 
@@ -183,6 +191,7 @@ def assign(
     outbox: Outbox,
     storage: StorageProvider,
     ocr: bool = True,
+    ocr_engine: str = "auto",
 ) -> str:
     """File a review item where a person said it belongs; it leaves the queue once recorded
     (or safely in the outbox)."""
@@ -194,6 +203,6 @@ def assign(
         ctx, pdf, target, outbox=outbox, storage=storage
     )
     if not deferred:
-        _add_text(ctx, pdf, version_id, ocr)
+        _add_text(ctx, pdf, version_id, ocr, ocr_engine)
     review.remove(item_id)
     return message
