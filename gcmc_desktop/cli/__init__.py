@@ -20,6 +20,7 @@ from . import (
     plans,
     reports,
     roles,
+    scan,
     scores,
     seed,
     tenants,
@@ -29,7 +30,7 @@ from .common import CommandError
 
 GROUPS = (
     db, seed, tenants, users, roles, plans, maintenance, backup, filings, scores, notifications,
-    reports, offline,
+    reports, offline, scan,
 )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..services.auth import delete_expired_sessions
 from ..services.maintenance import refresh_statuses
-from .common import CommandError, engine_for
+from .common import CommandError, document_storage, engine_for
 
 
 def register(groups: argparse._SubParsersAction) -> None:
@@ -112,25 +112,10 @@ def cmd_purge_trash(args: argparse.Namespace) -> int:
     return 0
 
 
-def _storage(args: argparse.Namespace):
-    from .. import settings as app_settings
-    from ..services.errors import ServiceError
-    from ..services.storage import StorageSettings, storage_from_settings
-
-    if args.folder:
-        values, secret = StorageSettings(kind="local", folder=Path(args.folder)), None
-    else:
-        values, secret = app_settings.load_storage()
-    try:
-        return storage_from_settings(values, secret)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from exc
-
-
 def cmd_orphans(args: argparse.Namespace) -> int:
     from ..services.maintenance import remove_orphaned_files
 
-    storage = _storage(args)
+    storage = document_storage(args)
     with engine_for(args) as engine:
         found = remove_orphaned_files(
             engine,

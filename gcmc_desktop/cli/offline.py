@@ -12,11 +12,8 @@ The password is read from $GCMC_PASSWORD, else asked for."""
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-from pathlib import Path
 
-from .common import CommandError, target
+from .common import CommandError, document_storage, signed_in
 
 
 def register(groups: argparse._SubParsersAction) -> None:
@@ -46,40 +43,6 @@ def register(groups: argparse._SubParsersAction) -> None:
     ci.set_defaults(handler=cmd_check_in)
 
 
-def _password() -> str:
-    return os.environ.get("GCMC_PASSWORD") or getpass.getpass("Password: ")
-
-
-def _signed_in(args: argparse.Namespace):
-    from ..services import auth
-    from ..services.errors import ServiceError
-
-    url = target(args).url
-    profile = auth.ServerProfile(
-        database_url=url.set(username=None, password=None), gateway_url=url
-    )
-    try:
-        return auth.open_context(auth.sign_in(profile, args.email, _password()))
-    except ServiceError as exc:
-        raise CommandError(exc.message) from exc
-
-
-def _storage(args: argparse.Namespace):
-    from ..services.errors import ServiceError
-    from ..services.storage import StorageSettings, storage_from_settings
-
-    if args.folder:
-        values, secret = StorageSettings(kind="local", folder=Path(args.folder)), None
-    else:
-        from .. import settings as app_settings
-
-        values, secret = app_settings.load_storage()
-    try:
-        return storage_from_settings(values, secret)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from exc
-
-
 def _my_copy(ctx):
     from ..services.offline import store
 
@@ -93,13 +56,17 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     from ..services.errors import ServiceError
     from ..services.offline import checkout
 
-    ctx = _signed_in(args)
+    ctx = signed_in(args)
     try:
         est = checkout.estimate(ctx, args.client, all_versions=args.all_versions)
         print(f"{est.clients} clients, {est.documents} documents, {est.files} files "
               f"({est.bytes / 1e6:.1f} MB)")  # fmt: skip
         result = checkout.check_out(
-            ctx, args.client, all_versions=args.all_versions, days=args.days, storage=_storage(args)
+            ctx,
+            args.client,
+            all_versions=args.all_versions,
+            days=args.days,
+            storage=document_storage(args),
         )
     except ServiceError as exc:
         raise CommandError(exc.message) from exc
@@ -130,7 +97,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ..services.errors import ServiceError
     from ..services.offline import sync
 
-    ctx = _signed_in(args)
+    ctx = signed_in(args)
     copy = _my_copy(ctx)
     try:
         report = sync.sync(ctx, copy, (lambda c: dict(c.mine)) if args.mine else (lambda c: None))
@@ -149,7 +116,7 @@ def cmd_check_in(args: argparse.Namespace) -> int:
     from ..services.errors import ServiceError
     from ..services.offline import sync
 
-    ctx = _signed_in(args)
+    ctx = signed_in(args)
     copy = _my_copy(ctx)
     try:
         sync.check_in(ctx, copy)

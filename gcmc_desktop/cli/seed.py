@@ -24,9 +24,9 @@ def register(groups: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..services.demo.seed import demo_credentials, seed_demo
     from ..services.users import ensure_login_roles
-    from .maintenance import _storage
+    from .common import document_storage
 
-    storage = _storage(args)  # the demo documents get real files, where the app reads them
+    storage = document_storage(args)  # the demo documents get real files, where the app reads them
     with engine_for(args) as engine, session_factory(engine)() as session:
         summary = seed_demo(session, storage=storage)
         logins = ensure_login_roles(session.connection(), demo_credentials(True))

@@ -44,7 +44,7 @@ from .. import settings as app_settings
 from ..services.client_list import find_clients
 from ..services.context import Context
 from ..services.document_types import document_type_choices
-from ..services.intake.pickup import ScanFolder, sha256_of
+from ..services.intake.pickup import ScanFolder
 from ..services.intake.review import ReviewQueue
 from ..services.outbox import Outbox, UploadTarget
 from ..services.storage import StorageProvider
@@ -381,31 +381,18 @@ class ScanningStation(QMainWindow):
         engine = self.ocr_engine
 
         def work(wctx: Context) -> Any:
-            from ..services.intake.pages import BrokenScan
-            from ..services.intake.station import process_scan
+            from ..services.intake.station import take_scan
 
-            if not path.exists():
-                # Filed while a look that still saw it was under way: nothing left to do.
-                return None
-            digest = sha256_of(path)
-            if digest in folder.journal:
-                folder.processed(path, digest, "duplicate")
-                return f"{path.name} was filed before (same file); moved to processed."
-            try:
-                result = process_scan(
-                    wctx,
-                    path,
-                    outbox=self.outbox,
-                    storage=self.storage,
-                    review=review,
-                    ocr=self.ocr,
-                    ocr_engine=engine,
-                )
-            except BrokenScan as exc:
-                folder.failed(path, exc.message)
-                return exc
-            folder.processed(path, digest)
-            return result
+            return take_scan(
+                wctx,
+                folder,
+                path,
+                outbox=self.outbox,
+                storage=self.storage,
+                review=review,
+                ocr=self.ocr,
+                ocr_engine=engine,
+            )
 
         def done(outcome: Any) -> None:
             self._processing = None

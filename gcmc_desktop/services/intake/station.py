@@ -27,6 +27,7 @@ from ..outbox import Outbox, UploadDeferred, UploadRefused, UploadTarget
 from ..storage import StorageProvider
 from . import pages as scan_pages
 from .codes import SheetCode
+from .pickup import ScanFolder, sha256_of
 from .review import ReviewItem, ReviewQueue
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,46 @@ def process_scan(
             if not deferred:
                 _add_text(ctx, part_pdf, version_id, ocr, ocr_engine)
             result.filed.append(Filed(shown, names[0], names[1], message, document_id, deferred))
+    return result
+
+
+def take_scan(
+    ctx: Context,
+    folder: ScanFolder,
+    path: Path,
+    *,
+    outbox: Outbox,
+    storage: StorageProvider,
+    review: ReviewQueue,
+    ocr: bool = True,
+    ocr_engine: str = "auto",
+) -> ScanResult | scan_pages.BrokenScan | str | None:
+    """A ready scan of `folder`, filed and moved out of the way: the ScanResult; the
+    BrokenScan it was moved to `failed/` for; a sentence when it was filed before (the same
+    file again, moved to `processed/`); None when it is gone (filed meanwhile). A station
+    stopped half-way (killed, crashed, the power cut) leaves the scan in the folder: taken
+    again at the next start, its parts filed before are recognised by the outbox and not
+    filed twice. Any other error leaves it there too, to be tried again."""
+    if not path.exists():
+        return None
+    digest = sha256_of(path)
+    if digest in folder.journal:
+        folder.processed(path, digest, "duplicate")
+        return f"{path.name} was filed before (same file); moved to processed."
+    try:
+        result = process_scan(
+            ctx,
+            path,
+            outbox=outbox,
+            storage=storage,
+            review=review,
+            ocr=ocr,
+            ocr_engine=ocr_engine,
+        )
+    except scan_pages.BrokenScan as exc:
+        folder.failed(path, exc.message)
+        return exc
+    folder.processed(path, digest)
     return result
 
 
