@@ -192,7 +192,30 @@ def announce_clients(client_ids: Sequence[int] | None) -> None:
 # -- checking out -----------------------------------------------------------------------------
 
 
-class CheckoutDialog(QDialog):
+class _JobDialog(QDialog):
+    """A dialog running a background job (`self.job`): Esc or closing the window while it runs
+    cancels the job first (`_cancel_clicked`), and the dialog stays to say so."""
+
+    job: Job | None = None
+
+    def _cancel_clicked(self) -> None:
+        raise NotImplementedError
+
+    def reject(self) -> None:
+        if self.job is not None:
+            self._cancel_clicked()
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.job is not None:
+            self._cancel_clicked()
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+class CheckoutDialog(_JobDialog):
     """Check out `client_ids` for offline review: what it copies (counted in the background),
     "Include all versions", how many days; then progress with Cancel; then what was copied and
     until when. `finished_checkout(result)` on success."""
@@ -435,20 +458,6 @@ class CheckoutDialog(QDialog):
             self.cancel_button.setEnabled(False)
             return
         self.reject()
-
-    def reject(self) -> None:
-        # Esc while copying cancels the copy first; the dialog stays to say so.
-        if self.job is not None:
-            self._cancel_clicked()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.job is not None:
-            self._cancel_clicked()
-            event.ignore()
-            return
-        super().closeEvent(event)
 
 
 def open_checkout(
@@ -852,7 +861,7 @@ SYNC_CONFLICT_INTRO = (
 )
 
 
-class SyncDialog(QDialog):
+class SyncDialog(_JobDialog):
     """Send the changes made offline: the list, progress, each conflict field by field, a
     summary, then Check in (release the clients, remove the copy)."""
 
@@ -1161,19 +1170,6 @@ class SyncDialog(QDialog):
             on_error=failed,
             description="Checking in…",
         )
-
-    def reject(self) -> None:
-        if self.job is not None:
-            self._cancel_clicked()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.job is not None:
-            self._cancel_clicked()
-            event.ignore()
-            return
-        super().closeEvent(event)
 
 
 FIELD_LABELS = {
