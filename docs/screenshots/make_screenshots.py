@@ -664,10 +664,12 @@ def render_notifications(ctx: Context, path: Path) -> Path:
     page.resize(1280, 800)
     page.show()
     model = page.model
-    wait_for(lambda: model.total is not None and not model.loading and model.rowCount() > 0)
+    # The first row itself, not a placeholder: the reminder run's change can refresh the list
+    # just after its first page (the rows then show "…" until the page is read again).
+    wait_for(lambda: model.total is not None and not model.loading and model.row_id(0) is not None)
     mark_read(ctx, [model.row_id(0)])
     page.refresh()  # the change bus would tell it in the application
-    wait_for(lambda: model.row_values(0).get("read_at") is not None)
+    wait_for(lambda: not model.loading and model.row_id(0) is not None)
     page.table.selectRow(1 if model.rowCount() > 1 else 0)
     out = save(page, path)
     page.close()
