@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 
 from ..services.changes import ChangeSet
 from ..services.context import Context
+from ..services.db_health import human_bytes
 from ..services.errors import ServiceError
 from .kit.bus import change_bus
 from .kit.conflict import ConflictDialog
@@ -130,30 +131,23 @@ def may_check_out(ctx: Context) -> bool:
 # -- words ------------------------------------------------------------------------------------
 
 
+def _local(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone()
+
+
 def local_day(value: datetime | None) -> str:
     """ "3 Dec 2026", in local time."""
     if value is None:
         return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    local = aware.astimezone()
+    local = _local(value)
     return f"{local.day} {local:%b %Y}"
 
 
 def local_time(value: datetime | None) -> str:
     if value is None:
         return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    local = aware.astimezone()
+    local = _local(value)
     return f"{local.day} {local:%b %Y %H:%M}"
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value):,} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{size:,} bytes"
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
@@ -373,7 +367,7 @@ class CheckoutDialog(_JobDialog):
         self.counts["clients"].setText(f"{value.clients:,}")
         self.counts["documents"].setText(f"{value.documents:,}")
         self.counts["files"].setText(f"{value.files:,}")
-        self.counts["bytes"].setText(human_size(value.bytes))
+        self.counts["bytes"].setText(human_bytes(value.bytes))
 
     def _estimate_failed(self, error: ServiceError) -> None:
         for label in self.counts.values():
@@ -427,7 +421,7 @@ class CheckoutDialog(_JobDialog):
         self.result_text.setText(
             f"<b>Checked out {plural(result.clients, 'client')}</b> with "
             f"{plural(result.documents, 'document')} ({plural(result.files, 'file')}, "
-            f"{human_size(result.bytes)}).<br><br>The copy is on this computer until "
+            f"{human_bytes(result.bytes)}).<br><br>The copy is on this computer until "
             f"<b>{local_day(result.expires_at)}</b>. To work on it without a connection, "
             "choose <i>Work offline…</i> when you sign in. When you are back, use "
             "<i>File → Sync offline changes…</i> to send your changes and check the clients in."
