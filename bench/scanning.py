@@ -10,9 +10,11 @@ PostgreSQL:
 3. throughput and GUI stall: batches (a cover sheet + image-only text pages) dropped into the
    real ScanningStation's folder: pages per minute for split + barcode + OCR + filing, and the
    longest stall of the GUI event loop meanwhile (a 10 ms timer, as in bench/uploads.py;
-   target <= 50 ms);
-4. memory: many scans dropped over time (one every --every ms) with the station running, its
-   RSS sampled at start, middle and end (it must not grow).
+   target <= 50 ms), beside an idle event loop's longest stall just before (the machine's own
+   noise);
+4. memory: many scans dropped over time (one every --every ms) with the station running, the
+   RSS of the station and of its OCR process sampled at start, in between and at the end (it
+   must not grow).
 
     QT_QPA_PLATFORM=offscreen uv run python bench/scanning.py [--detect 200] [--cer-pages 4]
         [--batches 6] [--files 300] [--engine auto] [--skip detect,cer,station,memory]
@@ -160,10 +162,10 @@ def bench_detection(pages: int, seed: int = 17) -> dict[str, Any]:
         "sheets": pages,
         "found": found,
         "missed": missed,
-        "rate": found / pages,
+        "rate": found / pages if pages else 0.0,
         "text_pages": text_pages,
         "false": false,
-        "seconds_per_page": seconds / (pages + text_pages),
+        "seconds_per_page": seconds / max(1, pages + text_pages),
         "misses": misses[:5],
     }
 
@@ -230,10 +232,38 @@ def scan_batches(
     return scans
 
 
+def memory_mb() -> tuple[float, float]:
+    """RSS of the station (this process) and of its OCR child (0 while none runs)."""
+    import psutil
+    from table_model import rss_mb
+
+    from gcmc_desktop.services.intake import ocr_worker
+
+    pid = ocr_worker.shared().pid
+    try:
+        child = psutil.Process(pid).memory_info().rss / 2**20 if pid else 0.0
+    except psutil.NoSuchProcess:  # recycled between the two calls
+        child = 0.0
+    return rss_mb(), child
+
+
+def idle_stall(seconds: float = 5.0) -> float:
+    """The longest stall of an event loop with nothing to do: what this machine's load alone
+    costs, printed beside the station's figure."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    meter = StallMeter()
+    loop = QEventLoop()
+    meter.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    meter.stop()
+    return max(meter.lateness, default=0.0)
+
+
 def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engine: str,
                 samples: int = 0) -> dict[str, Any]:  # fmt: skip
     from PySide6.QtCore import QEventLoop, QTimer
-    from table_model import rss_mb
 
     from gcmc_desktop.services.outbox import Outbox
     from gcmc_desktop.services.storage import LocalFolderStorage
@@ -262,7 +292,7 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
     meter = StallMeter()
     loop = QEventLoop()
     dropped = [0]
-    rss: list[tuple[int, float]] = []
+    rss: list[tuple[int, float, float]] = []
     every_sample = max(1, len(scans) // max(1, samples - 1)) if samples else 0
 
     def drop() -> None:
@@ -275,8 +305,12 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
         dropped[0] += 1
 
     def check() -> None:
-        if samples and (len(results) % every_sample == 0) and len(results) not in dict(rss):
-            rss.append((len(results), rss_mb()))
+        if (
+            samples
+            and (len(results) % every_sample == 0)
+            and len(results) not in {n for n, *_ in rss}
+        ):
+            rss.append((len(results), *memory_mb()))
         if len(results) >= len(scans) and not station.busy:
             loop.quit()
 
@@ -289,7 +323,7 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
     gc.collect()
     gc.freeze()  # what the application does after sign-in (bench/uploads.py)
     if samples:
-        rss.append((0, rss_mb()))
+        rss.append((0, *memory_mb()))
     meter.start()
     started = time.perf_counter()
     if every_ms == 0:
@@ -304,7 +338,7 @@ def run_station(ctx: Any, work: Path, scans: list[bytes], *, every_ms: int, engi
     dropper.stop()
     checker.stop()
     if samples:
-        rss.append((len(results), rss_mb()))
+        rss.append((len(results), *memory_mb()))
     filed = sum(len(r.filed) for r in results)
     review = sum(len(r.review) for r in results)
     pages = sum(r.pages for r in results)
@@ -384,12 +418,14 @@ def main() -> None:
             scans = scan_batches(work / "in", args.batches, sheet_jpegs, 2, rng)
             print(f"Station: {args.batches} scans of 3 pages at once, OCR {args.engine} …",
                   flush=True)  # fmt: skip
+            idle = idle_stall()
             r = run_station(ctx, work / "station", scans, every_ms=0, engine=args.engine)
             verdict = "ok" if r["max_stall_ms"] <= TARGET_STALL_MS else "OVER TARGET"
             print(
                 f"  {r['pages_per_min']:.1f} pages/min ({r['pages']} pages, {r['filed']} filed,"
                 f" {r['review']} to review, {r['seconds']:.1f} s); max GUI stall"
-                f" {r['max_stall_ms']:.1f} ms, p99 {r['p99_stall_ms']:.1f} ms {verdict};"
+                f" {r['max_stall_ms']:.1f} ms, p99 {r['p99_stall_ms']:.1f} ms {verdict}"
+                f" (an idle event loop on this machine just before: {idle:.1f} ms);"
                 f" load {load()}",
                 flush=True,
             )
@@ -399,10 +435,13 @@ def main() -> None:
                   f" {args.memory_engine} …", flush=True)  # fmt: skip
             r = run_station(ctx, work / "memory", scans, every_ms=args.every,
                             engine=args.memory_engine, samples=5)  # fmt: skip
-            samples = ", ".join(f"{n} scans: {mb:.0f} MB" for n, mb in r["rss"])
-            first, last = r["rss"][1][1] if len(r["rss"]) > 1 else 0, r["rss"][-1][1]
+            samples = ", ".join(
+                f"{n} scans: {gui:.0f} + OCR {ocr:.0f} MB" for n, gui, ocr in r["rss"]
+            )
+            first = r["rss"][1][1] if len(r["rss"]) > 1 else 0.0
             print(
-                f"  RSS {samples}; after the first batch -> end {last - first:+.0f} MB;"
+                f"  RSS (station + OCR child) {samples}; station after the first batch -> end"
+                f" {r['rss'][-1][1] - first:+.0f} MB;"
                 f" {r['pages_per_min']:.1f} pages/min, max GUI stall {r['max_stall_ms']:.1f} ms;"
                 f" {r['filed']} filed; load {load()}",
                 flush=True,

@@ -6,6 +6,8 @@ database as a signed-in DocumentOfficer."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +27,10 @@ from sqlalchemy.orm import Session
 from gcmc_desktop.models import Document, DocumentVersion
 from gcmc_desktop.services import auth, document_types
 from gcmc_desktop.services.context import Context
-from gcmc_desktop.services.intake import pages
+from gcmc_desktop.services.intake import ocr_worker, pages
 from gcmc_desktop.services.intake.codes import SEPARATOR_CODE, cover, decode
 from gcmc_desktop.services.intake.cover_sheets import Sheet, write_sheets
+from gcmc_desktop.services.intake.ocr_worker import OcrWorker
 from gcmc_desktop.services.intake.pickup import ScanFolder, sha256_of
 from gcmc_desktop.services.intake.review import ReviewQueue
 from gcmc_desktop.services.intake.station import assign, process_scan
@@ -144,6 +147,55 @@ def test_the_ocr_engine_is_chosen_by_what_is_installed(monkeypatch) -> None:
     # Tesseract failing on a page (here: gone since it was chosen) falls back to RapidOCR.
     monkeypatch.setattr(ocr, "_rapidocr", lambda image: "read by RapidOCR")
     assert ocr.ocr_image(Image.new("L", (20, 20), 255), "tesseract") == "read by RapidOCR"
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="SIGSTOP stands in for a hang")
+def test_ocr_runs_in_a_child_that_is_replaced_when_it_dies_or_hangs(tmp_path: Path) -> None:
+    """OCR's own process: it reads real scans; killed, it is replaced at the next part; hung
+    past the timeout, it is ended and the part gets no text (filing goes on)."""
+    scan = scan_pdf([degrade(text_page_pdf("Kaieteur Falls 2026"), 200, 1)], tmp_path / "s.pdf")
+    worker = OcrWorker()
+    try:
+        assert "Kaieteur" in worker.read_pdf(scan, "rapidocr")
+        first = worker.pid
+        assert first is not None and first != os.getpid()
+
+        os.kill(first, signal.SIGKILL)  # the child crashed (out of memory, a native fault)
+        assert wait_for(lambda: worker.pid is None)
+        assert "Kaieteur" in worker.read_pdf(scan, "rapidocr")
+        assert worker.pid not in (None, first)
+
+        os.kill(worker.pid, signal.SIGSTOP)  # the child hangs (a page it never finishes)
+        worker.timeout_s = 3.0
+        started = time.monotonic()
+        assert worker.read_pdf(scan, "rapidocr") == ""
+        assert time.monotonic() - started < 10 and worker.pid is None
+        broken = tmp_path / "broken.pdf"
+        broken.write_bytes(b"%PDF-1.7 not really")
+        assert worker.read_pdf(broken, "rapidocr") == ""  # no text, no error
+    finally:
+        worker.stop()
+    assert worker.pid is None
+
+
+def test_the_ocr_child_is_recycled_after_its_quota_of_parts() -> None:
+    worker = OcrWorker(tasks_per_child=1)
+    try:
+        worker.warm("off")  # one task: the child ends itself afterwards (memory given back)
+        assert worker.pid is None
+        worker.warm("off")
+        assert worker.pid is None
+    finally:
+        worker.stop()
 
 
 # ----------------------------------------------------------------------------- pickup
@@ -344,6 +396,7 @@ def test_a_batch_is_split_and_filed_to_the_right_clients(
     # Image-only pages: OCR made them searchable (the one OCR run of the suite: the engine
     # `auto` picks — Tesseract where installed, else the bundled RapidOCR).
     assert "Certificate page" in (version.ocr_text or "")
+    assert ocr_worker.shared().pid not in (None, os.getpid())  # read in OCR's own process
 
     # The same scan dropped again: the outbox recognises the file, nothing recorded twice.
     again = process_scan(officer, scan, outbox=outbox, storage=storage, review=review)

@@ -12,6 +12,7 @@ a time. The lists keep the latest `KEEP_ROWS` entries so the window can run all 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -311,6 +312,16 @@ class ScanningStation(QMainWindow):
             else "Off: image-only scans are filed without searchable text."
         )
 
+    def _warm_ocr(self) -> None:
+        """Start the OCR process now (its engine loads in seconds) rather than at the first
+        image-only scan."""
+        from ..services.intake import ocr_worker
+
+        engine = self.ocr_engine
+        threading.Thread(
+            target=ocr_worker.shared().warm, args=(engine,), name="gcmc-ocr-warm", daemon=True
+        ).start()
+
     # ------------------------------------------------------------------ the folder
 
     def choose_folder(self) -> None:
@@ -329,6 +340,8 @@ class ScanningStation(QMainWindow):
             self.watcher.removePath(path)
         self.watcher.addPath(str(folder))
         self.timer.start()
+        if self.ocr:
+            self._warm_ocr()
         self.state.setText(f"Watching {folder} — new scans are filed automatically.")
         self._show_review()
         self._show_failed()
@@ -500,7 +513,12 @@ class ScanningStation(QMainWindow):
             self._show_review()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from ..services.intake import ocr_worker
+
         self.timer.stop()
+        # The OCR process's memory goes back to the system; off the GUI thread, since a part
+        # being read is finished first.
+        threading.Thread(target=ocr_worker.stop_shared, name="gcmc-ocr-stop", daemon=True).start()
         super().closeEvent(event)
         if self._on_close is not None:
             self._on_close()

@@ -95,15 +95,17 @@ def check_parts() -> bool:
 
 
 def parts() -> str:
-    """OCR reads a line drawn here (RapidOCR on the headless OpenCV build), and an S3 client is
-    made (botocore's S3 description is bundled; nothing is sent)."""
-    import io
+    """OCR reads a line drawn here — in the OCR process (the frozen program started again as
+    a child), by RapidOCR on the headless OpenCV build — and an S3 client is made (botocore's
+    S3 description is bundled; nothing is sent)."""
+    import tempfile
+    from pathlib import Path
 
-    from PIL import Image
+    import img2pdf
     from PySide6.QtCore import QBuffer, QIODevice, Qt
     from PySide6.QtGui import QFont, QImage, QPainter
 
-    from ..services.intake.ocr import ocr_image
+    from ..services.intake import ocr, ocr_worker
     from ..services.storage.s3 import S3Storage
 
     image = QImage(900, 160, QImage.Format.Format_RGB32)
@@ -118,12 +120,19 @@ def parts() -> str:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
     started = time.perf_counter()
-    text = ocr_image(Image.open(io.BytesIO(bytes(buffer.data()))))
+    with tempfile.TemporaryDirectory(prefix="gcmc-smoke-") as work:
+        pdf = Path(work) / "line.pdf"
+        pdf.write_bytes(img2pdf.convert(bytes(buffer.data())))
+        text = ocr_worker.shared().read_pdf(pdf, ocr.RAPIDOCR)
+        pid = ocr_worker.shared().pid
     if "CERTIFICATE" not in text.upper():
         raise RuntimeError(f"OCR read {text!r}")
+    if pid in (None, os.getpid()):
+        raise RuntimeError("OCR did not run in its own process")
     ocr_s = time.perf_counter() - started
     S3Storage("http://127.0.0.1:9", "us-east-1", "smoke", "key", "secret")
-    return f"parts: OCR read {text!r} in {ocr_s:.1f} s; S3 client made"
+    text = " ".join(text.split())
+    return f"parts: OCR read {text!r} in {ocr_s:.1f} s (process {pid}); S3 client made"
 
 
 def quit_while_loading() -> bool:

@@ -179,6 +179,12 @@ def ocr_image(image, engine: str | None = None) -> str:  # PIL image
     return ""
 
 
+def warm(preference: str = AUTO) -> None:
+    """Load the engine this preference reads with (RapidOCR's models take a second or two)."""
+    if choose(preference) == RAPIDOCR:
+        _engine()
+
+
 def ocr_pdf(pdf_path: Path, preference: str = AUTO) -> str:
     engine = choose(preference)
     if engine is None:

@@ -5,7 +5,8 @@ files each part behind a cover sheet through the upload outbox — the same path
 permission and validation checks, duplicate detection by checksum, audit, and a copy kept if
 the server or the storage is unreachable (sent later). Parts without a usable cover sheet go
 to the review queue. Image-only parts get OCR text (services/intake/ocr.py: Tesseract where
-installed, else the bundled RapidOCR, or as the station's setting says) for search. A scan may
+installed, else the bundled RapidOCR, or as the station's setting says) for search, read in a
+process of its own (ocr_worker.py) so the station's window never waits for it. A scan may
 be one file or a folder of page files (a scanner's batch folder).
 """
 
@@ -108,9 +109,9 @@ def _add_text(
         return
     text = "\n".join(t for _i, t in scan_pages.text_of(part_pdf) if t)
     if not text and ocr:
-        from .ocr import ocr_pdf
+        from .ocr_worker import shared
 
-        text = ocr_pdf(part_pdf, engine)
+        text = shared().read_pdf(part_pdf, engine)
     if text:
         try:
             save_text_layer(ctx, version_id, text)
