@@ -449,6 +449,142 @@ def test_search_page_functions_answer_only_for_the_own_firm(engine: Engine, firm
         assert page_ids(conn, doc_fn, firms.alpha, "payroll", "title", False, None, None, 9) == []
 
 
+def test_title_pages_walked_or_not_are_every_match_in_title_order(
+    engine: Engine, firms: Firms
+) -> None:
+    """Migration 0027: in title order the function walks the title index (ASCII titles tested
+    under "C", any other under the database's collation) and merges tag and text matches, or
+    falls back to every match sorted. Page by page, after each cursor, both directions and
+    from one row a page (every term walked) to a thousand (none): exactly the matches, in
+    exactly the order of the plain SQL, accents and case folded as ILIKE folds them."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO documents ("tenantId", "clientId", "documentTypeId", title, status, '
+                '"updatedAt") SELECT :t, d."clientId", d."documentTypeId", x, \'valid\', now() '
+                'FROM (SELECT * FROM documents WHERE "tenantId" = :t LIMIT 1) d, '
+                "unnest(ARRAY['École Annual RETURN', 'ÉCOLE annual return 2019', "
+                "'Straße Annual return', 'annual returnée', 'Ölmühle payroll']) x"
+            ),
+            {"t": firms.alpha},
+        )
+        conn.execute(text("ANALYZE documents"))
+
+    def truth(term: str, descending: bool) -> list[int]:
+        direction = " DESC" if descending else ""
+        with engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text(
+                        "SELECT d.id FROM documents d LEFT JOIN document_versions v ON v.id = "
+                        'd."latestVersionId" WHERE d."tenantId" = :t AND (d.title ILIKE :p OR '
+                        'desktop_tags_text(d.tags) ILIKE :p OR v."ocrText" ILIKE :p) '
+                        f"ORDER BY d.title{direction}, d.id{direction}"
+                    ),
+                    {"t": firms.alpha, "p": f"%{term}%"},
+                )
+            )
+
+    titles = dict(
+        (row[0], row[1])
+        for row in engine.connect().execute(
+            text('SELECT id, title FROM documents WHERE "tenantId" = :t'), {"t": firms.alpha}
+        )
+    )
+    terms = ("annual return", "école", "ÉCOLE ANNUAL", "payroll", "kaieteur", "2019 #1", "ö")
+    with staff(firms, "DocumentOfficer") as conn:
+        for term in terms:
+            for descending in (False, True):
+                want = truth(term, descending)
+                assert want, term
+                for limit in (1, 7, 1000):
+                    got: list[int] = []
+                    after: int | None = None
+                    while True:
+                        value = None if after is None else titles[after]
+                        page = page_ids(
+                            conn,
+                            "desktop_document_search_page",
+                            firms.alpha,
+                            term,
+                            "title",
+                            descending,
+                            value,
+                            after,
+                            limit,
+                        )
+                        got.extend(page)
+                        if len(page) < limit or len(got) > len(want):
+                            break
+                        after = page[-1]
+                    assert got == want, (term, descending, limit)
+
+    # The walk itself served the full pages of a frequent title term, accented and upper-case
+    # titles among them: with the fallback hidden, they come out all the same.
+    inner = (
+        "desktop__document_search_page_matches(integer, text, text, boolean, text, integer, "
+        "integer)"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(f"ALTER FUNCTION {inner} RENAME TO desktop__hidden_for_the_test"))
+    try:
+        with staff(firms, "DocumentOfficer") as conn:
+            for descending in (False, True):
+                want = truth("annual return", descending)
+                got, after = [], None
+                while len(got) + 7 <= len(want):
+                    value = None if after is None else titles[after]
+                    got.extend(
+                        page_ids(conn, "desktop_document_search_page", firms.alpha,
+                                 "annual return", "title", descending, value, after, 7)
+                    )  # fmt: skip
+                    after = got[-1]
+                assert got == want[: len(got)] and len(got) > len(want) - 7
+                if descending:  # first in this order ("S", "É" after "A"): walked, not fallen back
+                    shown = {titles[i] for i in got}
+                    assert {"École Annual RETURN", "Straße Annual return"} <= shown
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "ALTER FUNCTION desktop__hidden_for_the_test(integer, text, text, boolean, "
+                    "text, integer, integer) RENAME TO desktop__document_search_page_matches"
+                )
+            )
+
+
+def test_migration_0027_downgrades_and_upgrades(engine: Engine, firms: Firms) -> None:
+    def names() -> set[str]:
+        with engine.connect() as conn:
+            return set(
+                conn.scalars(
+                    text(
+                        "SELECT proname FROM pg_proc "
+                        "WHERE proname LIKE 'desktop%document_search_page%'"
+                    )
+                )
+            )
+
+    def works() -> list:
+        with staff(firms, "DocumentOfficer") as conn:
+            return page_ids(
+                conn, "desktop_document_search_page", firms.alpha, "", "title", False, None, None, 5
+            )
+
+    assert names() == {"desktop_document_search_page", "desktop__document_search_page_matches"}
+    migrate.downgrade(engine, "0026_scores2")
+    assert names() == {"desktop_document_search_page"}
+    assert works() == []  # the restored function still answers (and is still granted)
+    migrate.upgrade(engine)
+    assert names() == {"desktop_document_search_page", "desktop__document_search_page_matches"}
+    inner = "desktop__document_search_page_matches"  # not for staff: only through the new one
+    with (
+        staff(firms, "DocumentOfficer") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        page_ids(conn, inner, firms.alpha, "a", "title", False, None, None, 5)
+
+
 def test_migration_0024_downgrades_and_upgrades(engine: Engine) -> None:
     def exists() -> int:
         with engine.connect() as conn:
