@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +70,14 @@ class JobSignals(QObject):
     cancelled = Signal()
 
 
-class Job(QRunnable):
+class Job:
+    """One background job: `run` on a pool thread, its outcome through `signals`."""
+
     def __init__(self, fn: Callable[[JobControl], Any], describe_error: Callable[[Exception], str]):
-        super().__init__()
         self.signals = JobSignals()
         self.control = JobControl(self.signals)
         self._fn = fn
         self._describe_error = describe_error
-        # The pool must not delete the runnable while Python still references its signals.
-        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -123,7 +123,14 @@ def user_message(exc: Exception) -> str:
     return UNEXPECTED
 
 
-_running: set[Job] = set()
+_running: dict[int, Job] = {}
+
+
+def _release(key: int, *_signal_args: Any) -> None:
+    """After a job's last callback. Only the job's id is in the connection: PySide keeps the
+    connected callables from C++, out of the garbage collector's sight, so a callable holding
+    the job would keep it, its signals and their connections in memory for good."""
+    _running.pop(key, None)
 
 
 class JobMonitor(QObject):
@@ -170,7 +177,7 @@ def run_job(
     `description` show in the main window's progress area while they run."""
     _watch_quit()
     job = Job(fn, user_message)
-    _running.add(job)
+    _running[id(job)] = job
     if description:
         tracker = monitor()
         tracker._started(description)
@@ -184,6 +191,8 @@ def run_job(
     if on_error:
         job.signals.failed.connect(on_error)
     for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
-        signal.connect(lambda *_: _running.discard(job))
-    (pool or QThreadPool.globalInstance()).start(job)
+        signal.connect(partial(_release, id(job)))  # connected last: after the callbacks
+    # A plain callable, not a QRunnable subclass: a Python QRunnable handed to the pool is
+    # owned by C++ and was never freed (every job stayed in memory, 6.7 kB each).
+    (pool or QThreadPool.globalInstance()).start(job.run)
     return job

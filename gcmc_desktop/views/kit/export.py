@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,12 +53,16 @@ def export_pool() -> QThreadPool:
     return _pool
 
 
-_running: set[Job] = set()
+_running: dict[int, Job] = {}
+
+
+def _forget(key: int, *_signal_args: object) -> None:
+    _running.pop(key, None)
 
 
 def end_exports() -> None:
     """On quit: running exports stop at their next batch and remove their partial files."""
-    for job in list(_running):
+    for job in list(_running.values()):
         job.control.cancel()
     if _pool is not None:
         _pool.waitForDone(10_000)
@@ -222,9 +227,10 @@ def start_export(page: ListPage, path: str | None = None) -> Job | None:
         description=f"Exporting {plural}…",
     )
     page.export_job = job
-    _running.add(job)
+    _running[id(job)] = job
     for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
-        signal.connect(lambda *_: _running.discard(job))
+        # By id: a connected callable that held the job would keep it in memory (workers.py).
+        signal.connect(partial(_forget, id(job)))
     return job
 
 
