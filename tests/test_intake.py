@@ -187,6 +187,24 @@ def test_ocr_runs_in_a_child_that_is_replaced_when_it_dies_or_hangs(tmp_path: Pa
     assert worker.pid is None
 
 
+def test_stopping_never_waits_for_a_long_part(tmp_path: Path) -> None:
+    """Quitting while a part is read: stop() ends the child after `wait_s`, and the reading
+    thread gets "" (the part is filed without text) instead of hanging the exit."""
+    scan = scan_pdf([degrade(text_page_pdf("Kaieteur"), 200, 0)], tmp_path / "s.pdf")
+    worker = OcrWorker()
+    worker.warm("off")
+    os.kill(worker.pid, signal.SIGSTOP)  # the part never finishes
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(worker.read_pdf(scan, "rapidocr")))
+    reader.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    worker.stop(wait_s=0.5)
+    reader.join(10)
+    assert result == [""] and time.monotonic() - started < 5
+    assert wait_for(lambda: worker.pid is None)
+
+
 def test_the_ocr_child_is_recycled_after_its_quota_of_parts() -> None:
     worker = OcrWorker(tasks_per_child=1)
     try:
@@ -333,6 +351,46 @@ def test_a_folder_of_page_images_written_slowly_is_one_scan(tmp_path: Path) -> N
     with pytest.raises(pages.BrokenScan, match="no scanned pages"):
         pages.folder_to_pdf(empty, tmp_path / "none.pdf")
     assert wait_ready(folder, 0.6) == []
+
+
+def test_loose_numbered_page_images_are_gathered_into_one_batch(tmp_path: Path) -> None:
+    """A scanner writing a batch's page images straight into the scan folder, a page every
+    0.3 s: none is taken alone; once they are quiet they become ONE folder batch, pages in
+    order. An image without a number, and a numbered one alone, are scans by themselves."""
+    folder = ScanFolder(tmp_path, settle=0.2, batch_quiet=1.0)
+    taken: list[str] = []
+
+    def look() -> list[Path]:
+        found = folder.ready()
+        taken.extend(p.name for p in found)
+        return found
+
+    Image.new("L", (40, 40), 200).save(tmp_path / "receipt.jpg")
+    Image.new("L", (40, 40), 90).save(tmp_path / "other_7.png")
+    for number in (1, 2, 10):  # 10 after 2: numbers compare as numbers
+        Image.new("L", (40, 40), 10 * number).save(tmp_path / f"scan_{number:02d}.jpg")
+        for _ in range(3):
+            look()
+            time.sleep(0.1)
+    assert wait_for(lambda: any(p.is_dir() for p in look()), timeout=10)
+    assert not any(name.startswith("scan_") for name in taken)  # no page was taken alone
+    assert "receipt.jpg" in taken and "other_7.png" in taken
+    batch = tmp_path / "scan 01-10"
+    assert batch.is_dir() and batch.name in taken
+    assert [p.name for p in pages.batch_pages(batch)] == [
+        "scan_01.jpg",
+        "scan_02.jpg",
+        "scan_10.jpg",
+    ]
+    assert not list(tmp_path.glob(".gathering-*"))
+
+    # A station stopped half-way through a gathering: the next start puts the pages back.
+    half = tmp_path / ".gathering-page 1-2"
+    half.mkdir()
+    Image.new("L", (40, 40), 0).save(half / "page_1.jpg")
+    Image.new("L", (40, 40), 0).save(tmp_path / "page_2.jpg")
+    ScanFolder(tmp_path, settle=0.2, batch_quiet=1.0)
+    assert not half.exists() and (tmp_path / "page_1.jpg").is_file()
 
 
 # ----------------------------------------------------------------------------- filing

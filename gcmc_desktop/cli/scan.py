@@ -4,7 +4,7 @@ same services as the Scanning station window, as a staff user (their own sign-in
 security on).
 
     gcmc scan watch --email E --scans DIR [--folder DIR] [--outbox DIR] [--ocr auto|rapidocr|
-        tesseract|off] [--settle S] [--every S] [--exit-when-idle S]
+        tesseract|off] [--settle S] [--batch-quiet S] [--every S] [--exit-when-idle S]
 
 The password is read from $GCMC_PASSWORD, else asked for. Stopped at any point (Ctrl+C, a
 kill, a crash), it is simply started again: a scan not yet moved to processed/ is taken again
@@ -33,6 +33,13 @@ def register(groups: argparse._SubParsersAction) -> None:
     watch.add_argument("--outbox", metavar="DIR", help="upload outbox (default: this user's)")
     watch.add_argument("--ocr", choices=OCR_CHOICES, default="auto")
     watch.add_argument("--settle", type=float, default=2.0, help="seconds a file must hold still")
+    watch.add_argument(
+        "--batch-quiet",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds loose numbered page images must hold still to be one batch",
+    )
     watch.add_argument("--every", type=float, default=2.0, help="seconds between looks")
     watch.add_argument(
         "--exit-when-idle", type=float, metavar="S", help="stop after S seconds with nothing new"
@@ -53,7 +60,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise CommandError(f"The scan folder {scans} does not exist.")
     ctx = signed_in(args)
     storage = document_storage(args)
-    folder = ScanFolder(scans, settle=args.settle)
+    folder = ScanFolder(scans, settle=args.settle, batch_quiet=args.batch_quiet)
     # The window's review queue: what this station cannot file, staff assign in the window.
     review = ReviewQueue(scans / ".gcmc-intake" / "review")
     outbox = Outbox(Path(args.outbox)) if args.outbox else Outbox()

@@ -131,9 +131,18 @@ class OcrWorker:
                 process.kill()
                 process.join(5)
 
-    def stop(self) -> None:
-        with self._lock:
-            self._end()
+    def stop(self, wait_s: float = 5.0) -> None:
+        """End the child: once the part being read is done, if that is within `wait_s`; else
+        at once (quitting never waits for a long scan; that part is filed without text)."""
+        if self._lock.acquire(timeout=wait_s):
+            try:
+                self._end()
+            finally:
+                self._lock.release()
+            return
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()  # the reading thread sees the pipe close and cleans up
 
 
 _shared: OcrWorker | None = None

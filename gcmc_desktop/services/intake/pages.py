@@ -130,7 +130,7 @@ def images_to_pdf(images: list[Path], target: Path) -> Path:
     return target
 
 
-def _natural(path: Path) -> list:
+def natural_key(path: Path) -> list:
     """scan_2.jpg before scan_10.jpg: digits compare as numbers."""
     return [int(bit) if bit.isdigit() else bit.lower() for bit in re.split(r"(\d+)", path.name)]
 
@@ -147,7 +147,7 @@ def batch_pages(folder: Path) -> list[Path]:
             and not p.name.startswith((".", "~$"))
             and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES
         ),
-        key=_natural,
+        key=natural_key,
     )
 
 

@@ -17,6 +17,15 @@ page files — how many, their sizes, their modification times — and the folde
 still for `settle` seconds, no temporary-named file is left in it, and every page opens; then
 it is split at its sheets like a multi-page PDF (pages in name order, numbers as numbers).
 
+Scanners that write the numbered page images of a batch straight into the scan folder
+(`scan_0001.jpg`, `scan_0002.jpg`, … with no sub-folder) get the same: numbered images with the
+same name before the number and the same type are held until none of them changed for
+`batch_quiet` seconds (a scanner pauses between pages for less than that), then moved into a
+sub-folder of their own (`scan 0001-0004/`) — through a hidden `.gathering-…` folder renamed at
+the end, so a station stopped half-way leaves nothing half-gathered: the next start moves such
+a folder's images back — and taken as one folder batch. A numbered image alone in its group is
+a scan by itself, after the same wait.
+
 Processed originals move to `processed/YYYY-MM-DD/`, failures to `failed/` with a
 `NAME.reason.txt` beside them. Events (the station's QFileSystemWatcher) only make it look
 sooner; the periodic look alone is enough, which is what a share without events gets.
@@ -28,19 +37,23 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .pages import IMAGE_SUFFIXES, PDF_SUFFIXES
+from .pages import IMAGE_SUFFIXES, PDF_SUFFIXES, natural_key
 
 PROCESSED = "processed"
 FAILED = "failed"
 STATE = ".gcmc-intake"
 TEMPORARY_SUFFIXES = {".tmp", ".part", ".partial", ".crdownload", ".download"}
 SCAN_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES
+BATCH_QUIET = 10.0
+GATHERING = ".gathering-"
+_NUMBERED = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,16 @@ def _pages_in(path: Path) -> list[Path]:
     from .pages import batch_pages
 
     return batch_pages(path)
+
+
+def page_group(path: Path) -> tuple[str, str] | None:
+    """(name before the number, type) of a numbered page image — `scan_0003.jpg` is
+    ("scan_", ".jpg"); None for any other file."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        return None
+    match = _NUMBERED.match(path.stem)
+    return (match["prefix"], suffix) if match else None
 
 
 def is_batch_folder(path: Path) -> bool:
@@ -163,11 +186,25 @@ def _now() -> str:
 
 
 class ScanFolder:
-    def __init__(self, root: Path | str, *, settle: float = 2.0) -> None:
+    def __init__(
+        self, root: Path | str, *, settle: float = 2.0, batch_quiet: float = BATCH_QUIET
+    ) -> None:
         self.root = Path(root)
         self.settle = settle
+        self.batch_quiet = max(batch_quiet, settle)
         self.journal = Journal(self.root / STATE / "journal.jsonl")
         self._seen: dict[Path, Observation] = {}
+        self._undo_gathering()
+
+    def _undo_gathering(self) -> None:
+        """A gathering the station did not finish (it was stopped): its images go back."""
+        with contextlib.suppress(OSError):
+            for folder in self.root.glob(GATHERING + "*"):
+                for page in folder.iterdir():
+                    if not (self.root / page.name).exists():
+                        shutil.move(str(page), str(self.root / page.name))
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
     def ready(self, now: float | None = None) -> list[Path]:
         """Files that may be taken now (oldest first); remembers what it saw for next time."""
@@ -203,8 +240,52 @@ class ScanFolder:
                 if now - before.seen_at >= self.settle and size > 0 and _openable(path):
                     ready.append((order, path))
             found[path] = current
+        # Before `found` is shared: the thread filing a scan drops entries of `self._seen`.
+        ready = self._batches(ready, found, now)
         self._seen = found
         return [p for _m, p in sorted(ready)]
+
+    def _batches(
+        self, ready: list[tuple[int, Path]], seen: dict[Path, Observation], now: float
+    ) -> list[tuple[int, Path]]:
+        """`ready` without the loose numbered page images: a group of them all ready and
+        quiet for `batch_quiet` is gathered into a folder (taken at a later look, and dropped
+        from `seen`), or left in as one scan if it is alone; any other group waits."""
+        groups: dict[tuple[str, str], list[Path]] = {}
+        for path in seen:
+            key = page_group(path) if path.parent == self.root else None
+            if key is not None and path.is_file():
+                groups.setdefault(key, []).append(path)
+        if not groups:
+            return ready
+        taken = {path for _order, path in ready}
+        held: set[Path] = set()
+        for (prefix, _suffix), pages in groups.items():
+            quiet = now - max(seen[p].seen_at for p in pages) >= self.batch_quiet
+            if not (quiet and taken.issuperset(pages)):
+                held.update(pages)
+            elif len(pages) > 1:
+                held.update(pages)
+                with contextlib.suppress(OSError):  # a page moved meanwhile: the next look
+                    self._gather(prefix, pages)
+                for page in pages:
+                    seen.pop(page, None)
+        return [(order, path) for order, path in ready if path not in held]
+
+    def _gather(self, prefix: str, pages: list[Path]) -> Path:
+        pages = sorted(pages, key=natural_key)
+        first, last = (_NUMBERED.match(p.stem)["number"] for p in (pages[0], pages[-1]))
+        name = f"{prefix.strip(' _-.') or 'scan'} {first}-{last}"
+        staging = self.root / f"{GATHERING}{name}"
+        staging.mkdir(exist_ok=True)
+        for page in pages:
+            shutil.move(str(page), str(staging / page.name))
+        target, counter = self.root / name, 1
+        while target.exists():
+            target = self.root / f"{name} ({counter})"
+            counter += 1
+        staging.rename(target)
+        return target
 
     def _move(self, path: Path, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
