@@ -478,3 +478,58 @@ def test_a_batch_is_split_and_filed_to_the_right_clients(
     with Session(engine) as s:
         titles = set(s.scalars(select(Document.title).where(Document.tenant_id == firms.alpha)))
     assert "Loose" in titles
+
+
+def test_review_items_suggest_the_client_their_text_names(
+    firms: Firms, officer: Context, parts, tmp_path: Path, engine: Engine
+) -> None:
+    """A part without a cover sheet keeps its text and the clients it names — by TIN (with
+    dashes), NIS number or name in capitals — never another firm's, and filing it from the
+    queue saves that text without reading the scan again."""
+    from sqlalchemy import text as sql
+
+    from gcmc_desktop.services.intake.suggest import client_suggestions
+
+    storage, outbox, review = parts
+    with engine.begin() as conn:
+        conn.execute(
+            sql("UPDATE clients SET tin = :tin WHERE id IN (:a, :b)"),
+            {"tin": "123456789", "a": firms.alpha_client, "b": firms.beta_client},
+        )
+        timber = conn.scalar(
+            sql(
+                'INSERT INTO clients ("tenantId", name, type, "nisNumber", "updatedAt") '
+                "VALUES (:t, 'Berbice Timber', 'company', 'AB12345678', now()) RETURNING id"
+            ),
+            {"t": firms.alpha},
+        )
+    line = "TIN: 123-456-789 issued to BERBICE TIMBER"
+    found = client_suggestions(officer, line)
+    assert [s["id"] for s in found] == [firms.alpha_client, timber]  # Beta's TIN twin: never
+    assert found[0]["why"] == "TIN 123456789 in the text"
+    assert client_suggestions(officer, "NIS AB 12345678")[0]["id"] == timber
+    for nothing in ("", "   ", "\x00", "' OR 1=1 --", "O'Brien & Co. 100%_x", "9" * 5000):
+        assert client_suggestions(officer, nothing) == []
+
+    doc_type = document_types.create_document_type(
+        officer, {"name": "Certificate", "category": "identification", "authority": "GRA"}
+    )["id"]
+    scan = tmp_path / "loose.pdf"
+    scan.write_bytes(text_page_pdf(line))  # a text layer, no cover sheet
+    result = process_scan(officer, scan, outbox=outbox, storage=storage, review=review, ocr=False)
+    [item] = result.review
+    assert item.suggested == "Alpha Client (TIN 123456789 in the text)"
+    assert review.get(item.id).text == line  # kept with the item
+    assign(
+        officer,
+        review,
+        item.id,
+        UploadTarget(client_id=timber, document_type_id=doc_type, title="Timber licence"),
+        outbox=outbox,
+        storage=storage,
+        ocr=False,
+    )
+    with Session(engine) as s:
+        document = s.scalars(select(Document).where(Document.title == "Timber licence")).one()
+        version = s.get(DocumentVersion, document.latest_version_id)
+    assert document.client_id == timber and "BERBICE TIMBER" in (version.ocr_text or "")

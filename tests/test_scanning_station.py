@@ -126,6 +126,28 @@ def test_station_files_a_scan_and_the_review_queue(
         titles = set(s.scalars(select(Document.title).where(Document.document_type_id == doc_type)))
     assert "Loose NIS page" in titles
 
+    # A queued part whose text names a client (services/intake/suggest.py, tested with the
+    # database in test_intake.py): the queue says so and the dialog starts with that client.
+    part = tmp_path / "named.pdf"
+    part.write_bytes(text_page_pdf("TIN 123456789"))
+    found = {"id": firms.alpha_client, "name": "Alpha Client", "why": "TIN 123456789 in the text"}
+    reason = "No cover sheet before these pages."
+    station.review.add(part, source="named.pdf", pages=[0], reason=reason, suggestions=[found])
+    station._show_review()
+    assert station.review_list.item(0).text() == (
+        "named.pdf, page 1 — No cover sheet before these pages. "
+        "Suggested: Alpha Client (TIN 123456789 in the text)."
+    )
+    station.review_list.setCurrentRow(0)
+    dialog = station.assign_selected()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog._loading_choices, timeout=WAIT)
+    assert dialog.fields["client_id"].widget.value() == firms.alpha_client
+    assert dialog.fields["client_id"].widget.currentText() == "Alpha Client"
+    dialog.grab().save("/tmp/assign_suggested.png")
+    station.tabs.setCurrentIndex(1)
+    station.grab().save("/tmp/scanning_station_review.png")
+
 
 def test_cover_sheet_dialog_writes_a_batch_the_station_reads(
     qtbot, firms: Firms, officer: Context, tmp_path: Path

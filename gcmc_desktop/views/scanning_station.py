@@ -80,6 +80,15 @@ def station_mode() -> bool:
 
 def _assign_spec(station: ScanningStation, item_id: str) -> RecordSpec:
     use_ocr, engine = station.ocr, station.ocr_engine  # read here, on the GUI thread
+    item = station.review.get(item_id) if station.review else None
+    suggestions = item.suggestions if item else []
+
+    def defaults(_ctx: Context, _scope: Any) -> dict[str, Any]:
+        """The client the scan's text names first (a TIN, NIS number or name found in it)."""
+        if not suggestions:
+            return {}
+        first = suggestions[0]
+        return {"client_id": (first["name"], first["id"])}
 
     def create(ctx: Context, values: dict[str, Any], **_scope: Any) -> dict[str, Any]:
         from ..services.intake.station import assign
@@ -125,6 +134,7 @@ def _assign_spec(station: ScanningStation, item_id: str) -> RecordSpec:
         load=lambda _ctx, _id: {},
         create=create,
         update=lambda *_args: {},
+        defaults=defaults,
     )
 
 
@@ -461,7 +471,8 @@ class ScanningStation(QMainWindow):
             return
         items = self.review.items()
         for item in items[-KEEP_ROWS:]:
-            entry = QListWidgetItem(f"{item.title} — {item.reason}")
+            suggested = f" Suggested: {item.suggested}." if item.suggested else ""
+            entry = QListWidgetItem(f"{item.title} — {item.reason}{suggested}")
             entry.setData(Qt.ItemDataRole.UserRole, item.id)
             self.review_list.addItem(entry)
         self.tabs.setTabText(1, f"Review queue ({len(items)})" if items else "Review queue")

@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +22,16 @@ class ReviewItem:
     reason: str
     created_at: str
     pdf: str  # path of the part's PDF
+    text: str = ""  # its text (text layer or OCR), for search once filed
+    suggestions: list[dict] = field(default_factory=list)  # clients named in it (suggest.py)
+
+    @property
+    def suggested(self) -> str:
+        """The first suggestion in words, or ""."""
+        if not self.suggestions:
+            return ""
+        first = self.suggestions[0]
+        return f"{first['name']} ({first['why']})"
 
     @property
     def title(self) -> str:
@@ -35,7 +45,16 @@ class ReviewQueue:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def add(self, part_pdf: Path, *, source: str, pages: list[int], reason: str) -> ReviewItem:
+    def add(
+        self,
+        part_pdf: Path,
+        *,
+        source: str,
+        pages: list[int],
+        reason: str,
+        text: str = "",
+        suggestions: list[dict] | None = None,
+    ) -> ReviewItem:
         item_id = secrets.token_hex(8)
         target = self.root / f"{item_id}.pdf"
         shutil.copyfile(part_pdf, target)
@@ -46,6 +65,8 @@ class ReviewQueue:
             reason=reason,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             pdf=str(target),
+            text=text,
+            suggestions=list(suggestions or []),
         )
         meta = self.root / f"{item_id}.json"
         partial = meta.with_suffix(".json.partial")

@@ -16,9 +16,11 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...models import Client, Document, DocumentType
 from ..context import Context
@@ -102,16 +104,54 @@ def file_part(
     return outcome.message, outcome.document_id, outcome.version_id, False
 
 
-def _add_text(
-    ctx: Context, part_pdf: Path, version_id: int | None, ocr: bool, engine: str = "auto"
-) -> None:
-    if version_id is None:
-        return
+def part_text(part_pdf: Path, ocr: bool, engine: str = "auto") -> str:
+    """A part's text: its text layer, else (image-only) what OCR reads."""
     text = "\n".join(t for _i, t in scan_pages.text_of(part_pdf) if t)
     if not text and ocr:
         from .ocr_worker import shared
 
         text = shared().read_pdf(part_pdf, engine)
+    return text
+
+
+def _to_review(
+    ctx: Context,
+    review: ReviewQueue,
+    part_pdf: Path,
+    reason: str,
+    *,
+    source: str,
+    pages: list[int],
+    ocr: bool,
+    engine: str,
+) -> ReviewItem:
+    """Queue a part with its text and the clients it names (a suggestion for the person who
+    files it; a failed lookup only means none)."""
+    from .suggest import client_suggestions
+
+    text = part_text(part_pdf, ocr, engine)
+    try:
+        suggestions = client_suggestions(ctx, text)
+    except (ServiceError, SQLAlchemyError) as exc:
+        ctx.session.rollback()
+        log.warning("No client suggestions for %s: %s", part_pdf.name, exc)
+        suggestions = []
+    return review.add(
+        part_pdf, source=source, pages=pages, reason=reason, text=text, suggestions=suggestions
+    )
+
+
+def _add_text(
+    ctx: Context,
+    part_pdf: Path,
+    version_id: int | None,
+    ocr: bool,
+    engine: str = "auto",
+    known: str | None = None,
+) -> None:
+    if version_id is None:
+        return
+    text = known if known else part_text(part_pdf, ocr, engine)
     if text:
         try:
             save_text_layer(ctx, version_id, text)
@@ -150,6 +190,10 @@ def process_scan(
             part_pdf = scan_pages.write_part(
                 pdf, part.pages, work_dir / f"{number:02d}" / f"{stem} {span}.pdf"
             )
+            queue = partial(
+                _to_review, ctx, review, part_pdf, source=path.name, pages=part.pages,
+                ocr=ocr, engine=ocr_engine,
+            )  # fmt: skip
             sheet = part.sheet
             reason = None
             names = None
@@ -164,9 +208,7 @@ def process_scan(
                 if names is None:
                     reason = "The cover sheet's client, document type or document was not found."
             if reason is not None:
-                result.review.append(
-                    review.add(part_pdf, source=path.name, pages=part.pages, reason=reason)
-                )
+                result.review.append(queue(reason))
                 continue
             assert sheet is not None and names is not None
             try:
@@ -174,9 +216,7 @@ def process_scan(
                     ctx, part_pdf, _target_for(sheet, names[1]), outbox=outbox, storage=storage
                 )
             except UploadRefused as exc:
-                result.review.append(
-                    review.add(part_pdf, source=path.name, pages=part.pages, reason=exc.message)
-                )
+                result.review.append(queue(exc.message))
                 continue
             if not deferred:
                 _add_text(ctx, part_pdf, version_id, ocr, ocr_engine)
@@ -244,7 +284,7 @@ def assign(
     message, _doc, version_id, deferred = file_part(
         ctx, pdf, target, outbox=outbox, storage=storage
     )
-    if not deferred:
-        _add_text(ctx, pdf, version_id, ocr, ocr_engine)
+    if not deferred:  # the text read when it was queued, else read now
+        _add_text(ctx, pdf, version_id, ocr, ocr_engine, known=item.text)
     review.remove(item_id)
     return message
