@@ -88,8 +88,11 @@ def test_opening_a_thread_marks_it_read_and_ctrl_enter_posts(qtbot, engine, firm
     qtbot.waitUntil(lambda: page.unread == 2, timeout=WAIT)
     assert messages_title(page.unread) == "Messages (2)"
 
-    page.table.selectRow(0)  # opens the thread beside the list
-    qtbot.waitUntil(lambda: bodies(page) == ["Scan attached?"], timeout=WAIT)
+    # Selecting opens the thread beside the list. Opening it marks it read, which refreshes the
+    # list; a refresh that lands first clears the selection, so select (again) until it shows.
+    qtbot.waitUntil(
+        lambda: page.select_id(newer["id"]) and bodies(page) == ["Scan attached?"], timeout=WAIT
+    )
     assert "Scan attached?" in page.thread_pane.thread.toPlainText()
     assert "Second Admin" in page.thread_pane.thread.toPlainText()
     qtbot.waitUntil(lambda: conversations.get_conversation(me, newer["id"])["unread"] == 0)

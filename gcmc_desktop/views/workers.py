@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -126,11 +127,18 @@ def user_message(exc: Exception) -> str:
 _running: dict[int, Job] = {}
 
 
+# The last finished jobs, dropped as later ones finish: a job (and its signals' QObject) is
+# then freed on the GUI thread, well after the pool's thread has let go of it.
+_finished: deque[Job] = deque(maxlen=32)
+
+
 def _release(key: int, *_signal_args: Any) -> None:
     """After a job's last callback. Only the job's id is in the connection: PySide keeps the
     connected callables from C++, out of the garbage collector's sight, so a callable holding
     the job would keep it, its signals and their connections in memory for good."""
-    _running.pop(key, None)
+    job = _running.pop(key, None)
+    if job is not None:
+        _finished.append(job)
 
 
 class JobMonitor(QObject):
